@@ -1,0 +1,107 @@
+"""Handlers for `/api/v1/run/{target}` and `/api/v1/runs…`: parse, call the service, serialise."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from openpal.api.queries import parse_run_filter
+from openpal.api.uploads import read_start_body
+from openpal.api.wire import cancel_response, run_detail, run_summary, start_response
+from openpal.errors import InvalidInput, Issue
+from openpal.service.runs import RunService
+from openpal.store.records import ApiKeyRecord
+
+
+class JSON(Response):
+    """Compact UTF-8 JSON."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+
+
+def _svc(request: Request) -> RunService:
+    svc: RunService = request.app.state.runs
+    return svc
+
+
+def _tenant(request: Request) -> str:
+    key: ApiKeyRecord = request.scope["state"]["api_key"]
+    return key.tenant_id
+
+
+def _hold_seconds(request: Request) -> float | None:
+    raw = request.query_params.get("wait_for_completion")
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        raise InvalidInput([Issue("query.wait_for_completion",
+                                  f"must be a number of seconds, got {raw!r}")]) from None  # fmt: skip
+    if value < 0:
+        raise InvalidInput([Issue("query.wait_for_completion", "must not be negative")])
+    return float(min(value, request.app.state.settings.max_hold_seconds))
+
+
+async def start_run(request: Request) -> Response:
+    target = request.path_params["target"]
+    hold = _hold_seconds(request)
+    settings = request.app.state.settings
+    data, overrides = await read_start_body(
+        request, request.app.state.blobs, settings.max_upload_bytes
+    )
+    trigger = request.headers.get("x-eigenpal-trigger") or "api"
+    run = await _svc(request).start(
+        _tenant(request), target, data,
+        version=request.query_params.get("version") or None,
+        trigger=trigger if trigger in ("api", "cli", "ui", "manual") else "api",
+        overrides=overrides,
+    )  # fmt: skip
+    if hold is None:
+        return JSON(start_response(run, terminal_fields=False), status_code=201)
+    run = await _svc(request).hold(run, hold)
+    if run.status.terminal:
+        return JSON(start_response(run, terminal_fields=True), status_code=200)
+    return JSON(start_response(run, terminal_fields=False), status_code=202)
+
+
+async def get_run(request: Request) -> Response:
+    run_id = request.path_params["run_id"]
+    include = {t.strip() for t in request.query_params.get("include", "").split(",")}
+    if "detail" in include:
+        run, steps = await _svc(request).detail(_tenant(request), run_id)
+        return JSON({"run": run_detail(run, steps)})
+    run = await _svc(request).get(_tenant(request), run_id)
+    body = run_summary(run)
+    if "output" in include:
+        body["output"] = run.output
+    return JSON({"run": body})
+
+
+async def list_runs(request: Request) -> Response:
+    flt, sources, cursor = parse_run_filter(_tenant(request), request.query_params)
+    runs, next_cursor = await _svc(request).list(flt, sources=sources, cursor=cursor)
+    return JSON({"runs": [run_summary(r) for r in runs], "nextCursor": next_cursor})
+
+
+async def cancel_run(request: Request) -> Response:
+    run = await _svc(request).cancel(_tenant(request), request.path_params["run_id"])
+    return JSON(cancel_response(run))
+
+
+async def rerun_run(request: Request) -> Response:
+    run = await _svc(request).rerun(_tenant(request), request.path_params["run_id"])
+    return JSON(
+        {"runId": run.id, "executionId": run.id, "status": run.status.value}, status_code=201
+    )
+
+
+async def resume_run(request: Request) -> Response:
+    run = await _svc(request).resume(_tenant(request), request.path_params["run_id"])
+    return JSON({"id": run.id, "status": run.status.value})

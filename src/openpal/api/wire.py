@@ -1,0 +1,147 @@
+"""Domain records → the camelCase JSON shapes of the EigenPal 0.6 wire contract."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from openpal.engine.dates import iso
+from openpal.service.runs import StepView
+from openpal.store.records import RunRecord, VersionRecord, WorkflowRecord
+
+
+def run_summary(run: RunRecord) -> dict[str, Any]:
+    """A RunSummary with every key the official SDK's strict parser requires."""
+    return {
+        "id": run.id,
+        "type": run.type,
+        "status": run.status.value,
+        "triggerType": run.trigger_type,
+        "createdAt": iso(run.created_at),
+        "startedAt": iso(run.started_at),
+        "completedAt": iso(run.completed_at),
+        "durationMs": run.duration_ms,
+        "error": run.error,
+        "batchId": run.batch_id,
+        "previousExecutionId": run.previous_execution_id,
+        "retryNumber": run.retry_number,
+        "schemaValid": run.schema_valid,
+        "evalPassed": None,
+        "evalScore": None,
+        "triggeredBy": None,
+        "version": run.version_label,
+        "requestedSourceRef": None,
+        "resolvedGitRef": None,
+        "resolvedGitTag": None,
+        "resolvedCommitSha": None,
+        "sourceId": run.workflow_id,
+        "sourceName": run.workflow_name,
+        "sourceSlug": run.workflow_slug,
+        "agentSlug": None,
+        "exampleId": None,
+        "exampleName": None,
+        "cancelRequestedAt": iso(run.cancel_requested_at),
+    }
+
+
+def run_detail(run: RunRecord, steps: list[StepView]) -> dict[str, Any]:
+    """The `include=detail` payload.
+
+    Deliberately *not* RunSummary-shaped (no `sourceId`/`agentSlug`; the source is
+    a nested object): the official SDK parses a RunSummary-shaped body strictly
+    and would drop `output`.
+    """
+    return {
+        "id": run.id,
+        "type": run.type,
+        "status": run.status.value,
+        "output": run.output,
+        "error": run.error,
+        "input": run.input,
+        "triggerType": run.trigger_type,
+        "createdAt": iso(run.created_at),
+        "startedAt": iso(run.started_at),
+        "completedAt": iso(run.completed_at),
+        "durationMs": run.duration_ms,
+        "cancelRequestedAt": iso(run.cancel_requested_at),
+        "schemaValid": run.schema_valid,
+        "previousExecutionId": run.previous_execution_id,
+        "retryNumber": run.retry_number,
+        "attempt": run.attempt,
+        "source": {
+            "id": run.workflow_id,
+            "name": run.workflow_name,
+            "slug": run.workflow_slug,
+            "version": run.version_label,
+            "versionId": run.version_id,
+        },
+        "stepExecutions": [step_detail(s) for s in steps],
+    }
+
+
+def step_detail(step: StepView) -> dict[str, Any]:
+    duration = None
+    if step.started_at is not None and step.completed_at is not None:
+        duration = max(0, (step.completed_at - step.started_at) // 1000)
+    return {
+        "stepName": step.name,
+        "stepType": step.type,
+        "index": step.index,
+        "status": step.status,
+        "outputData": step.output,
+        "error": step.error,
+        "attempts": step.attempts,
+        "startedAt": iso(step.started_at),
+        "completedAt": iso(step.completed_at),
+        "durationMs": duration,
+    }
+
+
+def start_response(run: RunRecord, *, terminal_fields: bool) -> dict[str, Any]:
+    """The body of `POST /run/{target}` (RunStartResponse)."""
+    body: dict[str, Any] = {"runId": run.id, "type": run.type, "status": run.status.value}
+    if terminal_fields:
+        body["output"] = run.output
+        body["error"] = run.error
+        body["schemaValid"] = run.schema_valid
+    return body
+
+
+def cancel_response(run: RunRecord) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "status": run.status.value,
+        "cancelRequestedAt": iso(run.cancel_requested_at),
+    }
+
+
+def workflow_summary(wf: WorkflowRecord) -> dict[str, Any]:
+    return {
+        "id": wf.id,
+        "name": wf.name,
+        "slug": wf.slug,
+        "description": wf.description,
+        "kind": wf.kind,
+        "version": wf.current_version_label,
+        "createdAt": iso(wf.created_at),
+        "updatedAt": iso(wf.updated_at),
+    }
+
+
+def workflow_detail(wf: WorkflowRecord, version: VersionRecord | None) -> dict[str, Any]:
+    body = workflow_summary(wf)
+    body["yamlContent"] = version.yaml_content if version else None
+    body["currentVersionId"] = wf.current_version_id
+    return body
+
+
+def version_item(v: VersionRecord, current_id: str | None) -> dict[str, Any]:
+    return {
+        "id": v.id,
+        "workflowId": v.workflow_id,
+        "version": v.version_label,
+        "seq": v.seq,
+        "contentHash": v.content_hash,
+        "yamlContent": v.yaml_content,
+        "isCurrent": v.id == current_id,
+        "createdAt": iso(v.created_at),
+    }

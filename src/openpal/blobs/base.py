@@ -1,0 +1,27 @@
+"""The blob store interface: where uploaded files and artifacts live."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Protocol
+
+from openpal.files import FileRef
+
+
+class BlobStore(Protocol):
+    """Content-addressed file storage."""
+
+    async def put_stream(
+        self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
+    ) -> FileRef:
+        """Store a stream; raises `PayloadTooLarge` past `max_bytes` and keeps nothing."""
+        ...
+
+    def local_path(self, file_id: str) -> Path | None:
+        """Where the content of `file_id` lies on disk, if it does."""
+        ...
+
+    def resolve(self, ref: dict[str, object]) -> FileRef:
+        """A stored JSON reference turned back into a readable `FileRef`."""
+        ...

@@ -1,0 +1,74 @@
+"""Blob store on a local folder: `<root>/sha256/ab/cdef…`, written via a temp file."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import tempfile
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from openpal.errors import PayloadTooLarge
+from openpal.files import FileRef
+
+
+class LocalBlobStore:
+    """Files are hashed while they stream in, then renamed into place atomically."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._tmp = root / "tmp"
+        self._tmp.mkdir(parents=True, exist_ok=True)
+
+    async def put_stream(
+        self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
+    ) -> FileRef:
+        fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
+        tmp = Path(tmp_name)
+        digest = hashlib.sha256()
+        size = 0
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise PayloadTooLarge(
+                            f"file {name!r} is larger than the {max_bytes}-byte limit"
+                        )
+                    digest.update(chunk)
+                    await asyncio.to_thread(out.write, chunk)
+                await asyncio.to_thread(_sync, out)
+            hexd = digest.hexdigest()
+            final = self._path(hexd)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(tmp, final)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
+        return FileRef(f"sha256:{hexd}", name, mime_type, size, final)
+
+    def local_path(self, file_id: str) -> Path | None:
+        algo, _, hexd = file_id.partition(":")
+        if algo != "sha256" or len(hexd) != 64 or not all(c in "0123456789abcdef" for c in hexd):
+            return None
+        path = self._path(hexd)
+        return path if path.exists() else None
+
+    def resolve(self, ref: dict[str, object]) -> FileRef:
+        file_id = str(ref["fileId"])
+        return FileRef(
+            file_id=file_id,
+            name=str(ref.get("name") or "file"),
+            mime_type=str(ref.get("mimeType") or "application/octet-stream"),
+            size=int(ref.get("size") or 0),  # type: ignore[call-overload]
+            path=self.local_path(file_id),
+        )
+
+    def _path(self, hexd: str) -> Path:
+        return self.root / "sha256" / hexd[:2] / hexd
+
+
+def _sync(f: object) -> None:
+    f.flush()  # type: ignore[attr-defined]
+    os.fsync(f.fileno())  # type: ignore[attr-defined]

@@ -1,0 +1,24 @@
+"""The `openpal` command: a group and one module per command group."""
+
+from __future__ import annotations
+
+import click
+
+from openpal import __version__
+from openpal.cli.keys import keys
+from openpal.cli.serve import db, serve
+
+
+@click.group()
+@click.version_option(__version__, prog_name="openpal")
+def cli() -> None:
+    """openpal: durable workflow runs behind the EigenPal v1 runs API."""
+
+
+cli.add_command(serve)
+cli.add_command(keys)
+cli.add_command(db)
+
+
+def main() -> None:
+    cli()

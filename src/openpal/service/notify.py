@@ -1,0 +1,62 @@
+"""In-process wake-ups: new work for idle workers, finished runs for held requests,
+cancel requests for the worker executing a run.
+
+This is the seam PostgreSQL's LISTEN/NOTIFY plugs into for many processes; in
+one process it is a few asyncio events and futures, so nothing polls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from collections.abc import Callable
+
+
+class Hub:
+    """Signals between the API side and the workers of one process."""
+
+    def __init__(self) -> None:
+        self.work_available = asyncio.Event()
+        self._finished: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
+        self._cancel_hooks: dict[str, Callable[[], None]] = {}
+
+    # new work
+    def run_queued(self) -> None:
+        """A run became pending: wake an idle worker."""
+        self.work_available.set()
+
+    # run finished
+    def run_finished(self, run_id: str) -> None:
+        """A run reached a terminal status: release whoever waits for it."""
+        for fut in self._finished.pop(run_id, ()):
+            if not fut.done():
+                fut.set_result(None)
+
+    def watch(self, run_id: str) -> asyncio.Future[None]:
+        """A future resolved when `run_id` finishes. Register it *before* reading the
+        run's status, so a finish between the read and the wait is not missed."""
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._finished[run_id].append(fut)
+        return fut
+
+    def unwatch(self, run_id: str, fut: asyncio.Future[None]) -> None:
+        waiters = self._finished.get(run_id)
+        if waiters is not None:
+            if fut in waiters:
+                waiters.remove(fut)
+            if not waiters:
+                self._finished.pop(run_id, None)
+
+    # cancel
+    def on_cancel(self, run_id: str, hook: Callable[[], None] | None) -> None:
+        """Worker side: call `hook` when a cancel for `run_id` arrives (None to forget)."""
+        if hook is None:
+            self._cancel_hooks.pop(run_id, None)
+        else:
+            self._cancel_hooks[run_id] = hook
+
+    def cancel_requested(self, run_id: str) -> None:
+        """API side: a cancel was stamped on a run a worker here may be executing."""
+        hook = self._cancel_hooks.get(run_id)
+        if hook is not None:
+            hook()

@@ -1,0 +1,220 @@
+"""The run use cases: start, hold, get, list, cancel, rerun, resume."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import time
+from dataclasses import dataclass, replace
+from typing import Any
+
+from openpal.engine.ids import new_id
+from openpal.engine.states import RunStatus
+from openpal.errors import Conflict, InvalidInput, Issue, NotFound
+from openpal.service.catalog import Catalog
+from openpal.service.inputs import validate_input
+from openpal.service.notify import Hub
+from openpal.store.base import Store
+from openpal.store.records import NewRun, RunFilter, RunRecord, StepRecord
+from openpal.workflows.model import WorkflowDef
+
+
+def now_micros() -> int:
+    return time.time_ns() // 1000
+
+
+@dataclass(frozen=True)
+class StepView:
+    """A step of a run as the detail view shows it (checkpointed or not yet)."""
+
+    index: int
+    name: str
+    type: str
+    status: str  # pending | running | completed | skipped | failed | cancelled
+    output: Any
+    error: str | None
+    attempts: int
+    started_at: int | None
+    completed_at: int | None
+
+
+def normalise_overrides(
+    raw: Any, wf: WorkflowDef
+) -> dict[str, Any] | None:
+    """`{"steps": {name: output}}` or `{name: output}` → `{name: output}`, names checked."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise InvalidInput([Issue("_overrides", "must be an object of step name → output")])
+    steps = raw["steps"] if set(raw) == {"steps"} and isinstance(raw["steps"], dict) else raw
+    names = {s.name for s in wf.steps}
+    bad = [Issue(f"_overrides.{k}", "no step of this name", "unknown_step") for k in steps
+           if k not in names]  # fmt: skip
+    if bad:
+        raise InvalidInput(bad)
+    return dict(steps)
+
+
+def encode_cursor(run: RunRecord) -> str:
+    return base64.urlsafe_b64encode(f"{run.created_at}:{run.id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[int, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created, _, run_id = raw.partition(":")
+        if not run_id:
+            raise ValueError
+        return int(created), run_id
+    except ValueError:
+        raise InvalidInput(
+            [Issue("query.cursor", "not a cursor this server issued", "invalid_cursor")]
+        ) from None
+
+
+class RunService:
+    """What the HTTP layer (and later the dashboard) asks of runs."""
+
+    def __init__(self, store: Store, catalog: Catalog, hub: Hub) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.hub = hub
+
+    async def start(
+        self,
+        tenant_id: str,
+        target: str,
+        data: dict[str, Any],
+        *,
+        version: str | None = None,
+        trigger: str = "api",
+        overrides: Any = None,
+    ) -> RunRecord:
+        """Validate and durably queue a run; answers once the run is in the store."""
+        record, ver, wf = await self.catalog.resolve(target, version)
+        clean = validate_input(wf, data)
+        ovr = normalise_overrides(overrides, wf)
+        created = now_micros()
+        run = await self.store.create_run(
+            NewRun(
+                id=new_id("exec", created),
+                tenant_id=tenant_id,
+                workflow_id=record.id,
+                workflow_slug=record.slug,
+                workflow_name=record.name,
+                version_id=ver.id,
+                version_label=ver.version_label,
+                input=clean,
+                trigger_type=trigger,
+                created_at=created,
+                overrides=ovr,
+            )
+        )
+        self.hub.run_queued()
+        return run
+
+    async def hold(self, run: RunRecord, seconds: float) -> RunRecord:
+        """Wait up to `seconds` for the run to end; the run as it then is."""
+        if run.status.terminal or seconds <= 0:
+            return run
+        fut = self.hub.watch(run.id)
+        try:
+            current = await self.get(run.tenant_id, run.id)
+            if current.status.terminal:
+                return current
+            try:
+                await asyncio.wait_for(asyncio.shield(fut), seconds)
+            except TimeoutError:
+                pass
+            return await self.get(run.tenant_id, run.id)
+        finally:
+            self.hub.unwatch(run.id, fut)
+
+    async def get(self, tenant_id: str, run_id: str) -> RunRecord:
+        run = await self.store.get_run(tenant_id, run_id)
+        if run is None:
+            raise NotFound(f"run {run_id} not found")
+        return run
+
+    async def detail(self, tenant_id: str, run_id: str) -> tuple[RunRecord, list[StepView]]:
+        """The run and one view per step of its workflow version."""
+        run = await self.get(tenant_id, run_id)
+        stored = {s.index: s for s in await self.store.get_steps(run_id)}
+        wf = await self.catalog.definition(run.version_id)
+        views = []
+        for i, spec in enumerate(wf.steps):
+            rec: StepRecord | None = stored.get(i)
+            if rec is not None:
+                views.append(StepView(i, spec.name, spec.type, rec.status, rec.output, rec.error,
+                                      rec.attempts, rec.started_at, rec.completed_at))  # fmt: skip
+            elif i == run.next_step and run.status == RunStatus.RUNNING:
+                views.append(StepView(i, spec.name, spec.type, "running", None, None, 1,
+                                      run.step_started_at, None))  # fmt: skip
+            else:
+                status = "pending" if not run.status.terminal else "not_run"
+                views.append(StepView(i, spec.name, spec.type, status, None, None, 0, None, None))
+        return run, views
+
+    async def list(
+        self, flt: RunFilter, *, sources: list[str] | None = None, cursor: str | None = None
+    ) -> tuple[list[RunRecord], str | None]:
+        """A page of runs and the cursor of the next page (None at the end)."""
+        if sources:
+            ids = []
+            for source in sources:
+                wf = await self.store.get_workflow(source)
+                if wf is not None:
+                    ids.append(wf.id)
+            flt = replace(flt, workflow_ids=tuple(ids))
+        if cursor:
+            flt = replace(flt, after=decode_cursor(cursor), offset=0)
+        page = await self.store.list_runs(replace(flt, limit=flt.limit + 1))
+        more = len(page) > flt.limit
+        page = page[: flt.limit]
+        return page, (encode_cursor(page[-1]) if more and page else None)
+
+    async def cancel(self, tenant_id: str, run_id: str) -> RunRecord:
+        """Idempotent cancel (DESIGN §2)."""
+        run = await self.store.request_cancel(tenant_id, run_id, now_micros())
+        if run is None:
+            raise NotFound(f"run {run_id} not found")
+        if run.status == RunStatus.CANCELLED:
+            self.hub.run_finished(run.id)
+        else:
+            self.hub.cancel_requested(run.id)
+        return run
+
+    async def rerun(self, tenant_id: str, run_id: str, *, trigger: str = "rerun") -> RunRecord:
+        """A new run of the workflow's current version on the old run's input snapshot."""
+        old = await self.get(tenant_id, run_id)
+        record, ver, _ = await self.catalog.resolve(old.workflow_id, None)
+        created = now_micros()
+        run = await self.store.create_run(
+            NewRun(
+                id=new_id("exec", created),
+                tenant_id=tenant_id,
+                workflow_id=record.id,
+                workflow_slug=record.slug,
+                workflow_name=record.name,
+                version_id=ver.id,
+                version_label=ver.version_label,
+                input=old.input or {},
+                trigger_type=trigger,
+                created_at=created,
+                overrides=old.overrides,
+                previous_execution_id=old.id,
+                retry_number=old.retry_number + 1,
+                batch_id=old.batch_id,
+            )
+        )
+        self.hub.run_queued()
+        return run
+
+    async def resume(self, tenant_id: str, run_id: str) -> RunRecord:
+        """Resume a run waiting for approval. No step type waits yet, so any other
+        status is a conflict that says what the run is doing."""
+        run = await self.get(tenant_id, run_id)
+        if run.status != RunStatus.WAITING:
+            raise Conflict(f"run {run_id} is {run.status.value}, not waiting; nothing to resume")
+        raise Conflict(f"run {run_id} is waiting on a step that cannot be resumed by hand")
+

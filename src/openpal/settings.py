@@ -1,0 +1,105 @@
+"""Settings: one frozen object, read from `OPENPAL_*` environment variables.
+
+CLI flags carry the same names (`--data-dir` = `OPENPAL_DATA_DIR`) and win over
+the environment. A value that cannot be cast fails naming its variable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+
+class SettingsError(ValueError):
+    """A setting with a value openpal cannot use."""
+
+
+def _int(env: Mapping[str, str], key: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{key}={raw!r} is not an integer") from None
+    if value < minimum:
+        raise SettingsError(f"{key}={raw!r} must be at least {minimum}")
+    return value
+
+
+def _float(env: Mapping[str, str], key: str, default: float) -> float:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError:
+        raise SettingsError(f"{key}={raw!r} is not a number") from None
+
+
+def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
+    raw = env.get(key)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in ("1", "true", "yes", "on"):
+        return True
+    if raw.lower() in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{key}={raw!r} is not a boolean (use true/false)")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a process of openpal can be configured with."""
+
+    data_dir: Path = Path(".openpal")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workflows_dirs: tuple[Path, ...] = (Path("workflows"),)
+    load_examples: bool = True
+    concurrency: int = 8
+    run_api: bool = True
+    run_workers: bool = True
+    lease_seconds: float = 30.0
+    max_hold_seconds: float = 55.0  # below the official SDK's 60 s read timeout
+    max_upload_bytes: int = 50 * 1024 * 1024
+    log_level: str = "info"
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "openpal.db"
+
+    @property
+    def blobs_dir(self) -> Path:
+        return self.data_dir / "blobs"
+
+    @property
+    def api_key_file(self) -> Path:
+        return self.data_dir / "api-key"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if env is None else env
+        dirs = env.get("OPENPAL_WORKFLOWS_DIR")
+        return cls(
+            data_dir=Path(env.get("OPENPAL_DATA_DIR") or ".openpal"),
+            host=env.get("OPENPAL_HOST") or "127.0.0.1",
+            port=_int(env, "OPENPAL_PORT", 8000, 0),
+            workflows_dirs=tuple(Path(p) for p in dirs.split(os.pathsep) if p)
+            if dirs
+            else (Path("workflows"),),
+            load_examples=_bool(env, "OPENPAL_LOAD_EXAMPLES", True),
+            concurrency=_int(env, "OPENPAL_CONCURRENCY", 8, 1),
+            lease_seconds=_float(env, "OPENPAL_LEASE_SECONDS", 30.0),
+            max_hold_seconds=_float(env, "OPENPAL_MAX_HOLD_SECONDS", 55.0),
+            max_upload_bytes=_int(env, "OPENPAL_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, 1),
+            log_level=env.get("OPENPAL_LOG_LEVEL") or "info",
+        )
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some values replaced (None values are ignored)."""
+        return replace(self, **{k: v for k, v in changes.items() if v is not None})

@@ -1,0 +1,67 @@
+"""What a step type is, and the context a running step sees.
+
+A step type validates its static configuration when a workflow is loaded and
+runs with its rendered configuration when a run reaches it. Step types are
+async; blocking user code is moved to a thread by the step type itself.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from openpal.errors import RunCancelled
+from openpal.workflows.model import StepSpec
+
+
+@dataclass
+class StepContext:
+    """Handed to every step (and to `python` callables that take a `ctx` parameter)."""
+
+    run_id: str
+    step_name: str
+    workflow: str
+    attempt: int = 1
+    base_dir: str | None = None
+    logger: logging.Logger = field(default_factory=lambda: logging.getLogger("openpal.step"))
+    _cancelled: threading.Event = field(default_factory=threading.Event)
+    _on_heartbeat: Callable[[], None] | None = None
+
+    @property
+    def cancel_requested(self) -> bool:
+        """True once a cancel was requested for this run."""
+        return self._cancelled.is_set()
+
+    def check_cancelled(self) -> None:
+        """Raise `RunCancelled` if the run was asked to stop; call it often in long steps."""
+        if self._cancelled.is_set():
+            raise RunCancelled(f"run {self.run_id} was cancelled")
+
+    def heartbeat(self) -> None:
+        """Tell the engine the step is alive (keeps the worker's lease fresh)."""
+        if self._on_heartbeat is not None:
+            self._on_heartbeat()
+
+    def request_cancel(self) -> None:
+        """Engine side: mark the run as cancel-requested (thread-safe)."""
+        self._cancelled.set()
+
+
+Problem = tuple[str, str]  # (field path inside the step, message)
+
+
+class StepType(Protocol):
+    """A kind of step (`transform.set`, `python`, ...)."""
+
+    name: str
+
+    def validate(self, step: StepSpec) -> list[Problem]:
+        """Problems with the step's static configuration, found at load time."""
+        ...
+
+    async def run(self, config: dict[str, Any], ctx: StepContext) -> Any:
+        """Execute with the rendered `with:` mapping; the return value is the step's output."""
+        ...

@@ -1,0 +1,159 @@
+"""The `Store` protocol: every durable operation openpal performs, named after the domain.
+
+Implementations (SQLite now, PostgreSQL next) apply the run state machine of
+`openpal.engine.states` atomically: each status change is a guarded update
+(`WHERE status IN (<allowed sources>)`), so two processes racing on one run
+cannot both win. All times are integer microseconds since the epoch.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from openpal.engine.states import RunStatus
+from openpal.store.records import (
+    ApiKeyRecord,
+    Checkpointed,
+    Claim,
+    NewRun,
+    RunFilter,
+    RunRecord,
+    StepRecord,
+    StepResult,
+    VersionRecord,
+    WorkflowRecord,
+)
+
+
+class Store(Protocol):
+    """Durable state of one openpal deployment."""
+
+    async def close(self) -> None:
+        """Flush and release connections."""
+        ...
+
+    # -- API keys ---------------------------------------------------------
+    async def create_api_key(self, key: ApiKeyRecord) -> None:
+        """Store a new key (hash only)."""
+        ...
+
+    async def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
+        """The key with this hash, or None."""
+        ...
+
+    async def count_api_keys(self) -> int:
+        """How many keys exist (the first start creates one when there are none)."""
+        ...
+
+    # -- workflows --------------------------------------------------------
+    async def save_workflow_version(
+        self,
+        *,
+        workflow_id: str,
+        slug: str,
+        name: str | None,
+        description: str | None,
+        version_id: str,
+        version_label: str | None,
+        content_hash: str,
+        yaml_content: str,
+        source_path: str | None,
+        now: int,
+    ) -> tuple[WorkflowRecord, VersionRecord]:
+        """Record this content as the workflow's current version.
+
+        Content already stored for the slug (same hash) is not duplicated: the
+        existing version becomes current again and is returned.
+        """
+        ...
+
+    async def get_workflow(self, id_or_slug: str) -> WorkflowRecord | None:
+        """A workflow by `wf_…` id or by slug."""
+        ...
+
+    async def list_workflows(
+        self, *, search: str | None, name: str | None, limit: int, offset: int
+    ) -> tuple[list[WorkflowRecord], int]:
+        """A page of workflows (by slug) and the total that matched."""
+        ...
+
+    async def list_versions(
+        self, workflow_id: str, *, limit: int, offset: int
+    ) -> tuple[list[VersionRecord], int]:
+        """A page of a workflow's versions, newest first, and their total."""
+        ...
+
+    async def get_version(self, version_id: str) -> VersionRecord | None:
+        """One version by id."""
+        ...
+
+    async def find_version(self, workflow_id: str, label: str) -> VersionRecord | None:
+        """The newest version of a workflow carrying `label`."""
+        ...
+
+    # -- runs: API side ---------------------------------------------------
+    async def create_run(self, run: NewRun) -> RunRecord:
+        """Insert a run; when this returns, the run is durable."""
+        ...
+
+    async def get_run(self, tenant_id: str, run_id: str) -> RunRecord | None:
+        """One run of this tenant, with its JSON columns."""
+        ...
+
+    async def get_steps(self, run_id: str) -> list[StepRecord]:
+        """The checkpointed steps of a run, in order."""
+        ...
+
+    async def list_runs(self, flt: RunFilter) -> list[RunRecord]:
+        """Runs matching `flt`, newest first, without their JSON columns."""
+        ...
+
+    async def request_cancel(self, tenant_id: str, run_id: str, now: int) -> RunRecord | None:
+        """Cancel at once (created/pending/waiting) or stamp `cancel_requested_at`
+        (running/finalizing); a terminal run is returned unchanged. None if unknown."""
+        ...
+
+    # -- runs: worker side ------------------------------------------------
+    async def claim_runs(
+        self, worker_id: str, limit: int, lease_seconds: float, now: int
+    ) -> list[Claim]:
+        """Take up to `limit` runs: pending ones first, then running ones whose lease
+        expired. Each claim bumps the fencing token."""
+        ...
+
+    async def checkpoint(
+        self,
+        run_id: str,
+        token: int,
+        step: StepResult,
+        *,
+        next_step: int,
+        finalizing: bool,
+        lease_seconds: float,
+        now: int,
+    ) -> Checkpointed:
+        """Write a finished step and the run's progress in one transaction and renew
+        the lease. Raises `LeaseLost` if `token` is no longer the run's."""
+        ...
+
+    async def renew_lease(self, run_id: str, token: int, lease_seconds: float, now: int) -> bool:
+        """Extend the lease; False if the lease was lost."""
+        ...
+
+    async def finish_run(
+        self,
+        run_id: str,
+        token: int,
+        status: RunStatus,
+        *,
+        output: Any,
+        error: str | None,
+        now: int,
+        schema_valid: bool | None = None,
+    ) -> RunRecord:
+        """Move a held run to a terminal status. Raises `LeaseLost` / `InvalidTransition`."""
+        ...
+
+    async def release_run(self, run_id: str, token: int, now: int) -> bool:
+        """Hand a held run back to the queue (pending) so another worker continues it."""
+        ...

@@ -1,0 +1,206 @@
+"""Value objects that cross the store interface (rows in, rows out)."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from openpal.engine.states import RunStatus
+from openpal.files import to_jsonable
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON for storage; file objects become their references."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=to_jsonable)
+
+
+def loads(text: str | None) -> Any:
+    return None if text is None else json.loads(text)
+
+
+@dataclass(frozen=True)
+class ApiKeyRecord:
+    """An API key: only its hash is stored; `prefix` helps people tell keys apart."""
+
+    id: str
+    tenant_id: str
+    name: str
+    key_hash: str
+    prefix: str
+    created_at: int
+
+
+@dataclass(frozen=True)
+class WorkflowRecord:
+    """A workflow: stable id per slug, pointing at its current version."""
+
+    id: str
+    slug: str
+    name: str | None
+    description: str | None
+    kind: str
+    created_at: int
+    updated_at: int
+    current_version_id: str | None
+    current_version_label: str | None = None
+
+
+@dataclass(frozen=True)
+class VersionRecord:
+    """One immutable version of a workflow, with the YAML it was loaded from."""
+
+    id: str
+    workflow_id: str
+    seq: int
+    version_label: str | None
+    content_hash: str
+    yaml_content: str
+    source_path: str | None
+    created_at: int
+
+
+@dataclass(frozen=True)
+class NewRun:
+    """What the service hands the store to create a run."""
+
+    id: str
+    tenant_id: str
+    workflow_id: str
+    workflow_slug: str
+    workflow_name: str | None
+    version_id: str
+    version_label: str | None
+    input: dict[str, Any]
+    trigger_type: str
+    created_at: int
+    overrides: dict[str, Any] | None = None
+    previous_execution_id: str | None = None
+    retry_number: int = 0
+    batch_id: str | None = None
+    status: RunStatus = RunStatus.PENDING
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A run as stored. JSON columns stay encoded until someone asks for them."""
+
+    id: str
+    tenant_id: str
+    type: str
+    workflow_id: str
+    workflow_slug: str
+    workflow_name: str | None
+    version_id: str
+    version_label: str | None
+    status: RunStatus
+    trigger_type: str | None
+    error: str | None
+    schema_valid: bool | None
+    previous_execution_id: str | None
+    retry_number: int
+    batch_id: str | None
+    created_at: int
+    started_at: int | None
+    completed_at: int | None
+    updated_at: int
+    cancel_requested_at: int | None
+    next_step: int
+    step_started_at: int | None
+    attempt: int
+    fencing_token: int
+    lease_owner: str | None
+    lease_expires_at: int | None
+    input_json: str | None = None
+    output_json: str | None = None
+    overrides_json: str | None = None
+
+    @property
+    def input(self) -> Any:
+        return loads(self.input_json)
+
+    @property
+    def output(self) -> Any:
+        return loads(self.output_json)
+
+    @property
+    def overrides(self) -> Any:
+        return loads(self.overrides_json)
+
+    @property
+    def duration_ms(self) -> int | None:
+        if self.started_at is None:
+            return None
+        end = self.completed_at if self.completed_at is not None else None
+        if end is None:
+            return None
+        return max(0, (end - self.started_at) // 1000)
+
+
+@dataclass(frozen=True)
+class StepRecord:
+    """A step execution that reached a checkpoint."""
+
+    run_id: str
+    index: int
+    name: str
+    status: str  # completed | skipped | failed | cancelled
+    output_json: str | None
+    error: str | None
+    attempts: int
+    started_at: int | None
+    completed_at: int | None
+
+    @property
+    def output(self) -> Any:
+        return loads(self.output_json)
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What a worker checkpoints when a step ends."""
+
+    index: int
+    name: str
+    status: str
+    output: Any
+    error: str | None
+    attempts: int
+    started_at: int
+    completed_at: int
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A run a worker now holds, with the outputs of the steps already checkpointed."""
+
+    run: RunRecord
+    done: dict[str, Any] = field(default_factory=dict)  # step name -> output
+
+
+@dataclass(frozen=True)
+class Checkpointed:
+    """The store's answer to a checkpoint: whether someone asked the run to stop."""
+
+    cancel_requested: bool
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    """Everything `GET /runs` can filter on, already parsed (times in µs)."""
+
+    tenant_id: str
+    type: str | None = None
+    workflow_ids: tuple[str, ...] | None = None
+    statuses: tuple[RunStatus, ...] | None = None
+    created_from: int | None = None
+    created_to: int | None = None
+    completed_from: int | None = None
+    completed_to: int | None = None
+    batch_id: str | None = None
+    trigger_type: str | None = None
+    ids: tuple[str, ...] | None = None
+    id_contains: str | None = None
+    limit: int = 50
+    offset: int = 0
+    after: tuple[int, str] | None = None  # keyset cursor: (created_at, id) of the last row seen

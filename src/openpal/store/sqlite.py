@@ -1,0 +1,521 @@
+"""The SQLite implementation of `Store`: one file, WAL, group-committed writes."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+from openpal.engine.states import (
+    CANCEL_AT_CHECKPOINT,
+    CANCEL_AT_ONCE,
+    RunStatus,
+    check_transition,
+    sources_of,
+)
+from openpal.errors import InvalidTransition, LeaseLost
+from openpal.store.records import (
+    ApiKeyRecord,
+    Checkpointed,
+    Claim,
+    NewRun,
+    RunFilter,
+    RunRecord,
+    StepRecord,
+    StepResult,
+    VersionRecord,
+    WorkflowRecord,
+    dumps,
+)
+from openpal.store.sqlite_engine import SqliteEngine
+
+_SUMMARY_COLS = (
+    "id, tenant_id, type, workflow_id, workflow_slug, workflow_name, version_id, version_label,"
+    " status, trigger_type, error, schema_valid, previous_execution_id, retry_number, batch_id,"
+    " created_at, started_at, completed_at, updated_at, cancel_requested_at, next_step,"
+    " step_started_at, attempt, fencing_token, lease_owner, lease_expires_at"
+)
+_FULL_COLS = _SUMMARY_COLS + ", input, output, overrides"
+_WF_COLS = (
+    "w.id, w.slug, w.name, w.description, w.kind, w.created_at, w.updated_at,"
+    " w.current_version_id, v.version_label"
+)
+_V_COLS = "id, workflow_id, seq, version_label, content_hash, yaml_content, source_path, created_at"
+
+
+def _run(row: tuple[Any, ...]) -> RunRecord:
+    (rid, tenant, typ, wf_id, slug, wf_name, ver_id, ver_label, status, trigger, error,
+     schema_valid, prev, retry, batch, created, started, completed, updated, cancel_req,
+     next_step, step_started, attempt, token, owner, expires, *json_cols) = row  # fmt: skip
+    inp, out, ovr = json_cols if json_cols else (None, None, None)
+    return RunRecord(
+        id=rid, tenant_id=tenant, type=typ, workflow_id=wf_id, workflow_slug=slug,
+        workflow_name=wf_name, version_id=ver_id, version_label=ver_label,
+        status=RunStatus(status), trigger_type=trigger, error=error,
+        schema_valid=None if schema_valid is None else bool(schema_valid),
+        previous_execution_id=prev, retry_number=retry, batch_id=batch, created_at=created,
+        started_at=started, completed_at=completed, updated_at=updated,
+        cancel_requested_at=cancel_req, next_step=next_step, step_started_at=step_started,
+        attempt=attempt, fencing_token=token, lease_owner=owner, lease_expires_at=expires,
+        input_json=inp, output_json=out, overrides_json=ovr,
+    )  # fmt: skip
+
+
+def _wf(row: tuple[Any, ...]) -> WorkflowRecord:
+    return WorkflowRecord(*row)
+
+
+def _ver(row: tuple[Any, ...]) -> VersionRecord:
+    return VersionRecord(*row)
+
+
+def _in(values: frozenset[RunStatus] | tuple[RunStatus, ...]) -> str:
+    return ",".join(f"'{s.value}'" for s in sorted(values))
+
+
+class SqliteStore:
+    """`Store` on one SQLite file (see `sqlite_engine` for the threading model)."""
+
+    def __init__(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.db = SqliteEngine(path)
+
+    async def close(self) -> None:
+        self.db.close()
+
+    # -- API keys ---------------------------------------------------------
+    async def create_api_key(self, key: ApiKeyRecord) -> None:
+        await self.db.write(lambda c: _insert_key(c, key))
+
+    def create_api_key_sync(self, key: ApiKeyRecord) -> None:
+        self.db.write_sync(lambda c: _insert_key(c, key))
+
+    async def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
+        def op(c: sqlite3.Connection) -> ApiKeyRecord | None:
+            row = c.execute(
+                "SELECT id, tenant_id, name, key_hash, prefix, created_at FROM api_keys"
+                " WHERE key_hash = ?",
+                (key_hash,),
+            ).fetchone()
+            return ApiKeyRecord(*row) if row else None
+
+        return await self.db.read(op)
+
+    async def count_api_keys(self) -> int:
+        return await self.db.read(_count_keys)
+
+    def count_api_keys_sync(self) -> int:
+        return self.db.read_sync(_count_keys)
+
+    # -- workflows --------------------------------------------------------
+    async def save_workflow_version(
+        self,
+        *,
+        workflow_id: str,
+        slug: str,
+        name: str | None,
+        description: str | None,
+        version_id: str,
+        version_label: str | None,
+        content_hash: str,
+        yaml_content: str,
+        source_path: str | None,
+        now: int,
+    ) -> tuple[WorkflowRecord, VersionRecord]:
+        def op(c: sqlite3.Connection) -> tuple[WorkflowRecord, VersionRecord]:
+            c.execute(
+                "INSERT INTO workflows (id, slug, name, description, created_at, updated_at)"
+                " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING",
+                (workflow_id, slug, name, description, now, now),
+            )
+            wf_id = c.execute("SELECT id FROM workflows WHERE slug = ?", (slug,)).fetchone()[0]
+            row = c.execute(
+                f"SELECT {_V_COLS} FROM workflow_versions WHERE workflow_id = ? AND content_hash = ?",
+                (wf_id, content_hash),
+            ).fetchone()
+            if row is None:
+                seq = c.execute(
+                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM workflow_versions WHERE workflow_id = ?",
+                    (wf_id,),
+                ).fetchone()[0]
+                row = (version_id, wf_id, seq, version_label, content_hash, yaml_content,
+                       source_path, now)  # fmt: skip
+                c.execute(f"INSERT INTO workflow_versions ({_V_COLS}) VALUES (?,?,?,?,?,?,?,?)", row)
+            version = _ver(row)
+            current = c.execute(
+                "SELECT current_version_id FROM workflows WHERE id = ?", (wf_id,)
+            ).fetchone()[0]
+            if current != version.id:
+                c.execute(
+                    "UPDATE workflows SET current_version_id = ?, name = ?, description = ?,"
+                    " updated_at = ? WHERE id = ?",
+                    (version.id, name, description, now, wf_id),
+                )
+            wf = c.execute(
+                f"SELECT {_WF_COLS} FROM workflows w LEFT JOIN workflow_versions v"
+                " ON v.id = w.current_version_id WHERE w.id = ?",
+                (wf_id,),
+            ).fetchone()
+            return _wf(wf), version
+
+        return await self.db.write(op)
+
+    async def get_workflow(self, id_or_slug: str) -> WorkflowRecord | None:
+        def op(c: sqlite3.Connection) -> WorkflowRecord | None:
+            row = c.execute(
+                f"SELECT {_WF_COLS} FROM workflows w LEFT JOIN workflow_versions v"
+                " ON v.id = w.current_version_id WHERE w.id = ? OR w.slug = ?",
+                (id_or_slug, id_or_slug),
+            ).fetchone()
+            return _wf(row) if row else None
+
+        return await self.db.read(op)
+
+    async def list_workflows(
+        self, *, search: str | None, name: str | None, limit: int, offset: int
+    ) -> tuple[list[WorkflowRecord], int]:
+        where, args = ["1=1"], []
+        if search:
+            where.append("(w.slug LIKE ? ESCAPE '\\' OR w.name LIKE ? ESCAPE '\\')")
+            pattern = "%" + _escape_like(search) + "%"
+            args += [pattern, pattern]
+        if name:
+            where.append("w.slug = ?")
+            args.append(name)
+        cond = " AND ".join(where)
+
+        def op(c: sqlite3.Connection) -> tuple[list[WorkflowRecord], int]:
+            total = c.execute(f"SELECT COUNT(*) FROM workflows w WHERE {cond}", args).fetchone()[0]
+            rows = c.execute(
+                f"SELECT {_WF_COLS} FROM workflows w LEFT JOIN workflow_versions v"
+                f" ON v.id = w.current_version_id WHERE {cond} ORDER BY w.slug LIMIT ? OFFSET ?",
+                [*args, limit, offset],
+            ).fetchall()
+            return [_wf(r) for r in rows], total
+
+        return await self.db.read(op)
+
+    async def list_versions(
+        self, workflow_id: str, *, limit: int, offset: int
+    ) -> tuple[list[VersionRecord], int]:
+        def op(c: sqlite3.Connection) -> tuple[list[VersionRecord], int]:
+            total = c.execute(
+                "SELECT COUNT(*) FROM workflow_versions WHERE workflow_id = ?", (workflow_id,)
+            ).fetchone()[0]
+            rows = c.execute(
+                f"SELECT {_V_COLS} FROM workflow_versions WHERE workflow_id = ?"
+                " ORDER BY seq DESC LIMIT ? OFFSET ?",
+                (workflow_id, limit, offset),
+            ).fetchall()
+            return [_ver(r) for r in rows], total
+
+        return await self.db.read(op)
+
+    async def get_version(self, version_id: str) -> VersionRecord | None:
+        def op(c: sqlite3.Connection) -> VersionRecord | None:
+            row = c.execute(
+                f"SELECT {_V_COLS} FROM workflow_versions WHERE id = ?", (version_id,)
+            ).fetchone()
+            return _ver(row) if row else None
+
+        return await self.db.read(op)
+
+    async def find_version(self, workflow_id: str, label: str) -> VersionRecord | None:
+        def op(c: sqlite3.Connection) -> VersionRecord | None:
+            row = c.execute(
+                f"SELECT {_V_COLS} FROM workflow_versions WHERE workflow_id = ?"
+                " AND (version_label = ? OR id = ?) ORDER BY seq DESC LIMIT 1",
+                (workflow_id, label, label),
+            ).fetchone()
+            return _ver(row) if row else None
+
+        return await self.db.read(op)
+
+    # -- runs: API side ---------------------------------------------------
+    async def create_run(self, run: NewRun) -> RunRecord:
+        check_transition(RunStatus.CREATED, run.status) if run.status != RunStatus.CREATED else None
+        values = (
+            run.id, run.tenant_id, "workflow", run.workflow_id, run.workflow_slug,
+            run.workflow_name, run.version_id, run.version_label, run.status.value,
+            run.trigger_type, dumps(run.input),
+            None if run.overrides is None else dumps(run.overrides),
+            run.previous_execution_id, run.retry_number, run.batch_id, run.created_at,
+            run.created_at,
+        )  # fmt: skip
+
+        def op(c: sqlite3.Connection) -> None:
+            c.execute(
+                "INSERT INTO runs (id, tenant_id, type, workflow_id, workflow_slug, workflow_name,"
+                " version_id, version_label, status, trigger_type, input, overrides,"
+                " previous_execution_id, retry_number, batch_id, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                values,
+            )
+
+        await self.db.write(op)
+        return RunRecord(
+            id=run.id, tenant_id=run.tenant_id, type="workflow", workflow_id=run.workflow_id,
+            workflow_slug=run.workflow_slug, workflow_name=run.workflow_name,
+            version_id=run.version_id, version_label=run.version_label, status=run.status,
+            trigger_type=run.trigger_type, error=None, schema_valid=None,
+            previous_execution_id=run.previous_execution_id, retry_number=run.retry_number,
+            batch_id=run.batch_id, created_at=run.created_at, started_at=None,
+            completed_at=None, updated_at=run.created_at, cancel_requested_at=None,
+            next_step=0, step_started_at=None, attempt=0, fencing_token=0, lease_owner=None,
+            lease_expires_at=None, input_json=values[10], output_json=None,
+            overrides_json=values[11],
+        )  # fmt: skip
+
+    async def get_run(self, tenant_id: str, run_id: str) -> RunRecord | None:
+        def op(c: sqlite3.Connection) -> RunRecord | None:
+            row = c.execute(
+                f"SELECT {_FULL_COLS} FROM runs WHERE id = ? AND tenant_id = ?",
+                (run_id, tenant_id),
+            ).fetchone()
+            return _run(row) if row else None
+
+        return await self.db.read(op)
+
+    async def get_steps(self, run_id: str) -> list[StepRecord]:
+        def op(c: sqlite3.Connection) -> list[StepRecord]:
+            rows = c.execute(
+                "SELECT run_id, step_index, step_name, status, output, error, attempts,"
+                " started_at, completed_at FROM step_executions WHERE run_id = ?"
+                " ORDER BY step_index",
+                (run_id,),
+            ).fetchall()
+            return [StepRecord(*r) for r in rows]
+
+        return await self.db.read(op)
+
+    async def list_runs(self, flt: RunFilter) -> list[RunRecord]:
+        sql, args = _list_query(flt)
+
+        def op(c: sqlite3.Connection) -> list[RunRecord]:
+            return [_run(r) for r in c.execute(sql, args).fetchall()]
+
+        return await self.db.read(op)
+
+    async def request_cancel(self, tenant_id: str, run_id: str, now: int) -> RunRecord | None:
+        def op(c: sqlite3.Connection) -> RunRecord | None:
+            row = c.execute(
+                "SELECT status FROM runs WHERE id = ? AND tenant_id = ?", (run_id, tenant_id)
+            ).fetchone()
+            if row is None:
+                return None
+            status = RunStatus(row[0])
+            if status in CANCEL_AT_ONCE:
+                check_transition(status, RunStatus.CANCELLED)
+                c.execute(
+                    "UPDATE runs SET status = 'cancelled', cancel_requested_at = ?,"
+                    " completed_at = ?, updated_at = ?, error = 'cancelled by request',"
+                    " lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
+                    (now, now, now, run_id),
+                )
+            elif status in CANCEL_AT_CHECKPOINT:
+                c.execute(
+                    "UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ?),"
+                    " updated_at = ? WHERE id = ?",
+                    (now, now, run_id),
+                )
+            full = c.execute(f"SELECT {_FULL_COLS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+            return _run(full)
+
+        return await self.db.write(op)
+
+    # -- runs: worker side ------------------------------------------------
+    async def claim_runs(
+        self, worker_id: str, limit: int, lease_seconds: float, now: int
+    ) -> list[Claim]:
+        expires = now + int(lease_seconds * 1_000_000)
+
+        def op(c: sqlite3.Connection) -> list[Claim]:
+            rows = c.execute(
+                f"UPDATE runs SET status = 'running', lease_owner = ?, lease_expires_at = ?,"
+                f" fencing_token = fencing_token + 1, attempt = attempt + 1,"
+                f" started_at = COALESCE(started_at, ?), step_started_at = ?, updated_at = ?"
+                f" WHERE id IN (SELECT id FROM runs WHERE status = 'pending'"
+                f" ORDER BY created_at LIMIT ?) RETURNING {_FULL_COLS}",
+                (worker_id, expires, now, now, now, limit),
+            ).fetchall()
+            if len(rows) < limit:  # take over runs whose worker stopped renewing its lease
+                rows += c.execute(
+                    f"UPDATE runs SET lease_owner = ?, lease_expires_at = ?,"
+                    f" fencing_token = fencing_token + 1, attempt = attempt + 1,"
+                    f" step_started_at = ?, updated_at = ?"
+                    f" WHERE id IN (SELECT id FROM runs WHERE status IN ('running', 'finalizing')"
+                    f" AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?)"
+                    f" RETURNING {_FULL_COLS}",
+                    (worker_id, expires, now, now, now, limit - len(rows)),
+                ).fetchall()
+            claims = []
+            for row in rows:
+                run = _run(row)
+                done: dict[str, Any] = {}
+                if run.next_step > 0:
+                    for name, output in c.execute(
+                        "SELECT step_name, output FROM step_executions WHERE run_id = ?"
+                        " AND step_index < ? ORDER BY step_index",
+                        (run.id, run.next_step),
+                    ):
+                        done[name] = output
+                claims.append(Claim(run=run, done=done))
+            return claims
+
+        claims = await self.db.write(op)
+        # decode outside the writer thread: it is the bottleneck
+        return [
+            Claim(run=cl.run, done={k: _json(v) for k, v in cl.done.items()}) for cl in claims
+        ]
+
+    async def checkpoint(
+        self,
+        run_id: str,
+        token: int,
+        step: StepResult,
+        *,
+        next_step: int,
+        finalizing: bool,
+        lease_seconds: float,
+        now: int,
+    ) -> Checkpointed:
+        output = dumps(step.output)
+        expires = now + int(lease_seconds * 1_000_000)
+        new_status = "finalizing" if finalizing else "running"
+
+        def op(c: sqlite3.Connection) -> Checkpointed:
+            row = c.execute(
+                "UPDATE runs SET next_step = ?, step_started_at = ?, lease_expires_at = ?,"
+                " updated_at = ?, status = ? WHERE id = ? AND fencing_token = ?"
+                " AND status IN ('running', 'finalizing') RETURNING cancel_requested_at",
+                (next_step, now, expires, now, new_status, run_id, token),
+            ).fetchone()
+            if row is None:
+                raise LeaseLost(f"run {run_id}: lease lost (token {token})")
+            c.execute(
+                "INSERT OR REPLACE INTO step_executions (run_id, step_index, step_name, status,"
+                " output, error, attempts, started_at, completed_at) VALUES (?,?,?,?,?,?,?,?,?)",
+                (run_id, step.index, step.name, step.status, output, step.error, step.attempts,
+                 step.started_at, step.completed_at),  # fmt: skip
+            )
+            return Checkpointed(cancel_requested=row[0] is not None)
+
+        return await self.db.write(op)
+
+    async def renew_lease(self, run_id: str, token: int, lease_seconds: float, now: int) -> bool:
+        expires = now + int(lease_seconds * 1_000_000)
+
+        def op(c: sqlite3.Connection) -> bool:
+            cur = c.execute(
+                "UPDATE runs SET lease_expires_at = ? WHERE id = ? AND fencing_token = ?"
+                " AND status IN ('running', 'finalizing')",
+                (expires, run_id, token),
+            )
+            return cur.rowcount == 1
+
+        return await self.db.write(op)
+
+    async def finish_run(
+        self,
+        run_id: str,
+        token: int,
+        status: RunStatus,
+        *,
+        output: Any,
+        error: str | None,
+        now: int,
+        schema_valid: bool | None = None,
+    ) -> RunRecord:
+        if not status.terminal:
+            raise InvalidTransition(f"finish_run needs a terminal status, not {status.value}")
+        out = None if output is None else dumps(output)
+        allowed = _in(sources_of(status) & CANCEL_AT_CHECKPOINT)
+
+        def op(c: sqlite3.Connection) -> RunRecord:
+            row = c.execute(
+                f"UPDATE runs SET status = ?, output = ?, error = ?, schema_valid = ?,"
+                f" completed_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL"
+                f" WHERE id = ? AND fencing_token = ? AND status IN ({allowed})"
+                f" RETURNING {_FULL_COLS}",
+                (status.value, out, error, schema_valid, now, now, run_id, token),
+            ).fetchone()
+            if row is None:
+                raise LeaseLost(f"run {run_id}: lease lost before it could finish")
+            return _run(row)
+
+        return await self.db.write(op)
+
+    async def release_run(self, run_id: str, token: int, now: int) -> bool:
+        def op(c: sqlite3.Connection) -> bool:
+            cur = c.execute(
+                "UPDATE runs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,"
+                " updated_at = ? WHERE id = ? AND fencing_token = ? AND status = 'running'",
+                (now, run_id, token),
+            )
+            return cur.rowcount == 1
+
+        return await self.db.write(op)
+
+
+def _json(text: str | None) -> Any:
+    from openpal.store.records import loads
+
+    return loads(text)
+
+
+def _insert_key(c: sqlite3.Connection, key: ApiKeyRecord) -> None:
+    c.execute(
+        "INSERT INTO api_keys (id, tenant_id, name, key_hash, prefix, created_at)"
+        " VALUES (?,?,?,?,?,?)",
+        (key.id, key.tenant_id, key.name, key.key_hash, key.prefix, key.created_at),
+    )
+
+
+def _count_keys(c: sqlite3.Connection) -> int:
+    return int(c.execute("SELECT COUNT(*) FROM api_keys").fetchone()[0])
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _list_query(flt: RunFilter) -> tuple[str, list[Any]]:
+    where, args = ["tenant_id = ?"], [flt.tenant_id]
+    if flt.type:
+        where.append("type = ?")
+        args.append(flt.type)
+    if flt.workflow_ids is not None:
+        where.append(f"workflow_id IN ({','.join('?' * len(flt.workflow_ids))})")
+        args += flt.workflow_ids
+    if flt.statuses is not None:
+        where.append(f"status IN ({_in(flt.statuses)})")
+    for column, op, value in (
+        ("created_at", ">=", flt.created_from),
+        ("created_at", "<=", flt.created_to),
+        ("completed_at", ">=", flt.completed_from),
+        ("completed_at", "<=", flt.completed_to),
+    ):
+        if value is not None:
+            where.append(f"{column} {op} ?")
+            args.append(value)
+    if flt.batch_id:
+        where.append("batch_id = ?")
+        args.append(flt.batch_id)
+    if flt.trigger_type:
+        where.append("trigger_type = ?")
+        args.append(flt.trigger_type)
+    if flt.ids is not None:
+        where.append(f"id IN ({','.join('?' * len(flt.ids))})")
+        args += flt.ids
+    if flt.id_contains:
+        where.append("id LIKE ? ESCAPE '\\'")
+        args.append("%" + _escape_like(flt.id_contains) + "%")
+    if flt.after is not None:
+        where.append("(created_at < ? OR (created_at = ? AND id < ?))")
+        args += [flt.after[0], flt.after[0], flt.after[1]]
+    sql = (
+        f"SELECT {_SUMMARY_COLS} FROM runs WHERE {' AND '.join(where)}"
+        " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
+    )
+    return sql, [*args, flt.limit, flt.offset]

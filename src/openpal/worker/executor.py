@@ -1,0 +1,219 @@
+"""Executes one claimed run: its steps in order, a checkpoint after each, then the result."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import threading
+import time
+from typing import Any
+
+from openpal.blobs.base import BlobStore
+from openpal.engine.states import RunStatus
+from openpal.errors import LeaseLost, RunCancelled
+from openpal.files import FileRef
+from openpal.service.catalog import Catalog
+from openpal.service.notify import Hub
+from openpal.steps.base import StepContext
+from openpal.steps.registry import get_step_type
+from openpal.store.base import Store
+from openpal.store.records import Claim, StepResult
+from openpal.workflows.model import RetryPolicy, StepSpec, WorkflowDef
+from openpal.workflows.templates import evaluate_condition, render_value
+
+log = logging.getLogger("openpal.worker")
+
+
+def now_micros() -> int:
+    return time.time_ns() // 1000
+
+
+def backoff_delay(policy: RetryPolicy, failed_attempts: int) -> float:
+    """Seconds to wait before the next attempt (exponential, capped, optionally jittered)."""
+    delay = policy.backoff_seconds * policy.backoff_factor ** max(0, failed_attempts - 1)
+    delay = min(delay, policy.max_backoff_seconds)
+    return random.uniform(0, delay) if policy.jitter else delay
+
+
+def rehydrate(value: Any, blobs: BlobStore) -> Any:
+    """Stored file references (`{"fileId": …}`) become readable `FileRef` objects again."""
+    if FileRef.is_ref(value):
+        return blobs.resolve(value)
+    if isinstance(value, dict):
+        return {k: rehydrate(v, blobs) for k, v in value.items()}
+    if isinstance(value, list):
+        return [rehydrate(v, blobs) for v in value]
+    return value
+
+
+class _StepFailed(Exception):
+    def __init__(self, message: str, attempts: int) -> None:
+        super().__init__(message)
+        self.attempts = attempts
+
+
+class RunExecutor:
+    """Carries a claimed run to its end, or drops it if the lease is lost."""
+
+    def __init__(
+        self, store: Store, catalog: Catalog, blobs: BlobStore, hub: Hub, lease_seconds: float
+    ) -> None:
+        self.store = store
+        self.catalog = catalog
+        self.blobs = blobs
+        self.hub = hub
+        self.lease_seconds = lease_seconds
+
+    async def execute(self, claim: Claim) -> None:
+        run = claim.run
+        cancelled = threading.Event()
+        if run.cancel_requested_at is not None:
+            cancelled.set()
+        self.hub.on_cancel(run.id, cancelled.set)
+        keeper = asyncio.create_task(self._keep_lease(run.id, run.fencing_token))
+        try:
+            await self._execute(claim, cancelled)
+        except LeaseLost:
+            log.warning("run %s: lease lost; another worker owns it now", run.id)
+        except Exception:
+            log.exception("run %s: engine error", run.id)
+            await self._finish(run.id, run.fencing_token, RunStatus.FAILED, None,
+                               "internal error while executing the run")  # fmt: skip
+        finally:
+            keeper.cancel()
+            self.hub.on_cancel(run.id, None)
+
+    async def _execute(self, claim: Claim, cancelled: threading.Event) -> None:
+        run, token = claim.run, claim.run.fencing_token
+        wf = await self.catalog.definition(run.version_id)
+        overrides: dict[str, Any] = run.overrides or {}
+        scope: dict[str, Any] = {
+            "input": rehydrate(run.input or {}, self.blobs),
+            "steps": {name: {"output": rehydrate(out, self.blobs)}
+                      for name, out in claim.done.items()},  # fmt: skip
+            "run": {"id": run.id, "workflow": run.workflow_slug, "attempt": run.attempt},
+        }
+        last_output: Any = None
+        for index in range(run.next_step, len(wf.steps)):
+            if cancelled.is_set():
+                await self._finish(run.id, token, RunStatus.CANCELLED, None, "cancelled by request")
+                return
+            spec = wf.steps[index]
+            started = now_micros()
+            status, error, attempts = "completed", None, 1
+            try:
+                if spec.if_ and not evaluate_condition(spec.if_, scope):
+                    status, output, attempts = "skipped", None, 0
+                elif spec.name in overrides:
+                    output = overrides[spec.name]
+                else:
+                    output, attempts = await self._run_step(wf, spec, scope, run.id,
+                                                            run.attempt, cancelled)  # fmt: skip
+            except RunCancelled:
+                await self._checkpoint_end(run.id, token, index, spec, "cancelled", None,
+                                           "cancelled by request", 1, started)  # fmt: skip
+                await self._finish(run.id, token, RunStatus.CANCELLED, None, "cancelled by request")
+                return
+            except _StepFailed as exc:
+                message = f"step {spec.name!r} failed: {exc}"
+                await self._checkpoint_end(run.id, token, index, spec, "failed", None,
+                                           str(exc), exc.attempts, started)  # fmt: skip
+                await self._finish(run.id, token, RunStatus.FAILED, None, message)
+                return
+            scope["steps"][spec.name] = {"output": output}
+            last_output = output
+            result = StepResult(index, spec.name, status, output, error, attempts, started,
+                                now_micros())  # fmt: skip
+            try:
+                cp = await self.store.checkpoint(
+                    run.id, token, result, next_step=index + 1,
+                    finalizing=index + 1 == len(wf.steps),
+                    lease_seconds=self.lease_seconds, now=now_micros(),
+                )  # fmt: skip
+            except (TypeError, ValueError) as exc:  # output that JSON cannot hold
+                message = f"step {spec.name!r} returned an output that is not JSON: {exc}"
+                await self._checkpoint_end(run.id, token, index, spec, "failed", None,
+                                           message, attempts, started)  # fmt: skip
+                await self._finish(run.id, token, RunStatus.FAILED, None, message)
+                return
+            if cp.cancel_requested:
+                cancelled.set()
+        if cancelled.is_set():
+            await self._finish(run.id, token, RunStatus.CANCELLED, None, "cancelled by request")
+            return
+        try:
+            if wf.output is not None:
+                final = render_value(wf.output, scope)
+            elif claim.done and run.next_step == len(wf.steps):
+                final = scope["steps"][wf.steps[-1].name]["output"]
+            else:
+                final = last_output
+        except Exception as exc:
+            await self._finish(run.id, token, RunStatus.FAILED, None,
+                               f"output mapping failed: {exc}")  # fmt: skip
+            return
+        await self._finish(run.id, token, RunStatus.COMPLETED, final, None)
+
+    async def _run_step(
+        self,
+        wf: WorkflowDef,
+        spec: StepSpec,
+        scope: dict[str, Any],
+        run_id: str,
+        run_attempt: int,
+        cancelled: threading.Event,
+    ) -> tuple[Any, int]:
+        step_type = get_step_type(spec.type)
+        policy = spec.retry
+        attempt = 0
+        while True:
+            attempt += 1
+            ctx = StepContext(
+                run_id=run_id, step_name=spec.name, workflow=wf.slug, attempt=attempt,
+                base_dir=wf.base_dir, _cancelled=cancelled,
+            )  # fmt: skip
+            try:
+                config = render_value(spec.with_, scope)
+                coro = step_type.run(config, ctx)
+                if spec.timeout_seconds:
+                    return await asyncio.wait_for(coro, spec.timeout_seconds), attempt
+                return await coro, attempt
+            except RunCancelled:
+                raise
+            except TimeoutError:
+                error = f"timed out after {spec.timeout_seconds:g} s"
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+            if attempt >= policy.max_attempts:
+                raise _StepFailed(error, attempt)
+            log.info("run %s: step %s attempt %d failed (%s); retrying", run_id, spec.name,
+                     attempt, error)  # fmt: skip
+            await asyncio.sleep(backoff_delay(policy, attempt))
+            if cancelled.is_set():
+                raise RunCancelled(f"run {run_id} was cancelled")
+
+    async def _checkpoint_end(
+        self, run_id: str, token: int, index: int, spec: StepSpec, status: str,
+        output: Any, error: str | None, attempts: int, started: int,
+    ) -> None:  # fmt: skip
+        """Record the step that ended the run (failed/cancelled); the run stays at it."""
+        result = StepResult(index, spec.name, status, output, error, attempts, started,
+                            now_micros())  # fmt: skip
+        await self.store.checkpoint(run_id, token, result, next_step=index, finalizing=False,
+                                    lease_seconds=self.lease_seconds, now=now_micros())  # fmt: skip
+
+    async def _finish(
+        self, run_id: str, token: int, status: RunStatus, output: Any, error: str | None
+    ) -> None:
+        await self.store.finish_run(run_id, token, status, output=output, error=error,
+                                    now=now_micros())  # fmt: skip
+        self.hub.run_finished(run_id)
+
+    async def _keep_lease(self, run_id: str, token: int) -> None:
+        """Renew the lease while a long step runs (checkpoints renew it too)."""
+        interval = self.lease_seconds / 3
+        while True:
+            await asyncio.sleep(interval)
+            if not await self.store.renew_lease(run_id, token, self.lease_seconds, now_micros()):
+                return

@@ -1,0 +1,95 @@
+"""The worker pool: one claim loop feeding up to N concurrent run executions.
+
+One loop claims in batches (as many runs as there are free slots) instead of
+N loops each claiming one: a burst of new runs costs one claim transaction,
+not N, and idle workers are woken by the hub, not by polling. A slow safety
+poll still runs, for leases that expire on other processes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+
+from openpal.engine.ids import new_id
+from openpal.service.notify import Hub
+from openpal.store.base import Store
+from openpal.worker.executor import RunExecutor
+
+log = logging.getLogger("openpal.worker")
+
+SAFETY_POLL_SECONDS = 1.0
+
+
+class WorkerPool:
+    """Runs workflows inside this process."""
+
+    def __init__(
+        self,
+        store: Store,
+        executor: RunExecutor,
+        hub: Hub,
+        *,
+        concurrency: int,
+        lease_seconds: float,
+    ) -> None:
+        self.store = store
+        self.executor = executor
+        self.hub = hub
+        self.concurrency = concurrency
+        self.lease_seconds = lease_seconds
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{new_id('w')[-6:]}"
+        self._active: set[asyncio.Task[None]] = set()
+        self._slot_freed = asyncio.Event()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._stopping = False
+
+    def start(self) -> None:
+        self._loop_task = asyncio.create_task(self._claim_loop(), name="openpal-claim-loop")
+
+    async def stop(self, grace_seconds: float = 10.0) -> None:
+        """Stop claiming; give running executions `grace_seconds` to end."""
+        self._stopping = True
+        self.hub.work_available.set()
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+        if self._active:
+            _, pending = await asyncio.wait(self._active, timeout=grace_seconds)
+            for task in pending:
+                task.cancel()
+            if pending:
+                await asyncio.wait(pending)
+
+    async def _claim_loop(self) -> None:
+        while not self._stopping:
+            free = self.concurrency - len(self._active)
+            if free <= 0:
+                self._slot_freed.clear()
+                await self._slot_freed.wait()
+                continue
+            self.hub.work_available.clear()
+            try:
+                claims = await self.store.claim_runs(
+                    self.worker_id, free, self.lease_seconds, time.time_ns() // 1000
+                )
+            except Exception:
+                log.exception("claiming runs failed; retrying shortly")
+                await asyncio.sleep(SAFETY_POLL_SECONDS)
+                continue
+            for claim in claims:
+                task = asyncio.create_task(self.executor.execute(claim))
+                self._active.add(task)
+                task.add_done_callback(self._done)
+            if not claims:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.hub.work_available.wait(), SAFETY_POLL_SECONDS)
+
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._active.discard(task)
+        self._slot_freed.set()
