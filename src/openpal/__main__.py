@@ -1,0 +1,5 @@
+"""`python -m openpal` = the `openpal` command."""
+
+from openpal.cli.main import main
+
+main()

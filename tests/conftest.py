@@ -1,0 +1,117 @@
+"""Shared fixtures: a real `openpal serve` subprocess on a free port and a fresh data folder."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+TESTS = Path(__file__).resolve().parent
+TEST_WORKFLOWS = TESTS / "workflows"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class Server:
+    """A live openpal process."""
+
+    base_url: str
+    api_key: str
+    data_dir: Path
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    def client(self, **kw: object) -> httpx.Client:
+        return httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {self.api_key}"},
+            timeout=70,
+            **kw,  # type: ignore[arg-type]
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def start_server(
+    data_dir: Path, *, workflows: Path | None = TEST_WORKFLOWS, args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+) -> Server:  # fmt: skip
+    port = free_port()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / "server.log"
+    cmd = [sys.executable, "-m", "openpal", "serve", "--port", str(port),
+           "--data-dir", str(data_dir), *args]  # fmt: skip
+    if workflows is not None:
+        cmd += ["--workflows", str(workflows)]
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=full_env)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        if proc.poll() is not None:
+            raise RuntimeError(f"openpal serve exited:\n{log_path.read_text()}")
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"openpal serve did not start:\n{log_path.read_text()}")
+        time.sleep(0.05)
+    key = (data_dir / "api-key").read_text().strip()
+    return Server(base, key, data_dir, proc, log_path)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One server for the whole session (tests use their own runs, never global counts)."""
+    srv = start_server(tmp_path_factory.mktemp("openpal-data"))
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def api(server: Server) -> Iterator[httpx.Client]:
+    with server.client() as c:
+        yield c
+
+
+def make_invoice_pdf(path: Path, *, number: str = "INV-2041", total: str = "1,234.50",
+                     currency: str = "EUR", vendor: str = "Acme Tools GmbH",
+                     date: str = "2026-03-14") -> Path:  # fmt: skip
+    """A small real PDF invoice (fpdf2), with known field values."""
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font("Helvetica", size=12)
+    for line in (f"From: {vendor}", f"Invoice Number: {number}", f"Invoice Date: {date}",
+                 "Description: Consulting services", f"Total: {total} {currency}"):  # fmt: skip
+        pdf.cell(0, 10, line, new_x="LMARGIN", new_y="NEXT")
+    pdf.output(str(path))
+    return path

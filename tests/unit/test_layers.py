@@ -1,0 +1,42 @@
+"""Imports point one way: cli/api/worker → service → engine/store/workflows → models."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[2] / "src" / "openpal"
+
+# package → packages it must never import
+FORBIDDEN = {
+    "engine": {"store", "service", "api", "worker", "cli", "workflows", "steps", "blobs"},
+    "store": {"service", "api", "worker", "cli", "workflows", "steps"},
+    "workflows": {"store", "service", "api", "worker", "cli"},
+    "steps": {"store", "service", "api", "worker", "cli"},
+    "service": {"api", "worker", "cli"},
+    "worker": {"api", "cli"},
+    "api": {"cli"},
+}
+
+
+def _imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("openpal."):
+            found.add(node.module.split(".")[1])
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("openpal."):
+                    found.add(alias.name.split(".")[1])
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(FORBIDDEN))
+def test_imports_point_one_way(package):
+    files = list((SRC / package).rglob("*.py"))
+    assert files
+    for path in files:
+        bad = _imports(path) & FORBIDDEN[package]
+        assert not bad, f"{path.relative_to(SRC)} imports {sorted(bad)}"
