@@ -56,14 +56,26 @@ class Server:
 
 
 def start_server(
-    data_dir: Path, *, workflows: Path | None = TEST_WORKFLOWS, args: tuple[str, ...] = (),
+    data_dir: Path,
+    *,
+    workflows: Path | None = TEST_WORKFLOWS,
+    args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
-) -> Server:  # fmt: skip
+) -> Server:
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "server.log"
-    cmd = [sys.executable, "-m", "openpal", "serve", "--port", str(port),
-           "--data-dir", str(data_dir), *args]  # fmt: skip
+    cmd = [
+        sys.executable,
+        "-m",
+        "openpal",
+        "serve",
+        "--port",
+        str(port),
+        "--data-dir",
+        str(data_dir),
+        *args,
+    ]
     if workflows is not None:
         cmd += ["--workflows", str(workflows)]
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
@@ -101,17 +113,28 @@ def api(server: Server) -> Iterator[httpx.Client]:
         yield c
 
 
-def make_invoice_pdf(path: Path, *, number: str = "INV-2041", total: str = "1,234.50",
-                     currency: str = "EUR", vendor: str = "Acme Tools GmbH",
-                     date: str = "2026-03-14") -> Path:  # fmt: skip
+def make_invoice_pdf(
+    path: Path,
+    *,
+    number: str = "INV-2041",
+    total: str = "1,234.50",
+    currency: str = "EUR",
+    vendor: str = "Acme Tools GmbH",
+    date: str = "2026-03-14",
+) -> Path:
     """A small real PDF invoice (fpdf2), with known field values."""
     from fpdf import FPDF
 
     pdf = FPDF()
     pdf.add_page()
     pdf.set_font("Helvetica", size=12)
-    for line in (f"From: {vendor}", f"Invoice Number: {number}", f"Invoice Date: {date}",
-                 "Description: Consulting services", f"Total: {total} {currency}"):  # fmt: skip
+    for line in (
+        f"From: {vendor}",
+        f"Invoice Number: {number}",
+        f"Invoice Date: {date}",
+        "Description: Consulting services",
+        f"Total: {total} {currency}",
+    ):
         pdf.cell(0, 10, line, new_x="LMARGIN", new_y="NEXT")
     pdf.output(str(path))
     return path

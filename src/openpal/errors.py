@@ -69,9 +69,7 @@ class WorkflowLoadError(OpenpalError):
 
     code = "invalid_workflow"
 
-    def __init__(
-        self, file: str, field: str, message: str, *, line: int | None = None
-    ) -> None:
+    def __init__(self, file: str, field: str, message: str, *, line: int | None = None) -> None:
         where = f"{file}:{line}" if line else file
         super().__init__(f"{where}: {field}: {message}")
         self.file = file

@@ -50,20 +50,28 @@ def test_cancel_pending_is_immediate_and_running_stops_at_checkpoint(one_slot):
         assert "completed" not in statuses[1:], statuses
         assert statuses[-1] == "not_run"
         # the queued run never ran
-        assert api.get(f"/api/v1/runs/{queued}", params={"include": "detail"}).json()["run"][
-            "stepExecutions"][0]["status"] == "not_run"  # fmt: skip
+        assert (
+            api.get(f"/api/v1/runs/{queued}", params={"include": "detail"}).json()["run"][
+                "stepExecutions"
+            ][0]["status"]
+            == "not_run"
+        )
 
 
 def test_cancel_is_idempotent_and_terminal_runs_do_not_change(one_slot):
     with one_slot.client() as api:
-        done = api.post("/api/v1/run/workflows.hello", json={},
-                        params={"wait_for_completion": 20}).json()  # fmt: skip
+        done = api.post(
+            "/api/v1/run/workflows.hello", json={}, params={"wait_for_completion": 20}
+        ).json()
         assert done["status"] == "completed"
         for _ in range(2):
             resp = api.post(f"/api/v1/runs/{done['runId']}/cancel")
             assert resp.status_code == 200
-            assert resp.json() == {"id": done["runId"], "status": "completed",
-                                   "cancelRequestedAt": None}  # fmt: skip
+            assert resp.json() == {
+                "id": done["runId"],
+                "status": "completed",
+                "cancelRequestedAt": None,
+            }
         assert api.get(f"/api/v1/runs/{done['runId']}").json()["run"]["status"] == "completed"
 
 
@@ -73,6 +81,7 @@ def test_held_request_returns_when_a_run_is_cancelled(one_slot):
     with one_slot.client() as api:
         started = api.post("/api/v1/run/workflows.slow-count", json={"seconds": 3}).json()
         wait_status(api, started["runId"], "running")
+
         def cancel_later() -> None:
             with one_slot.client() as other:
                 other.post(f"/api/v1/runs/{started['runId']}/cancel")
@@ -81,8 +90,7 @@ def test_held_request_returns_when_a_run_is_cancelled(one_slot):
         timer.start()
         # a second hold on a *new* run queued behind: it ends when the first frees the slot
         t0 = time.monotonic()
-        resp = api.post("/api/v1/run/workflows.hello", json={},
-                        params={"wait_for_completion": 30})  # fmt: skip
+        resp = api.post("/api/v1/run/workflows.hello", json={}, params={"wait_for_completion": 30})
         timer.join()
         assert resp.status_code == 200 and resp.json()["status"] == "completed"
         assert time.monotonic() - t0 < 8

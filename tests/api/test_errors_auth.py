@@ -45,9 +45,14 @@ def test_request_id_on_success_too(api):
 def test_openapi_is_served(server):
     spec = httpx.get(f"{server.base_url}/openapi.json").json()
     assert spec["openapi"].startswith("3.")
-    for path in ("/api/v1/run/{target}", "/api/v1/runs", "/api/v1/runs/{run_id}",
-                 "/api/v1/runs/{run_id}/cancel", "/api/v1/runs/{run_id}/rerun",
-                 "/api/v1/workflows/{workflow_id}/versions"):  # fmt: skip
+    for path in (
+        "/api/v1/run/{target}",
+        "/api/v1/runs",
+        "/api/v1/runs/{run_id}",
+        "/api/v1/runs/{run_id}/cancel",
+        "/api/v1/runs/{run_id}/rerun",
+        "/api/v1/workflows/{workflow_id}/versions",
+    ):
         assert path in spec["paths"]
 
 

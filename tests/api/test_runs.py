@@ -10,11 +10,28 @@ import pytest
 from tests.conftest import make_invoice_pdf
 
 SUMMARY_KEYS = {
-    "id", "type", "status", "triggerType", "createdAt", "durationMs", "error", "batchId",
-    "previousExecutionId", "retryNumber", "schemaValid", "evalPassed", "triggeredBy", "version",
-    "requestedSourceRef", "resolvedGitRef", "resolvedGitTag", "resolvedCommitSha", "sourceId",
-    "sourceName", "agentSlug",
-}  # fmt: skip
+    "id",
+    "type",
+    "status",
+    "triggerType",
+    "createdAt",
+    "durationMs",
+    "error",
+    "batchId",
+    "previousExecutionId",
+    "retryNumber",
+    "schemaValid",
+    "evalPassed",
+    "triggeredBy",
+    "version",
+    "requestedSourceRef",
+    "resolvedGitRef",
+    "resolvedGitTag",
+    "resolvedCommitSha",
+    "sourceId",
+    "sourceName",
+    "agentSlug",
+}
 TERMINAL = {"completed", "failed", "cancelled", "rejected"}
 
 
@@ -51,7 +68,7 @@ def test_start_then_get_summary(api):
     got = api.get(f"/api/v1/runs/{start['runId']}")  # read-your-writes
     assert got.status_code == 200
     run = got.json()["run"]
-    assert SUMMARY_KEYS <= set(run)
+    assert set(run) >= SUMMARY_KEYS
     assert run["id"] == start["runId"] and run["triggerType"] == "api"
     final = wait_terminal(api, start["runId"])
     assert final["status"] == "completed"
@@ -59,8 +76,11 @@ def test_start_then_get_summary(api):
 
 
 def test_hold_returns_output_of_a_quick_run(api):
-    resp = api.post("/api/v1/run/workflows.typed", params={"wait_for_completion": 30},
-                    json={"s": "x", "n": 2.5, "o": {"k": [1]}, "a": [1, "two"]})  # fmt: skip
+    resp = api.post(
+        "/api/v1/run/workflows.typed",
+        params={"wait_for_completion": 30},
+        json={"s": "x", "n": 2.5, "o": {"k": [1]}, "a": [1, "two"]},
+    )
     assert resp.status_code == 200, resp.text
     body = resp.json()
     assert body["status"] == "completed" and body["error"] is None
@@ -72,8 +92,9 @@ def test_hold_returns_output_of_a_quick_run(api):
 
 def test_hold_expires_with_202_and_current_status(api):
     t0 = time.monotonic()
-    resp = api.post("/api/v1/run/workflows.slow-count", params={"wait_for_completion": 1},
-                    json={"seconds": 2})  # fmt: skip
+    resp = api.post(
+        "/api/v1/run/workflows.slow-count", params={"wait_for_completion": 1}, json={"seconds": 2}
+    )
     elapsed = time.monotonic() - t0
     assert resp.status_code == 202, resp.text
     assert resp.json()["status"] in {"pending", "running"}
@@ -84,8 +105,7 @@ def test_hold_expires_with_202_and_current_status(api):
 def test_hold_is_capped_below_the_sdk_timeout(server):
     # 600 is accepted and clamped; a quick run still answers at once
     with server.client() as api:
-        resp = api.post("/api/v1/run/workflows.hello", params={"wait_for_completion": 600},
-                        json={})  # fmt: skip
+        resp = api.post("/api/v1/run/workflows.hello", params={"wait_for_completion": 600}, json={})
         assert resp.status_code == 200 and resp.json()["status"] == "completed"
 
 
@@ -112,27 +132,35 @@ def test_every_bad_field_is_reported(api):
 
 @pytest.mark.parametrize("content", [b"{not json", b"[1, 2]", b'"text"'])
 def test_malformed_body_is_400(api, content):
-    resp = api.post("/api/v1/run/workflows.hello", content=content,
-                    headers={"content-type": "application/json"})  # fmt: skip
+    resp = api.post(
+        "/api/v1/run/workflows.hello", content=content, headers={"content-type": "application/json"}
+    )
     assert_envelope(resp, 400, "<root>")
 
 
 def test_unknown_targets(api):
     assert_envelope(api.post("/api/v1/run/workflows.nope", json={}), 404)
     assert_envelope(api.post("/api/v1/run/agents.some-agent", json={}), 404)
-    assert_envelope(api.post("/api/v1/run/workflows.hello", params={"version": "9.9.9"},
-                             json={}), 404)  # fmt: skip
+    assert_envelope(
+        api.post("/api/v1/run/workflows.hello", params={"version": "9.9.9"}, json={}), 404
+    )
 
 
 def test_target_forms(api):
     wf = api.get("/api/v1/workflows/hello").json()
-    by_id = api.post(f"/api/v1/run/workflows.{wf['id']}", json={}, params={"wait_for_completion": 20})
+    by_id = api.post(
+        f"/api/v1/run/workflows.{wf['id']}", json={}, params={"wait_for_completion": 20}
+    )
     assert by_id.status_code == 200 and by_id.json()["status"] == "completed"
-    dotted = api.post("/api/v1/run/workflows.team.hello", json={},
-                      params={"wait_for_completion": 20})  # fmt: skip
+    dotted = api.post(
+        "/api/v1/run/workflows.team.hello", json={}, params={"wait_for_completion": 20}
+    )
     assert dotted.status_code == 200
-    versioned = api.post("/api/v1/run/workflows.hello", json={},
-                         params={"version": wf["version"], "wait_for_completion": 20})  # fmt: skip
+    versioned = api.post(
+        "/api/v1/run/workflows.hello",
+        json={},
+        params={"version": wf["version"], "wait_for_completion": 20},
+    )
     assert versioned.status_code == 200
 
 
@@ -159,25 +187,31 @@ def test_failed_step_fails_the_run_and_later_steps_never_run(api):
 
 
 def test_if_conditions_skip_steps(api):
-    body = api.post("/api/v1/run/workflows.branches", json={"amount": 5000},
-                    params={"wait_for_completion": 20}).json()  # fmt: skip
+    body = api.post(
+        "/api/v1/run/workflows.branches", json={"amount": 5000}, params={"wait_for_completion": 20}
+    ).json()
     assert body["output"] == {"large": {"flag": "large"}, "small": None}
     detail = wait_terminal(api, body["runId"])
     assert [s["status"] for s in detail["stepExecutions"]] == ["completed", "completed", "skipped"]
 
 
 def test_step_retries_are_counted(api):
-    body = api.post("/api/v1/run/workflows.flaky", json={"key": f"k{time.time_ns()}"},
-                    params={"wait_for_completion": 20}).json()  # fmt: skip
+    body = api.post(
+        "/api/v1/run/workflows.flaky",
+        json={"key": f"k{time.time_ns()}"},
+        params={"wait_for_completion": 20},
+    ).json()
     assert body["status"] == "completed" and body["output"] == {"attempts": 3}
     detail = wait_terminal(api, body["runId"])
     assert detail["stepExecutions"][0]["attempts"] == 3
 
 
 def test_retries_exhausted(api):
-    body = api.post("/api/v1/run/workflows.flaky",
-                    json={"key": f"k{time.time_ns()}", "failures": 5},
-                    params={"wait_for_completion": 20}).json()  # fmt: skip
+    body = api.post(
+        "/api/v1/run/workflows.flaky",
+        json={"key": f"k{time.time_ns()}", "failures": 5},
+        params={"wait_for_completion": 20},
+    ).json()
     assert body["status"] == "failed" and "attempt 3 failed" in body["error"]
 
 
@@ -186,47 +220,65 @@ def test_multipart_file_input_reaches_the_step(api, tmp_path):
 
     pdf = make_invoice_pdf(tmp_path / "inv.pdf")
     data = pdf.read_bytes()
-    resp = api.post("/api/v1/run/workflows.file-info", params={"wait_for_completion": 20},
-                    data={"_json": '{"label": "mine"}'},
-                    files={"doc": ("inv.pdf", data, "application/pdf")})  # fmt: skip
+    resp = api.post(
+        "/api/v1/run/workflows.file-info",
+        params={"wait_for_completion": 20},
+        data={"_json": '{"label": "mine"}'},
+        files={"doc": ("inv.pdf", data, "application/pdf")},
+    )
     assert resp.status_code == 200, resp.text
     out = resp.json()["output"]
     assert out["label"] == "mine" and out["name"] == "inv.pdf"
-    assert out["info"] == {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-                           "mime": "application/pdf"}  # fmt: skip
+    assert out["info"] == {
+        "size": len(data),
+        "sha256": hashlib.sha256(data).hexdigest(),
+        "mime": "application/pdf",
+    }
     detail = wait_terminal(api, resp.json()["runId"])
     assert detail["input"]["doc"]["fileId"] == "sha256:" + hashlib.sha256(data).hexdigest()
 
 
 def test_file_input_sent_as_json_is_rejected(api):
-    assert_envelope(api.post("/api/v1/run/workflows.file-info", json={"doc": "x.pdf"}), 400,
-                    "input.doc")  # fmt: skip
+    assert_envelope(
+        api.post("/api/v1/run/workflows.file-info", json={"doc": "x.pdf"}), 400, "input.doc"
+    )
 
 
 def test_bad_multipart_json_part(api):
-    resp = api.post("/api/v1/run/workflows.file-info", data={"_json": "{oops"},
-                    files={"doc": ("a.txt", b"hi", "text/plain")})  # fmt: skip
+    resp = api.post(
+        "/api/v1/run/workflows.file-info",
+        data={"_json": "{oops"},
+        files={"doc": ("a.txt", b"hi", "text/plain")},
+    )
     assert_envelope(resp, 400, "_json")
 
 
 def test_overrides_replace_step_outputs(api):
-    body = api.post("/api/v1/run/workflows.fails",
-                    json={"_overrides": {"steps": {"boom": {"skipped": "by override"}}}},
-                    params={"wait_for_completion": 20}).json()  # fmt: skip
+    body = api.post(
+        "/api/v1/run/workflows.fails",
+        json={"_overrides": {"steps": {"boom": {"skipped": "by override"}}}},
+        params={"wait_for_completion": 20},
+    ).json()
     assert body["status"] == "completed"
     detail = wait_terminal(api, body["runId"])
     assert detail["stepExecutions"][1]["outputData"] == {"skipped": "by override"}
-    assert_envelope(api.post("/api/v1/run/workflows.fails", json={"_overrides": {"nope": 1}}),
-                    400, "_overrides.nope")  # fmt: skip
+    assert_envelope(
+        api.post("/api/v1/run/workflows.fails", json={"_overrides": {"nope": 1}}),
+        400,
+        "_overrides.nope",
+    )
 
 
 def test_extract_invoice_example(api, tmp_path):
-    pdf = make_invoice_pdf(tmp_path / "contract.pdf", number="INV-77", total="2,500.00",
-                           currency="USD")  # fmt: skip
-    resp = api.post("/api/v1/run/workflows.extract-invoice", params={"wait_for_completion": 30},
-                    data={"_json": "{}"},
-                    files={"contract_document": ("contract.pdf", pdf.read_bytes(),
-                                                 "application/pdf")})  # fmt: skip
+    pdf = make_invoice_pdf(
+        tmp_path / "contract.pdf", number="INV-77", total="2,500.00", currency="USD"
+    )
+    resp = api.post(
+        "/api/v1/run/workflows.extract-invoice",
+        params={"wait_for_completion": 30},
+        data={"_json": "{}"},
+        files={"contract_document": ("contract.pdf", pdf.read_bytes(), "application/pdf")},
+    )
     assert resp.status_code == 200, resp.text
     out = resp.json()["output"]
     assert out["invoice_number"] == "INV-77"
@@ -234,8 +286,9 @@ def test_extract_invoice_example(api, tmp_path):
 
 
 def test_rerun_makes_a_new_run_on_the_same_input(api):
-    first = api.post("/api/v1/run/workflows.hello", json={"name": "Cy"},
-                     params={"wait_for_completion": 20}).json()  # fmt: skip
+    first = api.post(
+        "/api/v1/run/workflows.hello", json={"name": "Cy"}, params={"wait_for_completion": 20}
+    ).json()
     resp = api.post(f"/api/v1/runs/{first['runId']}/rerun", json={})
     assert resp.status_code == 201
     again = wait_terminal(api, resp.json()["runId"])
@@ -246,7 +299,8 @@ def test_rerun_makes_a_new_run_on_the_same_input(api):
 
 
 def test_resume_of_a_run_that_is_not_waiting_is_409(api):
-    run_id = api.post("/api/v1/run/workflows.hello", json={},
-                      params={"wait_for_completion": 20}).json()["runId"]  # fmt: skip
+    run_id = api.post(
+        "/api/v1/run/workflows.hello", json={}, params={"wait_for_completion": 20}
+    ).json()["runId"]
     body = assert_envelope(api.post(f"/api/v1/runs/{run_id}/resume"), 409)
     assert "not waiting" in body["issues"][0]["message"]

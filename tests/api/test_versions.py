@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from tests.api.test_runs import wait_terminal
 from tests.conftest import start_server
 
@@ -42,11 +41,15 @@ def test_versions_and_pinning(tmp_path):
             versions = api.get("/api/v1/workflows/versioned/versions").json()
             assert [v["version"] for v in versions["data"]] == ["2.0", "1.0"]
             assert [v["isCurrent"] for v in versions["data"]] == [True, False]
-            new = api.post("/api/v1/run/workflows.versioned", json={},
-                           params={"wait_for_completion": 20}).json()  # fmt: skip
+            new = api.post(
+                "/api/v1/run/workflows.versioned", json={}, params={"wait_for_completion": 20}
+            ).json()
             assert new["output"] == {"version": "two", "x": 1}
-            pinned = api.post("/api/v1/run/workflows.versioned", json={},
-                              params={"version": "1.0", "wait_for_completion": 20}).json()  # fmt: skip
+            pinned = api.post(
+                "/api/v1/run/workflows.versioned",
+                json={},
+                params={"version": "1.0", "wait_for_completion": 20},
+            ).json()
             assert pinned["output"] == {"version": "one", "x": 1}
             old_run = api.get(f"/api/v1/runs/{old}").json()["run"]
             assert old_run["version"] == "1.0"

@@ -37,8 +37,13 @@ def client(srv):
 @pytest.fixture
 def contract_pdf(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # the seed says Path("contract.pdf")
-    return make_invoice_pdf(tmp_path / "contract.pdf", number="INV-9001", total="4,200.00",
-                            currency="EUR", vendor="Globex Ltd")  # fmt: skip
+    return make_invoice_pdf(
+        tmp_path / "contract.pdf",
+        number="INV-9001",
+        total="4,200.00",
+        currency="EUR",
+        vendor="Globex Ltd",
+    )
 
 
 def _status(value) -> str:
@@ -139,8 +144,14 @@ def test_list_with_the_seed_filters(client):
     got = [r.id for r in executions.runs]
     assert got[:2] == [failed[1].run_id, failed[0].run_id]
     assert all(_status(r.status) in {"failed", "cancelled"} for r in executions.runs)
-    empty = client.runs.list(type="workflow", source="wf_abc123", status=["failed", "cancelled"],
-                             from_date="now()-7d", to_date="now()", limit=50)  # fmt: skip
+    empty = client.runs.list(
+        type="workflow",
+        source="wf_abc123",
+        status=["failed", "cancelled"],
+        from_date="now()-7d",
+        to_date="now()",
+        limit=50,
+    )
     assert empty.runs == [] and empty.next_cursor is None
     by_slug = client.runs.list(source="fails", status="failed", limit=50)
     assert [r.id for r in by_slug.runs] == got

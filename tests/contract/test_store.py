@@ -12,20 +12,37 @@ T0 = 1_800_000_000_000_000  # µs
 
 async def _workflow(store, slug="wf-a", content="v1"):
     wf, ver = await store.save_workflow_version(
-        workflow_id=f"wf_{slug}", slug=slug, name=slug, description=None,
-        version_id=new_id("ver"), version_label="1.0", content_hash=f"h-{content}",
-        yaml_content=f"name: {slug}\n# {content}", source_path=None, now=T0,
-    )  # fmt: skip
+        workflow_id=f"wf_{slug}",
+        slug=slug,
+        name=slug,
+        description=None,
+        version_id=new_id("ver"),
+        version_label="1.0",
+        content_hash=f"h-{content}",
+        yaml_content=f"name: {slug}\n# {content}",
+        source_path=None,
+        now=T0,
+    )
     return wf, ver
 
 
 async def _run(store, *, tenant="t1", slug="wf-a", at=T0, status=RunStatus.PENDING):
     wf, ver = await _workflow(store, slug)
     return await store.create_run(
-        NewRun(id=new_id("exec", at), tenant_id=tenant, workflow_id=wf.id, workflow_slug=slug,
-               workflow_name=slug, version_id=ver.id, version_label="1.0",
-               input={"x": 1, "name": "é"}, trigger_type="api", created_at=at, status=status)
-    )  # fmt: skip
+        NewRun(
+            id=new_id("exec", at),
+            tenant_id=tenant,
+            workflow_id=wf.id,
+            workflow_slug=slug,
+            workflow_name=slug,
+            version_id=ver.id,
+            version_label="1.0",
+            input={"x": 1, "name": "é"},
+            trigger_type="api",
+            created_at=at,
+            status=status,
+        )
+    )
 
 
 def _step(i, name="s", output=None):
@@ -68,7 +85,9 @@ async def test_list_filters_and_order(store):
     assert [r.id for r in everything] == [b.id, a[2].id, a[1].id, a[0].id]
     only_a = await store.list_runs(RunFilter(tenant_id="t1", workflow_ids=(a[0].workflow_id,)))
     assert {r.id for r in only_a} == {r.id for r in a}
-    window = await store.list_runs(RunFilter(tenant_id="t1", created_from=T0 + 1, created_to=T0 + 2))
+    window = await store.list_runs(
+        RunFilter(tenant_id="t1", created_from=T0 + 1, created_to=T0 + 2)
+    )
     assert [r.id for r in window] == [a[2].id, a[1].id]
     await store.request_cancel("t1", a[1].id, T0 + 20)
     cancelled = await store.list_runs(
@@ -95,11 +114,24 @@ async def test_cancel_running_is_stamped_and_seen_at_checkpoint(store):
     [claim] = await store.claim_runs("w1", 10, 30, T0 + 1)
     stamped = await store.request_cancel("t1", run.id, T0 + 2)
     assert stamped.status == RunStatus.RUNNING and stamped.cancel_requested_at == T0 + 2
-    cp = await store.checkpoint(run.id, claim.run.fencing_token, _step(0), next_step=1,
-                                finalizing=False, lease_seconds=30, now=T0 + 3)  # fmt: skip
+    cp = await store.checkpoint(
+        run.id,
+        claim.run.fencing_token,
+        _step(0),
+        next_step=1,
+        finalizing=False,
+        lease_seconds=30,
+        now=T0 + 3,
+    )
     assert cp.cancel_requested
-    done = await store.finish_run(run.id, claim.run.fencing_token, RunStatus.CANCELLED,
-                                  output=None, error="cancelled", now=T0 + 4)  # fmt: skip
+    done = await store.finish_run(
+        run.id,
+        claim.run.fencing_token,
+        RunStatus.CANCELLED,
+        output=None,
+        error="cancelled",
+        now=T0 + 4,
+    )
     assert done.status == RunStatus.CANCELLED
 
 
@@ -110,14 +142,23 @@ async def test_claim_checkpoint_finish(store):
     held = claims[0].run
     assert held.status == RunStatus.RUNNING and held.lease_owner == "w1" and held.fencing_token == 1
     assert await store.claim_runs("w2", 10, 30, T0 + 2) == []  # no double claim
-    await store.checkpoint(run.id, 1, _step(0, "a", {"v": 1}), next_step=1, finalizing=False,
-                           lease_seconds=30, now=T0 + 3)  # fmt: skip
-    await store.checkpoint(run.id, 1, _step(1, "b", [1, 2]), next_step=2, finalizing=True,
-                           lease_seconds=30, now=T0 + 4)  # fmt: skip
+    await store.checkpoint(
+        run.id,
+        1,
+        _step(0, "a", {"v": 1}),
+        next_step=1,
+        finalizing=False,
+        lease_seconds=30,
+        now=T0 + 3,
+    )
+    await store.checkpoint(
+        run.id, 1, _step(1, "b", [1, 2]), next_step=2, finalizing=True, lease_seconds=30, now=T0 + 4
+    )
     mid = await store.get_run("t1", run.id)
     assert mid.status == RunStatus.FINALIZING and mid.next_step == 2
-    done = await store.finish_run(run.id, 1, RunStatus.COMPLETED, output={"ok": True},
-                                  error=None, now=T0 + 5)  # fmt: skip
+    done = await store.finish_run(
+        run.id, 1, RunStatus.COMPLETED, output={"ok": True}, error=None, now=T0 + 5
+    )
     assert done.status == RunStatus.COMPLETED and done.output == {"ok": True}
     steps = await store.get_steps(run.id)
     assert [(s.name, s.output) for s in steps] == [("a", {"v": 1}), ("b", [1, 2])]
@@ -126,19 +167,39 @@ async def test_claim_checkpoint_finish(store):
 async def test_expired_lease_is_taken_over_and_the_old_owner_is_fenced(store):
     run = await _run(store)
     [c1] = await store.claim_runs("w1", 1, 1.0, T0)
-    await store.checkpoint(run.id, c1.run.fencing_token, _step(0, "a", "first"), next_step=1,
-                           finalizing=False, lease_seconds=1.0, now=T0 + 10)  # fmt: skip
+    await store.checkpoint(
+        run.id,
+        c1.run.fencing_token,
+        _step(0, "a", "first"),
+        next_step=1,
+        finalizing=False,
+        lease_seconds=1.0,
+        now=T0 + 10,
+    )
     # not expired yet: nobody else gets it
     assert await store.claim_runs("w2", 1, 30, T0 + 500_000) == []
     [c2] = await store.claim_runs("w2", 1, 30, T0 + 2_000_000)
     assert c2.run.id == run.id and c2.run.fencing_token == c1.run.fencing_token + 1
     assert c2.run.next_step == 1 and c2.done == {"a": "first"}
     with pytest.raises(LeaseLost):
-        await store.checkpoint(run.id, c1.run.fencing_token, _step(1, "b"), next_step=2,
-                               finalizing=True, lease_seconds=30, now=T0 + 2_000_001)  # fmt: skip
+        await store.checkpoint(
+            run.id,
+            c1.run.fencing_token,
+            _step(1, "b"),
+            next_step=2,
+            finalizing=True,
+            lease_seconds=30,
+            now=T0 + 2_000_001,
+        )
     with pytest.raises(LeaseLost):
-        await store.finish_run(run.id, c1.run.fencing_token, RunStatus.COMPLETED, output=1,
-                               error=None, now=T0 + 2_000_002)  # fmt: skip
+        await store.finish_run(
+            run.id,
+            c1.run.fencing_token,
+            RunStatus.COMPLETED,
+            output=1,
+            error=None,
+            now=T0 + 2_000_002,
+        )
     assert not await store.renew_lease(run.id, c1.run.fencing_token, 30, T0 + 2_000_003)
     assert await store.renew_lease(run.id, c2.run.fencing_token, 30, T0 + 2_000_003)
 
@@ -146,14 +207,23 @@ async def test_expired_lease_is_taken_over_and_the_old_owner_is_fenced(store):
 async def test_terminal_run_never_changes(store):
     run = await _run(store)
     [c] = await store.claim_runs("w1", 1, 30, T0)
-    await store.finish_run(run.id, c.run.fencing_token, RunStatus.FAILED, output=None,
-                           error="boom", now=T0 + 1)  # fmt: skip
+    await store.finish_run(
+        run.id, c.run.fencing_token, RunStatus.FAILED, output=None, error="boom", now=T0 + 1
+    )
     with pytest.raises(LeaseLost):
-        await store.finish_run(run.id, c.run.fencing_token, RunStatus.CANCELLED, output=None,
-                               error=None, now=T0 + 2)  # fmt: skip
+        await store.finish_run(
+            run.id, c.run.fencing_token, RunStatus.CANCELLED, output=None, error=None, now=T0 + 2
+        )
     with pytest.raises(LeaseLost):
-        await store.checkpoint(run.id, c.run.fencing_token, _step(0), next_step=1,
-                               finalizing=False, lease_seconds=30, now=T0 + 3)  # fmt: skip
+        await store.checkpoint(
+            run.id,
+            c.run.fencing_token,
+            _step(0),
+            next_step=1,
+            finalizing=False,
+            lease_seconds=30,
+            now=T0 + 3,
+        )
     same = await store.request_cancel("t1", run.id, T0 + 4)
     assert same.status == RunStatus.FAILED and same.error == "boom"
     assert same.cancel_requested_at is None
@@ -164,16 +234,18 @@ async def test_finish_needs_a_terminal_status(store):
     run = await _run(store)
     [c] = await store.claim_runs("w1", 1, 30, T0)
     with pytest.raises(InvalidTransition):
-        await store.finish_run(run.id, c.run.fencing_token, RunStatus.WAITING, output=None,
-                               error=None, now=T0)  # fmt: skip
+        await store.finish_run(
+            run.id, c.run.fencing_token, RunStatus.WAITING, output=None, error=None, now=T0
+        )
 
 
 async def test_completed_only_from_finalizing(store):
     run = await _run(store)
     [c] = await store.claim_runs("w1", 1, 30, T0)
     with pytest.raises(LeaseLost):  # running → completed is not a transition
-        await store.finish_run(run.id, c.run.fencing_token, RunStatus.COMPLETED, output=1,
-                               error=None, now=T0 + 1)  # fmt: skip
+        await store.finish_run(
+            run.id, c.run.fencing_token, RunStatus.COMPLETED, output=1, error=None, now=T0 + 1
+        )
 
 
 async def test_release_hands_the_run_back(store):
@@ -201,13 +273,23 @@ async def test_a_failing_write_does_not_sink_its_batch(store):
 
     run = await _run(store)
     results = await asyncio.gather(
-        store.create_run(NewRun(id=run.id, tenant_id="t1", workflow_id=run.workflow_id,
-                                workflow_slug="wf-a", workflow_name=None, version_id=run.version_id,
-                                version_label=None, input={}, trigger_type="api",
-                                created_at=T0)),  # duplicate id: fails
+        store.create_run(
+            NewRun(
+                id=run.id,
+                tenant_id="t1",
+                workflow_id=run.workflow_id,
+                workflow_slug="wf-a",
+                workflow_name=None,
+                version_id=run.version_id,
+                version_label=None,
+                input={},
+                trigger_type="api",
+                created_at=T0,
+            )
+        ),  # duplicate id: fails
         *[_run(store, at=T0 + i) for i in range(1, 6)],
         return_exceptions=True,
-    )  # fmt: skip
+    )
     assert isinstance(results[0], Exception)
     assert all(not isinstance(r, Exception) for r in results[1:])
     assert len(await store.list_runs(RunFilter(tenant_id="t1"))) == 6

@@ -1,6 +1,6 @@
 """Relative and ISO-8601 dates of the list filters."""
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -34,6 +34,6 @@ def test_rejects(text):
 
 
 def test_iso_roundtrip():
-    when = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=timezone.utc)
+    when = datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC)
     assert iso(to_micros(when)) == "2026-01-02T03:04:05.678Z"
     assert iso(None) is None

@@ -14,17 +14,30 @@ from openpal.errors import InvalidTransition
 
 S = RunStatus
 ALLOWED = [
-    (S.CREATED, S.PENDING), (S.CREATED, S.FAILED), (S.CREATED, S.CANCELLED),
+    (S.CREATED, S.PENDING),
+    (S.CREATED, S.FAILED),
+    (S.CREATED, S.CANCELLED),
     (S.CREATED, S.REJECTED),
-    (S.PENDING, S.RUNNING), (S.PENDING, S.CANCELLED), (S.PENDING, S.REJECTED),
+    (S.PENDING, S.RUNNING),
+    (S.PENDING, S.CANCELLED),
+    (S.PENDING, S.REJECTED),
     (S.PENDING, S.FAILED),
-    (S.RUNNING, S.FINALIZING), (S.RUNNING, S.WAITING), (S.RUNNING, S.PENDING),
-    (S.RUNNING, S.FAILED), (S.RUNNING, S.CANCELLED), (S.RUNNING, S.REJECTED),
-    (S.WAITING, S.RUNNING), (S.WAITING, S.PENDING), (S.WAITING, S.CANCELLED),
-    (S.WAITING, S.REJECTED), (S.WAITING, S.FAILED),
-    (S.FINALIZING, S.COMPLETED), (S.FINALIZING, S.FAILED), (S.FINALIZING, S.CANCELLED),
+    (S.RUNNING, S.FINALIZING),
+    (S.RUNNING, S.WAITING),
+    (S.RUNNING, S.PENDING),
+    (S.RUNNING, S.FAILED),
+    (S.RUNNING, S.CANCELLED),
+    (S.RUNNING, S.REJECTED),
+    (S.WAITING, S.RUNNING),
+    (S.WAITING, S.PENDING),
+    (S.WAITING, S.CANCELLED),
+    (S.WAITING, S.REJECTED),
+    (S.WAITING, S.FAILED),
+    (S.FINALIZING, S.COMPLETED),
+    (S.FINALIZING, S.FAILED),
+    (S.FINALIZING, S.CANCELLED),
     (S.FINALIZING, S.REJECTED),
-]  # fmt: skip
+]
 
 
 def test_the_table_is_exactly_the_allowed_list():
@@ -41,12 +54,19 @@ def test_allowed(src, dst):
 @pytest.mark.parametrize(
     ("src", "dst"),
     [
-        (S.CREATED, S.RUNNING), (S.CREATED, S.COMPLETED), (S.PENDING, S.COMPLETED),
-        (S.PENDING, S.FINALIZING), (S.PENDING, S.WAITING), (S.RUNNING, S.COMPLETED),
-        (S.RUNNING, S.CREATED), (S.WAITING, S.FINALIZING), (S.WAITING, S.COMPLETED),
-        (S.FINALIZING, S.RUNNING), (S.FINALIZING, S.PENDING),
+        (S.CREATED, S.RUNNING),
+        (S.CREATED, S.COMPLETED),
+        (S.PENDING, S.COMPLETED),
+        (S.PENDING, S.FINALIZING),
+        (S.PENDING, S.WAITING),
+        (S.RUNNING, S.COMPLETED),
+        (S.RUNNING, S.CREATED),
+        (S.WAITING, S.FINALIZING),
+        (S.WAITING, S.COMPLETED),
+        (S.FINALIZING, S.RUNNING),
+        (S.FINALIZING, S.PENDING),
     ],
-)  # fmt: skip
+)
 def test_forbidden(src, dst):
     assert not can_transition(src, dst)
     with pytest.raises(InvalidTransition, match=f"from {src.value} to {dst.value}"):

@@ -18,5 +18,4 @@ def flaky(key: str, failures: int) -> dict:
 
 def file_info(doc) -> dict:
     data = doc.read()
-    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(),
-            "mime": doc.mime_type}
+    return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "mime": doc.mime_type}

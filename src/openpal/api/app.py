@@ -49,8 +49,13 @@ def create_app(settings: Settings) -> Starlette:
         pool = None
         if settings.run_workers:
             executor = RunExecutor(store, catalog, blobs, hub, settings.lease_seconds)
-            pool = WorkerPool(store, executor, hub, concurrency=settings.concurrency,
-                              lease_seconds=settings.lease_seconds)  # fmt: skip
+            pool = WorkerPool(
+                store,
+                executor,
+                hub,
+                concurrency=settings.concurrency,
+                lease_seconds=settings.lease_seconds,
+            )
             pool.start()
         try:
             yield
@@ -69,8 +74,7 @@ def create_app(settings: Settings) -> Starlette:
         Route(f"{v1}/runs/{{run_id}}/resume", runs.resume_run, methods=["POST"]),
         Route(f"{v1}/workflows", workflows.list_workflows, methods=["GET"]),
         Route(f"{v1}/workflows/{{workflow_id}}", workflows.get_workflow, methods=["GET"]),
-        Route(f"{v1}/workflows/{{workflow_id}}/versions", workflows.list_versions,
-              methods=["GET"]),  # fmt: skip
+        Route(f"{v1}/workflows/{{workflow_id}}/versions", workflows.list_versions, methods=["GET"]),
         Route("/openapi.json", openapi.serve, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", healthz, methods=["GET"]),

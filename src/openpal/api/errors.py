@@ -50,9 +50,13 @@ def request_id_of(scope: Any) -> str:
 
 
 def envelope_response(
-    scope: Any, status: int, issues: list[Issue], *, hint: str | None = None,
+    scope: Any,
+    status: int,
+    issues: list[Issue],
+    *,
+    hint: str | None = None,
     headers: dict[str, str] | None = None,
-) -> Response:  # fmt: skip
+) -> Response:
     """Every non-2xx answer: `{"issues": [...], "requestId": ...}` as application/json."""
     request_id = request_id_of(scope)
     body: dict[str, Any] = {
@@ -75,7 +79,7 @@ def envelope_response(
 def status_for(exc: OpenpalError) -> int:
     for cls in type(exc).__mro__:
         if cls in STATUS_BY_ERROR:
-            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+            return STATUS_BY_ERROR[cls]
     return 500
 
 
@@ -96,9 +100,11 @@ async def http_error(request: Request, exc: Exception) -> Response:
     elif exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}"
     return envelope_response(
-        request.scope, exc.status_code, [Issue("<root>", message, code)],
+        request.scope,
+        exc.status_code,
+        [Issue("<root>", message, code)],
         headers=dict(exc.headers or {}),
-    )  # fmt: skip
+    )
 
 
 async def server_error(request: Request, exc: Exception) -> Response:

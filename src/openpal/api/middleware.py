@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from typing import Any
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -55,11 +54,13 @@ class AuthMiddleware:
             key = await self.checker.check(auth)
         except Unauthorized as exc:
             response = envelope_response(
-                scope, 401, exc.issues,
+                scope,
+                401,
+                exc.issues,
                 hint="Create a key with `openpal keys create`; the first `openpal serve`"
                 " wrote one to <data dir>/api-key.",
                 headers={"www-authenticate": "Bearer"},
-            )  # fmt: skip
+            )
             await response(scope, receive, send)
             return
         scope.setdefault("state", {})["api_key"] = key
@@ -71,5 +72,3 @@ def _header(scope: Scope, name: bytes) -> str | None:
         if key.lower() == name:
             return str(value.decode("latin-1"))
     return None
-
-

@@ -1,4 +1,4 @@
-"""The OpenAPI 3.1 description served at `/openapi.json` (written by hand, kept next to the routes)."""
+"""The OpenAPI 3.1 description served at `/openapi.json`, written by hand beside the routes."""
 
 from __future__ import annotations
 
@@ -23,13 +23,23 @@ def _ok(schema: str, description: str = "OK") -> dict[str, Any]:
 
 
 def _path_param(name: str, description: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "description": description,
-            "schema": {"type": "string"}}  # fmt: skip
+    return {
+        "name": name,
+        "in": "path",
+        "required": True,
+        "description": description,
+        "schema": {"type": "string"},
+    }
 
 
 def _query(name: str, description: str, typ: str = "string") -> dict[str, Any]:
-    return {"name": name, "in": "query", "required": False, "description": description,
-            "schema": {"type": typ}}  # fmt: skip
+    return {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": typ},
+    }
 
 
 _ERRORS = {"400": _ERR, "401": _ERR, "404": _ERR, "409": _ERR, "413": _ERR, "500": _ERR}
@@ -54,121 +64,232 @@ SPEC: dict[str, Any] = {
                 "type": "object",
                 "required": ["issues", "requestId"],
                 "properties": {
-                    "issues": {"type": "array", "items": {
-                        "type": "object", "required": ["field", "message", "code", "severity"],
-                        "properties": {"field": {"type": "string"}, "message": {"type": "string"},
-                                       "code": {"type": "string"},
-                                       "severity": {"enum": ["error", "warning"]}}}},
+                    "issues": {
+                        "type": "array",
+                        "items": {
+                            "type": "object",
+                            "required": ["field", "message", "code", "severity"],
+                            "properties": {
+                                "field": {"type": "string"},
+                                "message": {"type": "string"},
+                                "code": {"type": "string"},
+                                "severity": {"enum": ["error", "warning"]},
+                            },
+                        },
+                    },
                     "requestId": {"type": "string"},
                     "hint": {"type": "string"},
                 },
-            },  # fmt: skip
+            },
             "RunStart": {
                 "type": "object",
                 "required": ["runId", "type"],
-                "properties": {"runId": {"type": "string"}, "type": {"enum": ["workflow"]},
-                               "status": _STATUS, "output": {}, "error": {"type": ["string", "null"]},
-                               "schemaValid": {"type": ["boolean", "null"]}},
-            },  # fmt: skip
+                "properties": {
+                    "runId": {"type": "string"},
+                    "type": {"enum": ["workflow"]},
+                    "status": _STATUS,
+                    "output": {},
+                    "error": {"type": ["string", "null"]},
+                    "schemaValid": {"type": ["boolean", "null"]},
+                },
+            },
             "RunSummary": {
                 "type": "object",
                 "description": "Every key of the EigenPal RunSummary, plus `sourceSlug` and "
                 "`cancelRequestedAt`.",
-                "properties": {"id": {"type": "string"}, "type": {"enum": ["workflow"]},
-                               "status": _STATUS, "triggerType": {"type": ["string", "null"]},
-                               "createdAt": {"type": "string", "format": "date-time"},
-                               "startedAt": {"type": ["string", "null"]},
-                               "completedAt": {"type": ["string", "null"]},
-                               "durationMs": {"type": ["integer", "null"]},
-                               "error": {"type": ["string", "null"]},
-                               "sourceId": {"type": "string"}, "sourceName": {"type": ["string", "null"]},
-                               "version": {"type": ["string", "null"]},
-                               "cancelRequestedAt": {"type": ["string", "null"]}},
-            },  # fmt: skip
-            "RunEnvelope": {"type": "object", "required": ["run"],
-                            "properties": {"run": {"type": "object", "description":
-                                "RunSummary by default; with include=detail: id, type, status, "
-                                "output, error, input, source{id,name,slug,version}, "
-                                "stepExecutions[{stepName, status, outputData, error, attempts, "
-                                "startedAt, completedAt, durationMs}]"}}},  # fmt: skip
-            "RunList": {"type": "object", "required": ["runs", "nextCursor"],
-                        "properties": {"runs": {"type": "array", "items": _ref("RunSummary")},
-                                       "nextCursor": {"type": ["string", "null"]}}},  # fmt: skip
-            "Cancel": {"type": "object", "properties": {"id": {"type": "string"}, "status": _STATUS,
-                       "cancelRequestedAt": {"type": ["string", "null"]}}},  # fmt: skip
-            "Page": {"type": "object", "required": ["data", "total", "limit", "offset"],
-                     "properties": {"data": {"type": "array", "items": {"type": "object"}},
-                                    "total": {"type": "integer"}, "limit": {"type": "integer"},
-                                    "offset": {"type": "integer"}}},  # fmt: skip
-            "Workflow": {"type": "object", "required": ["id", "createdAt"],
-                         "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]},
-                                        "slug": {"type": "string"}, "version": {"type": ["string", "null"]},
-                                        "yamlContent": {"type": ["string", "null"]}}},  # fmt: skip
+                "properties": {
+                    "id": {"type": "string"},
+                    "type": {"enum": ["workflow"]},
+                    "status": _STATUS,
+                    "triggerType": {"type": ["string", "null"]},
+                    "createdAt": {"type": "string", "format": "date-time"},
+                    "startedAt": {"type": ["string", "null"]},
+                    "completedAt": {"type": ["string", "null"]},
+                    "durationMs": {"type": ["integer", "null"]},
+                    "error": {"type": ["string", "null"]},
+                    "sourceId": {"type": "string"},
+                    "sourceName": {"type": ["string", "null"]},
+                    "version": {"type": ["string", "null"]},
+                    "cancelRequestedAt": {"type": ["string", "null"]},
+                },
+            },
+            "RunEnvelope": {
+                "type": "object",
+                "required": ["run"],
+                "properties": {
+                    "run": {
+                        "type": "object",
+                        "description": "RunSummary by default; with include=detail: id, type, "
+                        "status, "
+                        "output, error, input, source{id,name,slug,version}, "
+                        "stepExecutions[{stepName, status, outputData, error, attempts, "
+                        "startedAt, completedAt, durationMs}]",
+                    }
+                },
+            },
+            "RunList": {
+                "type": "object",
+                "required": ["runs", "nextCursor"],
+                "properties": {
+                    "runs": {"type": "array", "items": _ref("RunSummary")},
+                    "nextCursor": {"type": ["string", "null"]},
+                },
+            },
+            "Cancel": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "status": _STATUS,
+                    "cancelRequestedAt": {"type": ["string", "null"]},
+                },
+            },
+            "Page": {
+                "type": "object",
+                "required": ["data", "total", "limit", "offset"],
+                "properties": {
+                    "data": {"type": "array", "items": {"type": "object"}},
+                    "total": {"type": "integer"},
+                    "limit": {"type": "integer"},
+                    "offset": {"type": "integer"},
+                },
+            },
+            "Workflow": {
+                "type": "object",
+                "required": ["id", "createdAt"],
+                "properties": {
+                    "id": {"type": "string"},
+                    "name": {"type": ["string", "null"]},
+                    "slug": {"type": "string"},
+                    "version": {"type": ["string", "null"]},
+                    "yamlContent": {"type": ["string", "null"]},
+                },
+            },
         },
     },
     "security": [{"bearer": []}],
     "paths": {
-        "/api/v1/run/{target}": {"post": {
-            "summary": "Start a run",
-            "description": "Body: the input as a flat JSON object (reserved key `_overrides` "
-            "replaces step outputs), or multipart/form-data with a `_json` text part and one "
-            "part per file input. With `wait_for_completion=N` the request is held up to N "
-            "seconds (capped below 60): 200 with `output` when the run ended, 202 with the "
-            "current status otherwise. Without it: 201.",
-            "parameters": [_path_param("target", "`workflows.<slug-or-id>`"),
-                           _query("wait_for_completion", "seconds to hold", "integer"),
-                           _query("version", "version label or version id; default latest")],
-            "responses": {"200": _ok("RunStart", "Run ended while held"),
-                          "201": _ok("RunStart", "Run accepted"),
-                          "202": _ok("RunStart", "Hold expired; poll the run"), **_ERRORS}}},
-        "/api/v1/runs": {"get": {
-            "summary": "List runs, newest first",
-            "parameters": [_query("type", "workflow"), _query("source", "workflow ids or slugs, comma-separated"),
-                           _query("status", "statuses, comma-separated"),
-                           _query("from", "ISO-8601 or now()±N[s|m|h|d|w]"), _query("to", "same as from"),
-                           _query("createdAfter", "alias of from"), _query("createdBefore", "alias of to"),
-                           _query("completedAfter", "ISO or relative"), _query("completedBefore", "ISO or relative"),
-                           _query("batchId", "batch"), _query("trigger", "trigger type"),
-                           _query("ids", "run ids, comma-separated"), _query("q", "substring of the run id"),
-                           _query("limit", "1..100, default 50", "integer"),
-                           _query("offset", "rows to skip", "integer"),
-                           _query("cursor", "opaque nextCursor of the previous page")],
-            "responses": {"200": _ok("RunList"), **_ERRORS}}},
-        "/api/v1/runs/{run_id}": {"get": {
-            "summary": "Get a run",
-            "parameters": [_RUN_ID, _query("include", "`detail` for per-step executions; `output` "
-                                                      "adds output to the summary")],
-            "responses": {"200": _ok("RunEnvelope"), **_ERRORS}}},
-        "/api/v1/runs/{run_id}/cancel": {"post": {
-            "summary": "Cancel a run (idempotent)",
-            "description": "created/pending/waiting: cancelled at once. running/finalizing: "
-            "cancelRequestedAt is stamped and the worker stops at its next checkpoint. "
-            "Terminal: 200, unchanged.",
-            "parameters": [_RUN_ID], "responses": {"200": _ok("Cancel"), **_ERRORS}}},
-        "/api/v1/runs/{run_id}/rerun": {"post": {
-            "summary": "Start a new run of the workflow's current version on this run's input",
-            "parameters": [_RUN_ID], "responses": {"201": _ok("RunStart"), **_ERRORS}}},
-        "/api/v1/runs/{run_id}/resume": {"post": {
-            "summary": "Resume a run waiting for approval (409 when it is not waiting)",
-            "parameters": [_RUN_ID], "responses": {"200": _ok("Cancel"), **_ERRORS}}},
-        "/api/v1/workflows": {"get": {
-            "summary": "List workflows",
-            "parameters": [_query("search", "substring of slug or name"), _query("name", "exact slug"),
-                           _query("kind", "workflow | block"), _query("limit", "1..100", "integer"),
-                           _query("offset", "rows to skip", "integer")],
-            "responses": {"200": _ok("Page"), **_ERRORS}}},
-        "/api/v1/workflows/{workflow_id}": {"get": {
-            "summary": "Get a workflow with its current YAML",
-            "parameters": [_WF_ID], "responses": {"200": _ok("Workflow"), **_ERRORS}}},
-        "/api/v1/workflows/{workflow_id}/versions": {"get": {
-            "summary": "A workflow's versions, newest first",
-            "parameters": [_WF_ID, _query("limit", "1..100", "integer"),
-                           _query("offset", "rows to skip", "integer")],
-            "responses": {"200": _ok("Page"), **_ERRORS}}},
-        "/healthz": {"get": {"summary": "Liveness", "security": [],
-                             "responses": {"200": {"description": "alive"}}}},
+        "/api/v1/run/{target}": {
+            "post": {
+                "summary": "Start a run",
+                "description": "Body: the input as a flat JSON object (reserved key `_overrides` "
+                "replaces step outputs), or multipart/form-data with a `_json` text part and one "
+                "part per file input. With `wait_for_completion=N` the request is held up to N "
+                "seconds (capped below 60): 200 with `output` when the run ended, 202 with the "
+                "current status otherwise. Without it: 201.",
+                "parameters": [
+                    _path_param("target", "`workflows.<slug-or-id>`"),
+                    _query("wait_for_completion", "seconds to hold", "integer"),
+                    _query("version", "version label or version id; default latest"),
+                ],
+                "responses": {
+                    "200": _ok("RunStart", "Run ended while held"),
+                    "201": _ok("RunStart", "Run accepted"),
+                    "202": _ok("RunStart", "Hold expired; poll the run"),
+                    **_ERRORS,
+                },
+            }
+        },
+        "/api/v1/runs": {
+            "get": {
+                "summary": "List runs, newest first",
+                "parameters": [
+                    _query("type", "workflow"),
+                    _query("source", "workflow ids or slugs, comma-separated"),
+                    _query("status", "statuses, comma-separated"),
+                    _query("from", "ISO-8601 or now()±N[s|m|h|d|w]"),
+                    _query("to", "same as from"),
+                    _query("createdAfter", "alias of from"),
+                    _query("createdBefore", "alias of to"),
+                    _query("completedAfter", "ISO or relative"),
+                    _query("completedBefore", "ISO or relative"),
+                    _query("batchId", "batch"),
+                    _query("trigger", "trigger type"),
+                    _query("ids", "run ids, comma-separated"),
+                    _query("q", "substring of the run id"),
+                    _query("limit", "1..100, default 50", "integer"),
+                    _query("offset", "rows to skip", "integer"),
+                    _query("cursor", "opaque nextCursor of the previous page"),
+                ],
+                "responses": {"200": _ok("RunList"), **_ERRORS},
+            }
+        },
+        "/api/v1/runs/{run_id}": {
+            "get": {
+                "summary": "Get a run",
+                "parameters": [
+                    _RUN_ID,
+                    _query(
+                        "include",
+                        "`detail` for per-step executions; `output` adds output to the summary",
+                    ),
+                ],
+                "responses": {"200": _ok("RunEnvelope"), **_ERRORS},
+            }
+        },
+        "/api/v1/runs/{run_id}/cancel": {
+            "post": {
+                "summary": "Cancel a run (idempotent)",
+                "description": "created/pending/waiting: cancelled at once. running/finalizing: "
+                "cancelRequestedAt is stamped and the worker stops at its next checkpoint. "
+                "Terminal: 200, unchanged.",
+                "parameters": [_RUN_ID],
+                "responses": {"200": _ok("Cancel"), **_ERRORS},
+            }
+        },
+        "/api/v1/runs/{run_id}/rerun": {
+            "post": {
+                "summary": "Start a new run of the workflow's current version on this run's input",
+                "parameters": [_RUN_ID],
+                "responses": {"201": _ok("RunStart"), **_ERRORS},
+            }
+        },
+        "/api/v1/runs/{run_id}/resume": {
+            "post": {
+                "summary": "Resume a run waiting for approval (409 when it is not waiting)",
+                "parameters": [_RUN_ID],
+                "responses": {"200": _ok("Cancel"), **_ERRORS},
+            }
+        },
+        "/api/v1/workflows": {
+            "get": {
+                "summary": "List workflows",
+                "parameters": [
+                    _query("search", "substring of slug or name"),
+                    _query("name", "exact slug"),
+                    _query("kind", "workflow | block"),
+                    _query("limit", "1..100", "integer"),
+                    _query("offset", "rows to skip", "integer"),
+                ],
+                "responses": {"200": _ok("Page"), **_ERRORS},
+            }
+        },
+        "/api/v1/workflows/{workflow_id}": {
+            "get": {
+                "summary": "Get a workflow with its current YAML",
+                "parameters": [_WF_ID],
+                "responses": {"200": _ok("Workflow"), **_ERRORS},
+            }
+        },
+        "/api/v1/workflows/{workflow_id}/versions": {
+            "get": {
+                "summary": "A workflow's versions, newest first",
+                "parameters": [
+                    _WF_ID,
+                    _query("limit", "1..100", "integer"),
+                    _query("offset", "rows to skip", "integer"),
+                ],
+                "responses": {"200": _ok("Page"), **_ERRORS},
+            }
+        },
+        "/healthz": {
+            "get": {
+                "summary": "Liveness",
+                "security": [],
+                "responses": {"200": {"description": "alive"}},
+            }
+        },
     },
-}  # fmt: skip
+}
 
 
 async def serve(request: Request) -> Response:

@@ -15,9 +15,13 @@ MAX_LIMIT = 100
 
 
 def parse_int(
-    params: Mapping[str, str], name: str, default: int, lo: int, hi: int | None,
+    params: Mapping[str, str],
+    name: str,
+    default: int,
+    lo: int,
+    hi: int | None,
     issues: list[Issue],
-) -> int:  # fmt: skip
+) -> int:
     raw = params.get(name)
     if raw is None or raw == "":
         return default
@@ -49,8 +53,13 @@ def parse_run_filter(
     statuses = _split(params.get("status"))
     bad = [s for s in statuses if s not in _STATUSES]
     if bad:
-        issues.append(Issue("query.status", f"unknown status {', '.join(bad)}; use one of "
-                            + ", ".join(s.value for s in RunStatus)))  # fmt: skip
+        issues.append(
+            Issue(
+                "query.status",
+                f"unknown status {', '.join(bad)}; use one of "
+                + ", ".join(s.value for s in RunStatus),
+            )
+        )
     times: dict[str, int | None] = {}
     for name, aliases in (
         ("from", ("from", "createdAfter")),

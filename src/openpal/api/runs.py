@@ -42,8 +42,9 @@ def _hold_seconds(request: Request) -> float | None:
     try:
         value = float(raw)
     except ValueError:
-        raise InvalidInput([Issue("query.wait_for_completion",
-                                  f"must be a number of seconds, got {raw!r}")]) from None  # fmt: skip
+        raise InvalidInput(
+            [Issue("query.wait_for_completion", f"must be a number of seconds, got {raw!r}")]
+        ) from None
     if value < 0:
         raise InvalidInput([Issue("query.wait_for_completion", "must not be negative")])
     return float(min(value, request.app.state.settings.max_hold_seconds))
@@ -58,11 +59,13 @@ async def start_run(request: Request) -> Response:
     )
     trigger = request.headers.get("x-eigenpal-trigger") or "api"
     run = await _svc(request).start(
-        _tenant(request), target, data,
+        _tenant(request),
+        target,
+        data,
         version=request.query_params.get("version") or None,
         trigger=trigger if trigger in ("api", "cli", "ui", "manual") else "api",
         overrides=overrides,
-    )  # fmt: skip
+    )
     if hold is None:
         return JSON(start_response(run, terminal_fields=False), status_code=201)
     run = await _svc(request).hold(run, hold)

@@ -20,8 +20,9 @@ def _json_object(text: str, field: str) -> dict[str, Any]:
     try:
         value = json.loads(text) if text.strip() else {}
     except json.JSONDecodeError as exc:
-        raise InvalidInput([Issue(field, f"not valid JSON: {exc.msg} at position {exc.pos}",
-                                  "invalid_json")]) from None  # fmt: skip
+        raise InvalidInput(
+            [Issue(field, f"not valid JSON: {exc.msg} at position {exc.pos}", "invalid_json")]
+        ) from None
     if not isinstance(value, dict):
         raise InvalidInput([Issue(field, "must be a JSON object of input names to values")])
     return value
@@ -36,9 +37,16 @@ async def read_start_body(
         return await _read_multipart(request, blobs, max_bytes)
     body = await request.body()
     if ctype and "json" not in ctype and body.strip():
-        raise InvalidInput([Issue("<root>", f"unsupported Content-Type {ctype!r}: send "
-                                  "application/json or multipart/form-data",
-                                  "unsupported_media_type")])  # fmt: skip
+        raise InvalidInput(
+            [
+                Issue(
+                    "<root>",
+                    f"unsupported Content-Type {ctype!r}: send "
+                    "application/json or multipart/form-data",
+                    "unsupported_media_type",
+                )
+            ]
+        )
     data = _json_object(body.decode("utf-8", errors="replace"), "<root>")
     overrides = data.pop("_overrides", None)
     return data, overrides
@@ -70,8 +78,9 @@ async def _read_multipart(
                 data[key] = value
         clash = sorted(set(files) & set(data))
         if clash:
-            raise InvalidInput([Issue(f"input.{k}", "sent both as a file and as a value")
-                                for k in clash])  # fmt: skip
+            raise InvalidInput(
+                [Issue(f"input.{k}", "sent both as a file and as a value") for k in clash]
+            )
         data.update(files)
         return data, overrides
     finally:

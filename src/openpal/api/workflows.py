@@ -48,8 +48,12 @@ async def list_workflows(request: Request) -> Response:
     if kind == "block":  # openpal has no blocks: every workflow is kind=workflow
         items, total = [], 0
     return JSON(
-        {"data": [workflow_summary(w) for w in items], "total": total,
-         "limit": limit, "offset": offset}  # fmt: skip
+        {
+            "data": [workflow_summary(w) for w in items],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        }
     )
 
 
@@ -66,6 +70,10 @@ async def list_versions(request: Request) -> Response:
     limit, offset = _page(request)
     items, total = await _store(request).list_versions(wf.id, limit=limit, offset=offset)
     return JSON(
-        {"data": [version_item(v, wf.current_version_id) for v in items], "total": total,
-         "limit": limit, "offset": offset}  # fmt: skip
+        {
+            "data": [version_item(v, wf.current_version_id) for v in items],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        }
     )

@@ -40,8 +40,13 @@ def keys() -> None:
 
 @keys.command("create")
 @click.option("--name", default="cli", show_default=True, help="A label to recognise the key.")
-@click.option("--data-dir", type=click.Path(path_type=Path), envvar="OPENPAL_DATA_DIR",
-              default=".openpal", show_default=True)  # fmt: skip
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    envvar="OPENPAL_DATA_DIR",
+    default=".openpal",
+    show_default=True,
+)
 def create(name: str, data_dir: Path) -> None:
     """Create a key and print it (it is shown only this once)."""
     settings = Settings.from_env().with_(data_dir=data_dir)

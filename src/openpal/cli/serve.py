@@ -15,20 +15,40 @@ from openpal.store.sqlite_engine import apply_migrations, connect
 @click.command()
 @click.option("--host", envvar="OPENPAL_HOST", default="127.0.0.1", show_default=True)
 @click.option("--port", envvar="OPENPAL_PORT", type=int, default=8000, show_default=True)
-@click.option("--data-dir", envvar="OPENPAL_DATA_DIR", type=click.Path(path_type=Path),
-              default=".openpal", show_default=True, help="Database, files and the first key.")
-@click.option("--workflows", "workflows_dirs", multiple=True, type=click.Path(path_type=Path),
-              help="Folder of *.yaml workflows (repeatable; env OPENPAL_WORKFLOWS_DIR).")
+@click.option(
+    "--data-dir",
+    envvar="OPENPAL_DATA_DIR",
+    type=click.Path(path_type=Path),
+    default=".openpal",
+    show_default=True,
+    help="Database, files and the first key.",
+)
+@click.option(
+    "--workflows",
+    "workflows_dirs",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Folder of *.yaml workflows (repeatable; env OPENPAL_WORKFLOWS_DIR).",
+)
 @click.option("--no-examples", is_flag=True, help="Do not load the bundled example workflows.")
-@click.option("--concurrency", type=int, default=None,
-              help="Runs executed at once by this process (env OPENPAL_CONCURRENCY, default 8).")
+@click.option(
+    "--concurrency",
+    type=int,
+    default=None,
+    help="Runs executed at once by this process (env OPENPAL_CONCURRENCY, default 8).",
+)
 @click.option("--no-worker", is_flag=True, help="Serve the API only; run no workflows here.")
 @click.option("--log-level", default=None, help="debug, info, warning, error.")
-# fmt: skip
 def serve(
-    host: str, port: int, data_dir: Path, workflows_dirs: tuple[Path, ...], no_examples: bool,
-    concurrency: int | None, no_worker: bool, log_level: str | None,
-) -> None:  # fmt: skip
+    host: str,
+    port: int,
+    data_dir: Path,
+    workflows_dirs: tuple[Path, ...],
+    no_examples: bool,
+    concurrency: int | None,
+    no_worker: bool,
+    log_level: str | None,
+) -> None:
     """Serve the API and run workflows, on an embedded database in --data-dir."""
     import uvicorn
 
@@ -36,25 +56,38 @@ def serve(
 
     try:
         settings = Settings.from_env().with_(
-            host=host, port=port, data_dir=data_dir, concurrency=concurrency,
-            workflows_dirs=workflows_dirs or None, log_level=log_level,
+            host=host,
+            port=port,
+            data_dir=data_dir,
+            concurrency=concurrency,
+            workflows_dirs=workflows_dirs or None,
+            log_level=log_level,
             load_examples=False if no_examples else None,
             run_workers=False if no_worker else None,
-        )  # fmt: skip
+        )
     except SettingsError as exc:
         raise click.UsageError(str(exc)) from exc
     if settings.concurrency < 1:
         raise click.UsageError("--concurrency must be at least 1")
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")  # fmt: skip
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     secret = ensure_first_key(settings)
     if secret:
         click.echo(f"Created an API key (saved to {settings.api_key_file}):\n\n    {secret}\n")
-    click.echo(f"openpal serving on http://{settings.host}:{settings.port}  "
-               f"(data: {settings.data_dir.resolve()})")  # fmt: skip
+    click.echo(
+        f"openpal serving on http://{settings.host}:{settings.port}  "
+        f"(data: {settings.data_dir.resolve()})"
+    )
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="warning",
-                access_log=False, lifespan="on")  # fmt: skip
+    uvicorn.run(
+        app,
+        host=settings.host,
+        port=settings.port,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
 
 
 @click.group()
@@ -63,8 +96,13 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option("--data-dir", envvar="OPENPAL_DATA_DIR", type=click.Path(path_type=Path),
-              default=".openpal", show_default=True)  # fmt: skip
+@click.option(
+    "--data-dir",
+    envvar="OPENPAL_DATA_DIR",
+    type=click.Path(path_type=Path),
+    default=".openpal",
+    show_default=True,
+)
 def upgrade(data_dir: Path) -> None:
     """Apply pending migrations."""
     settings = Settings.from_env().with_(data_dir=data_dir)

@@ -2,13 +2,22 @@
 
 import re
 from datetime import datetime
+from typing import Any
 
 _SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP"}
-_DATE_FORMATS = ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y", "%m/%d/%Y", "%d %B %Y", "%B %d, %Y",
-                 "%d %b %Y", "%b %d, %Y")
+_DATE_FORMATS = (
+    "%Y-%m-%d",
+    "%d.%m.%Y",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%d %B %Y",
+    "%B %d, %Y",
+    "%d %b %Y",
+    "%b %d, %Y",
+)
 
 
-def read_text(document) -> dict:
+def read_text(document: Any) -> dict[str, Any]:
     data = document.read()
     if document.mime_type == "application/pdf" or data[:5] == b"%PDF-":
         import io
@@ -26,9 +35,9 @@ def _amount(raw: str) -> tuple[float | None, str | None]:
     for symbol, code in _SYMBOLS.items():
         if symbol in raw:
             currency = code
-    code = re.search(r"\b([A-Z]{3})\b", raw)
-    if code:
-        currency = code.group(1)
+    iso_code = re.search(r"\b([A-Z]{3})\b", raw)
+    if iso_code:
+        currency = iso_code.group(1)
     digits = re.sub(r"[^0-9.,]", "", raw)
     if "," in digits and "." in digits:
         # the later separator is the decimal one
@@ -57,7 +66,7 @@ def _date(raw: str | None) -> str | None:
     return raw
 
 
-def normalise(fields: dict) -> dict:
+def normalise(fields: dict[str, Any]) -> dict[str, Any]:
     total, currency = _amount(fields.get("total") or "")
     return {
         "invoice_number": fields.get("invoice_number"),

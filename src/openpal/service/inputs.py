@@ -30,9 +30,9 @@ def _type_problem(spec: InputSpec, value: Any) -> str | None:
         return None
     if not isinstance(value, expected):
         return f"must be {words}, not {_json_type(value)}"
-    if spec.type == "array" and spec.items and spec.items.get("type") == "file":
-        if not all(isinstance(v, FileRef) for v in value):
-            return "must be a list of files"
+    wants_files = spec.type == "array" and (spec.items or {}).get("type") == "file"
+    if wants_files and isinstance(value, list) and not all(isinstance(v, FileRef) for v in value):
+        return "must be a list of files"
     return None
 
 
@@ -53,8 +53,11 @@ def validate_input(wf: WorkflowDef, data: dict[str, Any]) -> dict[str, Any]:
         if key not in known:
             allowed = ", ".join(sorted(known)) or "none"
             issues.append(
-                Issue(f"input.{key}", f"Unknown input (this workflow takes: {allowed})",
-                      "unknown_field")  # fmt: skip
+                Issue(
+                    f"input.{key}",
+                    f"Unknown input (this workflow takes: {allowed})",
+                    "unknown_field",
+                )
             )
     for spec in wf.inputs:
         if spec.name not in data or data[spec.name] is None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -38,9 +39,7 @@ class StepView:
     completed_at: int | None
 
 
-def normalise_overrides(
-    raw: Any, wf: WorkflowDef
-) -> dict[str, Any] | None:
+def normalise_overrides(raw: Any, wf: WorkflowDef) -> dict[str, Any] | None:
     """`{"steps": {name: output}}` or `{name: output}` → `{name: output}`, names checked."""
     if raw is None:
         return None
@@ -48,8 +47,11 @@ def normalise_overrides(
         raise InvalidInput([Issue("_overrides", "must be an object of step name → output")])
     steps = raw["steps"] if set(raw) == {"steps"} and isinstance(raw["steps"], dict) else raw
     names = {s.name for s in wf.steps}
-    bad = [Issue(f"_overrides.{k}", "no step of this name", "unknown_step") for k in steps
-           if k not in names]  # fmt: skip
+    bad = [
+        Issue(f"_overrides.{k}", "no step of this name", "unknown_step")
+        for k in steps
+        if k not in names
+    ]
     if bad:
         raise InvalidInput(bad)
     return dict(steps)
@@ -122,10 +124,8 @@ class RunService:
             current = await self.get(run.tenant_id, run.id)
             if current.status.terminal:
                 return current
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(fut), seconds)
-            except TimeoutError:
-                pass
             return await self.get(run.tenant_id, run.id)
         finally:
             self.hub.unwatch(run.id, fut)
@@ -145,11 +145,25 @@ class RunService:
         for i, spec in enumerate(wf.steps):
             rec: StepRecord | None = stored.get(i)
             if rec is not None:
-                views.append(StepView(i, spec.name, spec.type, rec.status, rec.output, rec.error,
-                                      rec.attempts, rec.started_at, rec.completed_at))  # fmt: skip
+                views.append(
+                    StepView(
+                        i,
+                        spec.name,
+                        spec.type,
+                        rec.status,
+                        rec.output,
+                        rec.error,
+                        rec.attempts,
+                        rec.started_at,
+                        rec.completed_at,
+                    )
+                )
             elif i == run.next_step and run.status == RunStatus.RUNNING:
-                views.append(StepView(i, spec.name, spec.type, "running", None, None, 1,
-                                      run.step_started_at, None))  # fmt: skip
+                views.append(
+                    StepView(
+                        i, spec.name, spec.type, "running", None, None, 1, run.step_started_at, None
+                    )
+                )
             else:
                 status = "pending" if not run.status.terminal else "not_run"
                 views.append(StepView(i, spec.name, spec.type, status, None, None, 0, None, None))
@@ -217,4 +231,3 @@ class RunService:
         if run.status != RunStatus.WAITING:
             raise Conflict(f"run {run_id} is {run.status.value}, not waiting; nothing to resume")
         raise Conflict(f"run {run_id} is waiting on a step that cannot be resumed by hand")
-

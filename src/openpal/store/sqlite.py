@@ -44,21 +44,67 @@ _V_COLS = "id, workflow_id, seq, version_label, content_hash, yaml_content, sour
 
 
 def _run(row: tuple[Any, ...]) -> RunRecord:
-    (rid, tenant, typ, wf_id, slug, wf_name, ver_id, ver_label, status, trigger, error,
-     schema_valid, prev, retry, batch, created, started, completed, updated, cancel_req,
-     next_step, step_started, attempt, token, owner, expires, *json_cols) = row  # fmt: skip
+    (
+        rid,
+        tenant,
+        typ,
+        wf_id,
+        slug,
+        wf_name,
+        ver_id,
+        ver_label,
+        status,
+        trigger,
+        error,
+        schema_valid,
+        prev,
+        retry,
+        batch,
+        created,
+        started,
+        completed,
+        updated,
+        cancel_req,
+        next_step,
+        step_started,
+        attempt,
+        token,
+        owner,
+        expires,
+        *json_cols,
+    ) = row
     inp, out, ovr = json_cols if json_cols else (None, None, None)
     return RunRecord(
-        id=rid, tenant_id=tenant, type=typ, workflow_id=wf_id, workflow_slug=slug,
-        workflow_name=wf_name, version_id=ver_id, version_label=ver_label,
-        status=RunStatus(status), trigger_type=trigger, error=error,
+        id=rid,
+        tenant_id=tenant,
+        type=typ,
+        workflow_id=wf_id,
+        workflow_slug=slug,
+        workflow_name=wf_name,
+        version_id=ver_id,
+        version_label=ver_label,
+        status=RunStatus(status),
+        trigger_type=trigger,
+        error=error,
         schema_valid=None if schema_valid is None else bool(schema_valid),
-        previous_execution_id=prev, retry_number=retry, batch_id=batch, created_at=created,
-        started_at=started, completed_at=completed, updated_at=updated,
-        cancel_requested_at=cancel_req, next_step=next_step, step_started_at=step_started,
-        attempt=attempt, fencing_token=token, lease_owner=owner, lease_expires_at=expires,
-        input_json=inp, output_json=out, overrides_json=ovr,
-    )  # fmt: skip
+        previous_execution_id=prev,
+        retry_number=retry,
+        batch_id=batch,
+        created_at=created,
+        started_at=started,
+        completed_at=completed,
+        updated_at=updated,
+        cancel_requested_at=cancel_req,
+        next_step=next_step,
+        step_started_at=step_started,
+        attempt=attempt,
+        fencing_token=token,
+        lease_owner=owner,
+        lease_expires_at=expires,
+        input_json=inp,
+        output_json=out,
+        overrides_json=ovr,
+    )
 
 
 def _wf(row: tuple[Any, ...]) -> WorkflowRecord:
@@ -131,7 +177,8 @@ class SqliteStore:
             )
             wf_id = c.execute("SELECT id FROM workflows WHERE slug = ?", (slug,)).fetchone()[0]
             row = c.execute(
-                f"SELECT {_V_COLS} FROM workflow_versions WHERE workflow_id = ? AND content_hash = ?",
+                f"SELECT {_V_COLS} FROM workflow_versions"
+                " WHERE workflow_id = ? AND content_hash = ?",
                 (wf_id, content_hash),
             ).fetchone()
             if row is None:
@@ -139,9 +186,19 @@ class SqliteStore:
                     "SELECT COALESCE(MAX(seq), 0) + 1 FROM workflow_versions WHERE workflow_id = ?",
                     (wf_id,),
                 ).fetchone()[0]
-                row = (version_id, wf_id, seq, version_label, content_hash, yaml_content,
-                       source_path, now)  # fmt: skip
-                c.execute(f"INSERT INTO workflow_versions ({_V_COLS}) VALUES (?,?,?,?,?,?,?,?)", row)
+                row = (
+                    version_id,
+                    wf_id,
+                    seq,
+                    version_label,
+                    content_hash,
+                    yaml_content,
+                    source_path,
+                    now,
+                )
+                c.execute(
+                    f"INSERT INTO workflow_versions ({_V_COLS}) VALUES (?,?,?,?,?,?,?,?)", row
+                )
             version = _ver(row)
             current = c.execute(
                 "SELECT current_version_id FROM workflows WHERE id = ?", (wf_id,)
@@ -236,13 +293,24 @@ class SqliteStore:
     async def create_run(self, run: NewRun) -> RunRecord:
         check_transition(RunStatus.CREATED, run.status) if run.status != RunStatus.CREATED else None
         values = (
-            run.id, run.tenant_id, "workflow", run.workflow_id, run.workflow_slug,
-            run.workflow_name, run.version_id, run.version_label, run.status.value,
-            run.trigger_type, dumps(run.input),
+            run.id,
+            run.tenant_id,
+            "workflow",
+            run.workflow_id,
+            run.workflow_slug,
+            run.workflow_name,
+            run.version_id,
+            run.version_label,
+            run.status.value,
+            run.trigger_type,
+            dumps(run.input),
             None if run.overrides is None else dumps(run.overrides),
-            run.previous_execution_id, run.retry_number, run.batch_id, run.created_at,
+            run.previous_execution_id,
+            run.retry_number,
+            run.batch_id,
             run.created_at,
-        )  # fmt: skip
+            run.created_at,
+        )
 
         def op(c: sqlite3.Connection) -> None:
             c.execute(
@@ -255,17 +323,36 @@ class SqliteStore:
 
         await self.db.write(op)
         return RunRecord(
-            id=run.id, tenant_id=run.tenant_id, type="workflow", workflow_id=run.workflow_id,
-            workflow_slug=run.workflow_slug, workflow_name=run.workflow_name,
-            version_id=run.version_id, version_label=run.version_label, status=run.status,
-            trigger_type=run.trigger_type, error=None, schema_valid=None,
-            previous_execution_id=run.previous_execution_id, retry_number=run.retry_number,
-            batch_id=run.batch_id, created_at=run.created_at, started_at=None,
-            completed_at=None, updated_at=run.created_at, cancel_requested_at=None,
-            next_step=0, step_started_at=None, attempt=0, fencing_token=0, lease_owner=None,
-            lease_expires_at=None, input_json=values[10], output_json=None,
+            id=run.id,
+            tenant_id=run.tenant_id,
+            type="workflow",
+            workflow_id=run.workflow_id,
+            workflow_slug=run.workflow_slug,
+            workflow_name=run.workflow_name,
+            version_id=run.version_id,
+            version_label=run.version_label,
+            status=run.status,
+            trigger_type=run.trigger_type,
+            error=None,
+            schema_valid=None,
+            previous_execution_id=run.previous_execution_id,
+            retry_number=run.retry_number,
+            batch_id=run.batch_id,
+            created_at=run.created_at,
+            started_at=None,
+            completed_at=None,
+            updated_at=run.created_at,
+            cancel_requested_at=None,
+            next_step=0,
+            step_started_at=None,
+            attempt=0,
+            fencing_token=0,
+            lease_owner=None,
+            lease_expires_at=None,
+            input_json=values[10],
+            output_json=None,
             overrides_json=values[11],
-        )  # fmt: skip
+        )
 
     async def get_run(self, tenant_id: str, run_id: str) -> RunRecord | None:
         def op(c: sqlite3.Connection) -> RunRecord | None:
@@ -365,9 +452,7 @@ class SqliteStore:
 
         claims = await self.db.write(op)
         # decode outside the writer thread: it is the bottleneck
-        return [
-            Claim(run=cl.run, done={k: _json(v) for k, v in cl.done.items()}) for cl in claims
-        ]
+        return [Claim(run=cl.run, done={k: _json(v) for k, v in cl.done.items()}) for cl in claims]
 
     async def checkpoint(
         self,
@@ -396,8 +481,17 @@ class SqliteStore:
             c.execute(
                 "INSERT OR REPLACE INTO step_executions (run_id, step_index, step_name, status,"
                 " output, error, attempts, started_at, completed_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                (run_id, step.index, step.name, step.status, output, step.error, step.attempts,
-                 step.started_at, step.completed_at),  # fmt: skip
+                (
+                    run_id,
+                    step.index,
+                    step.name,
+                    step.status,
+                    output,
+                    step.error,
+                    step.attempts,
+                    step.started_at,
+                    step.completed_at,
+                ),
             )
             return Checkpointed(cancel_requested=row[0] is not None)
 
@@ -481,7 +575,8 @@ def _escape_like(text: str) -> str:
 
 
 def _list_query(flt: RunFilter) -> tuple[str, list[Any]]:
-    where, args = ["tenant_id = ?"], [flt.tenant_id]
+    where: list[str] = ["tenant_id = ?"]
+    args: list[Any] = [flt.tenant_id]
     if flt.type:
         where.append("type = ?")
         args.append(flt.type)

@@ -78,8 +78,13 @@ class RunExecutor:
             log.warning("run %s: lease lost; another worker owns it now", run.id)
         except Exception:
             log.exception("run %s: engine error", run.id)
-            await self._finish(run.id, run.fencing_token, RunStatus.FAILED, None,
-                               "internal error while executing the run")  # fmt: skip
+            await self._finish(
+                run.id,
+                run.fencing_token,
+                RunStatus.FAILED,
+                None,
+                "internal error while executing the run",
+            )
         finally:
             keeper.cancel()
             self.hub.on_cancel(run.id, None)
@@ -90,8 +95,9 @@ class RunExecutor:
         overrides: dict[str, Any] = run.overrides or {}
         scope: dict[str, Any] = {
             "input": rehydrate(run.input or {}, self.blobs),
-            "steps": {name: {"output": rehydrate(out, self.blobs)}
-                      for name, out in claim.done.items()},  # fmt: skip
+            "steps": {
+                name: {"output": rehydrate(out, self.blobs)} for name, out in claim.done.items()
+            },
             "run": {"id": run.id, "workflow": run.workflow_slug, "attempt": run.attempt},
         }
         last_output: Any = None
@@ -108,33 +114,50 @@ class RunExecutor:
                 elif spec.name in overrides:
                     output = overrides[spec.name]
                 else:
-                    output, attempts = await self._run_step(wf, spec, scope, run.id,
-                                                            run.attempt, cancelled)  # fmt: skip
+                    output, attempts = await self._run_step(
+                        wf, spec, scope, run.id, run.attempt, cancelled
+                    )
             except RunCancelled:
-                await self._checkpoint_end(run.id, token, index, spec, "cancelled", None,
-                                           "cancelled by request", 1, started)  # fmt: skip
+                await self._checkpoint_end(
+                    run.id,
+                    token,
+                    index,
+                    spec,
+                    "cancelled",
+                    None,
+                    "cancelled by request",
+                    1,
+                    started,
+                )
                 await self._finish(run.id, token, RunStatus.CANCELLED, None, "cancelled by request")
                 return
             except _StepFailed as exc:
                 message = f"step {spec.name!r} failed: {exc}"
-                await self._checkpoint_end(run.id, token, index, spec, "failed", None,
-                                           str(exc), exc.attempts, started)  # fmt: skip
+                await self._checkpoint_end(
+                    run.id, token, index, spec, "failed", None, str(exc), exc.attempts, started
+                )
                 await self._finish(run.id, token, RunStatus.FAILED, None, message)
                 return
             scope["steps"][spec.name] = {"output": output}
             last_output = output
-            result = StepResult(index, spec.name, status, output, error, attempts, started,
-                                now_micros())  # fmt: skip
+            result = StepResult(
+                index, spec.name, status, output, error, attempts, started, now_micros()
+            )
             try:
                 cp = await self.store.checkpoint(
-                    run.id, token, result, next_step=index + 1,
+                    run.id,
+                    token,
+                    result,
+                    next_step=index + 1,
                     finalizing=index + 1 == len(wf.steps),
-                    lease_seconds=self.lease_seconds, now=now_micros(),
-                )  # fmt: skip
+                    lease_seconds=self.lease_seconds,
+                    now=now_micros(),
+                )
             except (TypeError, ValueError) as exc:  # output that JSON cannot hold
                 message = f"step {spec.name!r} returned an output that is not JSON: {exc}"
-                await self._checkpoint_end(run.id, token, index, spec, "failed", None,
-                                           message, attempts, started)  # fmt: skip
+                await self._checkpoint_end(
+                    run.id, token, index, spec, "failed", None, message, attempts, started
+                )
                 await self._finish(run.id, token, RunStatus.FAILED, None, message)
                 return
             if cp.cancel_requested:
@@ -150,8 +173,9 @@ class RunExecutor:
             else:
                 final = last_output
         except Exception as exc:
-            await self._finish(run.id, token, RunStatus.FAILED, None,
-                               f"output mapping failed: {exc}")  # fmt: skip
+            await self._finish(
+                run.id, token, RunStatus.FAILED, None, f"output mapping failed: {exc}"
+            )
             return
         await self._finish(run.id, token, RunStatus.COMPLETED, final, None)
 
@@ -170,9 +194,13 @@ class RunExecutor:
         while True:
             attempt += 1
             ctx = StepContext(
-                run_id=run_id, step_name=spec.name, workflow=wf.slug, attempt=attempt,
-                base_dir=wf.base_dir, _cancelled=cancelled,
-            )  # fmt: skip
+                run_id=run_id,
+                step_name=spec.name,
+                workflow=wf.slug,
+                attempt=attempt,
+                base_dir=wf.base_dir,
+                _cancelled=cancelled,
+            )
             try:
                 config = render_value(spec.with_, scope)
                 coro = step_type.run(config, ctx)
@@ -187,27 +215,49 @@ class RunExecutor:
                 error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
             if attempt >= policy.max_attempts:
                 raise _StepFailed(error, attempt)
-            log.info("run %s: step %s attempt %d failed (%s); retrying", run_id, spec.name,
-                     attempt, error)  # fmt: skip
+            log.info(
+                "run %s: step %s attempt %d failed (%s); retrying",
+                run_id,
+                spec.name,
+                attempt,
+                error,
+            )
             await asyncio.sleep(backoff_delay(policy, attempt))
             if cancelled.is_set():
                 raise RunCancelled(f"run {run_id} was cancelled")
 
     async def _checkpoint_end(
-        self, run_id: str, token: int, index: int, spec: StepSpec, status: str,
-        output: Any, error: str | None, attempts: int, started: int,
-    ) -> None:  # fmt: skip
+        self,
+        run_id: str,
+        token: int,
+        index: int,
+        spec: StepSpec,
+        status: str,
+        output: Any,
+        error: str | None,
+        attempts: int,
+        started: int,
+    ) -> None:
         """Record the step that ended the run (failed/cancelled); the run stays at it."""
-        result = StepResult(index, spec.name, status, output, error, attempts, started,
-                            now_micros())  # fmt: skip
-        await self.store.checkpoint(run_id, token, result, next_step=index, finalizing=False,
-                                    lease_seconds=self.lease_seconds, now=now_micros())  # fmt: skip
+        result = StepResult(
+            index, spec.name, status, output, error, attempts, started, now_micros()
+        )
+        await self.store.checkpoint(
+            run_id,
+            token,
+            result,
+            next_step=index,
+            finalizing=False,
+            lease_seconds=self.lease_seconds,
+            now=now_micros(),
+        )
 
     async def _finish(
         self, run_id: str, token: int, status: RunStatus, output: Any, error: str | None
     ) -> None:
-        await self.store.finish_run(run_id, token, status, output=output, error=error,
-                                    now=now_micros())  # fmt: skip
+        await self.store.finish_run(
+            run_id, token, status, output=output, error=error, now=now_micros()
+        )
         self.hub.run_finished(run_id)
 
     async def _keep_lease(self, run_id: str, token: int) -> None:

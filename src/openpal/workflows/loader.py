@@ -16,9 +16,22 @@ from openpal.workflows.templates import check_condition, check_template
 
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _STEP_REF = re.compile(r"\bsteps\.([A-Za-z0-9_-]+)")
-TOP_KEYS = {"name", "title", "version", "description", "inputs", "steps", "output",
-            "timeout_seconds", "kind", "enabled", "triggerMethods", "settings", "defaultModel",
-            "output_schema"}  # fmt: skip
+TOP_KEYS = {
+    "name",
+    "title",
+    "version",
+    "description",
+    "inputs",
+    "steps",
+    "output",
+    "timeout_seconds",
+    "kind",
+    "enabled",
+    "triggerMethods",
+    "settings",
+    "defaultModel",
+    "output_schema",
+}
 STEP_KEYS = {"name", "type", "with", "if", "retry", "timeout_seconds", "description"}
 INPUT_KEYS = {"name", "type", "required", "default", "description", "items", "file"}
 RETRY_KEYS = {"max_attempts", "backoff_seconds", "backoff_factor", "max_backoff_seconds", "jitter"}
@@ -52,8 +65,9 @@ class _Ctx:
 def load_workflow_file(path: Path) -> WorkflowDef:
     """Load one YAML file; the file's folder is where its `python` steps are imported from."""
     text = path.read_text(encoding="utf-8")
-    return load_workflow_text(text, source_path=str(path.resolve()),
-                              base_dir=str(path.resolve().parent))  # fmt: skip
+    return load_workflow_text(
+        text, source_path=str(path.resolve()), base_dir=str(path.resolve().parent)
+    )
 
 
 def load_workflow_dir(folder: Path) -> list[WorkflowDef]:
@@ -64,8 +78,9 @@ def load_workflow_dir(folder: Path) -> list[WorkflowDef]:
     for path in files:
         wf = load_workflow_file(path)
         if wf.slug in seen:
-            raise WorkflowLoadError(str(path), "name",
-                                    f"{wf.slug!r} is also the name of {seen[wf.slug]}")  # fmt: skip
+            raise WorkflowLoadError(
+                str(path), "name", f"{wf.slug!r} is also the name of {seen[wf.slug]}"
+            )
         seen[wf.slug] = path
         out.append(wf)
     return out
@@ -81,8 +96,12 @@ def load_workflow_text(
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        raise WorkflowLoadError(file, "<root>", f"invalid YAML: {getattr(exc, 'problem', exc)}",
-                                line=mark.line + 1 if mark else None) from None  # fmt: skip
+        raise WorkflowLoadError(
+            file,
+            "<root>",
+            f"invalid YAML: {getattr(exc, 'problem', exc)}",
+            line=mark.line + 1 if mark else None,
+        ) from None
     lines: dict[str, int] = {}
     if node is not None:
         _lines(node, "", lines)
@@ -94,8 +113,10 @@ def load_workflow_text(
             raise ctx.fail(str(key), f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})")
     slug = data.get("name")
     if not isinstance(slug, str) or not NAME.match(slug):
-        raise ctx.fail("name", "required: lower-case letters, digits, - and _ "
-                       "(starting with a letter or digit)")  # fmt: skip
+        raise ctx.fail(
+            "name",
+            "required: lower-case letters, digits, - and _ (starting with a letter or digit)",
+        )
     inputs = _inputs(data.get("inputs") or [], ctx)
     steps = _steps(data.get("steps"), ctx)
     output = data.get("output")
@@ -105,13 +126,19 @@ def load_workflow_text(
         raise ctx.fail("timeout_seconds", "must be a positive number of seconds")
     version = data.get("version")
     return WorkflowDef(
-        slug=slug, steps=tuple(steps), inputs=tuple(inputs), output=output,
+        slug=slug,
+        steps=tuple(steps),
+        inputs=tuple(inputs),
+        output=output,
         version_label=None if version is None else str(version),
-        description=data.get("description"), title=data.get("title"),
+        description=data.get("description"),
+        title=data.get("title"),
         timeout_seconds=None if timeout is None else float(timeout),
-        source_text=text, source_path=source_path, base_dir=base_dir,
+        source_text=text,
+        source_path=source_path,
+        base_dir=base_dir,
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
-    )  # fmt: skip
+    )
 
 
 def _inputs(raw: Any, ctx: _Ctx) -> list[InputSpec]:
@@ -137,10 +164,17 @@ def _inputs(raw: Any, ctx: _Ctx) -> list[InputSpec]:
         if not isinstance(required, bool):
             raise ctx.fail(f"{where}.required", "must be true or false")
         has_default = "default" in item
-        out.append(InputSpec(name=name, type=typ, required=required and not has_default,
-                             default=item.get("default"), has_default=has_default,
-                             description=item.get("description"),
-                             items=item.get("items")))  # fmt: skip
+        out.append(
+            InputSpec(
+                name=name,
+                type=typ,
+                required=required and not has_default,
+                default=item.get("default"),
+                has_default=has_default,
+                description=item.get("description"),
+                items=item.get("items"),
+            )
+        )
     return out
 
 
@@ -166,8 +200,10 @@ def _steps(raw: Any, ctx: _Ctx) -> list[StepSpec]:
         try:
             step_type = get_step_type(str(typ))
         except KeyError:
-            raise ctx.fail(f"{where}.type", f"unknown step type {typ!r} (known: "
-                           f"{', '.join(step_type_names())})") from None  # fmt: skip
+            raise ctx.fail(
+                f"{where}.type",
+                f"unknown step type {typ!r} (known: {', '.join(step_type_names())})",
+            ) from None
         with_ = item.get("with") or {}
         if not isinstance(with_, dict):
             raise ctx.fail(f"{where}.with", "must be a mapping")
@@ -182,11 +218,15 @@ def _steps(raw: Any, ctx: _Ctx) -> list[StepSpec]:
         timeout = item.get("timeout_seconds")
         if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
             raise ctx.fail(f"{where}.timeout_seconds", "must be a positive number of seconds")
-        spec = StepSpec(name=name, type=str(typ), with_=with_,
-                        if_=None if cond is None else str(cond),
-                        retry=_retry(item.get("retry"), f"{where}.retry", ctx),
-                        timeout_seconds=None if timeout is None else float(timeout),
-                        line=ctx.lines.get(where))  # fmt: skip
+        spec = StepSpec(
+            name=name,
+            type=str(typ),
+            with_=with_,
+            if_=None if cond is None else str(cond),
+            retry=_retry(item.get("retry"), f"{where}.retry", ctx),
+            timeout_seconds=None if timeout is None else float(timeout),
+            line=ctx.lines.get(where),
+        )
         for field, message in step_type.validate(spec):
             raise ctx.fail(f"{where}.with.{field}", message)
         out.append(spec)
@@ -200,13 +240,18 @@ def _retry(raw: Any, where: str, ctx: _Ctx) -> RetryPolicy:
         raise ctx.fail(where, "must be a mapping")
     for key in raw:
         if key not in RETRY_KEYS:
-            raise ctx.fail(f"{where}.{key}", f"unknown key (allowed: {', '.join(sorted(RETRY_KEYS))})")
+            raise ctx.fail(
+                f"{where}.{key}", f"unknown key (allowed: {', '.join(sorted(RETRY_KEYS))})"
+            )
     attempts = raw.get("max_attempts", 1)
     if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
         raise ctx.fail(f"{where}.max_attempts", "must be an integer of at least 1")
     numbers = {}
-    for key, default in (("backoff_seconds", 1.0), ("backoff_factor", 2.0),
-                         ("max_backoff_seconds", 60.0)):  # fmt: skip
+    for key, default in (
+        ("backoff_seconds", 1.0),
+        ("backoff_factor", 2.0),
+        ("max_backoff_seconds", 60.0),
+    ):
         value = raw.get(key, default)
         if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
             raise ctx.fail(f"{where}.{key}", "must be a number ≥ 0")
