@@ -304,3 +304,20 @@ def test_resume_of_a_run_that_is_not_waiting_is_409(api):
     ).json()["runId"]
     body = assert_envelope(api.post(f"/api/v1/runs/{run_id}/resume"), 409)
     assert "not waiting" in body["issues"][0]["message"]
+
+
+def test_step_timeout_fails_the_step(api):
+    quick = api.post("/api/v1/run/workflows.step-timeout", json={"seconds": 0.01},
+                     params={"wait_for_completion": 20}).json()  # fmt: skip
+    assert quick["status"] == "completed"
+    slow = api.post("/api/v1/run/workflows.step-timeout", json={"seconds": 5},
+                    params={"wait_for_completion": 20}).json()  # fmt: skip
+    assert slow["status"] == "failed" and "timed out after 0.3 s" in slow["error"]
+
+
+def test_run_deadline_fails_the_run(api):
+    body = api.post("/api/v1/run/workflows.deadline", json={},
+                    params={"wait_for_completion": 20}).json()  # fmt: skip
+    assert body["status"] == "failed" and "deadline" in body["error"]
+    steps = wait_terminal(api, body["runId"])["stepExecutions"]
+    assert [s["status"] for s in steps] == ["completed", "failed", "not_run"]

@@ -19,3 +19,10 @@ def flaky(key: str, failures: int) -> dict:
 def file_info(doc) -> dict:
     data = doc.read()
     return {"size": len(data), "sha256": hashlib.sha256(data).hexdigest(), "mime": doc.mime_type}
+
+
+async def nap(seconds: float) -> dict:
+    import asyncio
+
+    await asyncio.sleep(seconds)
+    return {"slept": seconds}

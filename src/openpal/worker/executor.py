@@ -47,6 +47,10 @@ def rehydrate(value: Any, blobs: BlobStore) -> Any:
     return value
 
 
+class _DeadlinePassed(Exception):
+    pass
+
+
 class _StepFailed(Exception):
     def __init__(self, message: str, attempts: int) -> None:
         super().__init__(message)
@@ -76,6 +80,10 @@ class RunExecutor:
             await self._execute(claim, cancelled)
         except LeaseLost:
             log.warning("run %s: lease lost; another worker owns it now", run.id)
+        except asyncio.CancelledError:
+            # shutting down: hand the run back so another worker continues at once
+            await asyncio.shield(self.store.release_run(run.id, run.fencing_token, now_micros()))
+            raise
         except Exception:
             log.exception("run %s: engine error", run.id)
             await self._finish(
@@ -101,12 +109,24 @@ class RunExecutor:
             "run": {"id": run.id, "workflow": run.workflow_slug, "attempt": run.attempt},
         }
         last_output: Any = None
+        deadline = None
+        if wf.timeout_seconds:
+            deadline = (run.started_at or run.created_at) + int(wf.timeout_seconds * 1_000_000)
         for index in range(run.next_step, len(wf.steps)):
             if cancelled.is_set():
                 await self._finish(run.id, token, RunStatus.CANCELLED, None, "cancelled by request")
                 return
             spec = wf.steps[index]
             started = now_micros()
+            if deadline is not None and started >= deadline:
+                await self._finish(
+                    run.id,
+                    token,
+                    RunStatus.FAILED,
+                    None,
+                    f"run timed out: over its {wf.timeout_seconds:g} s deadline",
+                )
+                return
             status, error, attempts = "completed", None, 1
             try:
                 if spec.if_ and not evaluate_condition(spec.if_, scope):
@@ -115,7 +135,7 @@ class RunExecutor:
                     output = overrides[spec.name]
                 else:
                     output, attempts = await self._run_step(
-                        wf, spec, scope, run.id, run.attempt, cancelled
+                        wf, spec, scope, run.id, run.attempt, cancelled, deadline
                     )
             except RunCancelled:
                 await self._checkpoint_end(
@@ -130,6 +150,13 @@ class RunExecutor:
                     started,
                 )
                 await self._finish(run.id, token, RunStatus.CANCELLED, None, "cancelled by request")
+                return
+            except _DeadlinePassed:
+                message = f"run timed out: over its {wf.timeout_seconds:g} s deadline"
+                await self._checkpoint_end(
+                    run.id, token, index, spec, "failed", None, message, 1, started
+                )
+                await self._finish(run.id, token, RunStatus.FAILED, None, message)
                 return
             except _StepFailed as exc:
                 message = f"step {spec.name!r} failed: {exc}"
@@ -187,12 +214,14 @@ class RunExecutor:
         run_id: str,
         run_attempt: int,
         cancelled: threading.Event,
+        deadline: int | None = None,
     ) -> tuple[Any, int]:
         step_type = get_step_type(spec.type)
         policy = spec.retry
         attempt = 0
         while True:
             attempt += 1
+            left: float | None = None
             ctx = StepContext(
                 run_id=run_id,
                 step_name=spec.name,
@@ -203,13 +232,19 @@ class RunExecutor:
             )
             try:
                 config = render_value(spec.with_, scope)
+                limit = spec.timeout_seconds
+                left = None if deadline is None else (deadline - now_micros()) / 1_000_000
+                if left is not None and (limit is None or left < limit):
+                    limit = max(left, 0.0)
                 coro = step_type.run(config, ctx)
-                if spec.timeout_seconds:
-                    return await asyncio.wait_for(coro, spec.timeout_seconds), attempt
+                if limit is not None:
+                    return await asyncio.wait_for(coro, limit), attempt
                 return await coro, attempt
             except RunCancelled:
                 raise
             except TimeoutError:
+                if left is not None and limit == max(left, 0.0):
+                    raise _DeadlinePassed() from None
                 error = f"timed out after {spec.timeout_seconds:g} s"
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -1,0 +1,41 @@
+"""A run whose server died mid-step is taken over after its lease expires and resumes
+after its last checkpoint."""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from tests.api.test_runs import wait_terminal
+from tests.conftest import start_server
+
+
+def test_kill_9_mid_run_then_restart_completes_the_run(tmp_path):
+    data = tmp_path / "data"
+    env = {"OPENPAL_LEASE_SECONDS": "1"}
+    srv = start_server(data, env=env)
+    with srv.client() as api:
+        run_id = api.post("/api/v1/run/workflows.slow-count", json={"seconds": 0.6}).json()["runId"]
+        deadline = time.monotonic() + 20
+        while True:  # wait until step one is checkpointed and step two is running
+            detail = api.get(f"/api/v1/runs/{run_id}", params={"include": "detail"}).json()["run"]
+            if [s["status"] for s in detail["stepExecutions"]][:2] == ["completed", "running"]:
+                break
+            assert time.monotonic() < deadline, detail
+            time.sleep(0.02)
+        first_done_at = detail["stepExecutions"][0]["completedAt"]
+    srv.proc.send_signal(signal.SIGKILL)
+    srv.proc.wait()
+    srv = start_server(data, env=env)
+    try:
+        with srv.client() as api:
+            final = wait_terminal(api, run_id, timeout=30)
+            assert final["status"] == "completed", final
+            steps = final["stepExecutions"]
+            assert [s["status"] for s in steps] == ["completed"] * 3
+            # step one was not executed again: its checkpoint is the one from before the crash
+            assert steps[0]["completedAt"] == first_done_at
+            assert final["attempt"] == 2  # claimed twice: the takeover is visible
+            assert final["output"] == {"counted": 3}
+    finally:
+        srv.stop()
