@@ -321,3 +321,21 @@ def test_run_deadline_fails_the_run(api):
     assert body["status"] == "failed" and "deadline" in body["error"]
     steps = wait_terminal(api, body["runId"])["stepExecutions"]
     assert [s["status"] for s in steps] == ["completed", "failed", "not_run"]
+
+
+@pytest.mark.parametrize("value", ["abc", "nan", "inf", "1e999", "-1"])
+def test_bad_hold_values_are_400(api, value):
+    resp = api.post("/api/v1/run/workflows.hello", json={},
+                    params={"wait_for_completion": value})  # fmt: skip
+    assert_envelope(resp, 400, "query.wait_for_completion")
+
+
+@pytest.mark.parametrize("target", ["%2F..%2F", "workflows.", "workflows.%00", "..", "agents."])
+def test_odd_targets_are_404(api, target):
+    assert_envelope(api.post(f"/api/v1/run/{target}", json={}), 404)
+
+
+def test_unsupported_content_type_is_400(api):
+    resp = api.post("/api/v1/run/workflows.hello", content=b"hi",
+                    headers={"content-type": "text/plain"})  # fmt: skip
+    assert_envelope(resp, 400, "<root>")

@@ -12,6 +12,7 @@ from openpal.store.records import RunFilter
 
 _STATUSES = {s.value for s in RunStatus}
 MAX_LIMIT = 100
+MAX_OFFSET = 1_000_000_000  # far past any real page; keeps the value inside a 64-bit integer
 
 
 def parse_int(
@@ -76,7 +77,7 @@ def parse_run_filter(
                 field = next(a for a in aliases if params.get(a))
                 issues.append(Issue(f"query.{field}", str(exc)))
     limit = parse_int(params, "limit", 50, 1, MAX_LIMIT, issues)
-    offset = parse_int(params, "offset", 0, 0, None, issues)
+    offset = parse_int(params, "offset", 0, 0, MAX_OFFSET, issues)
     ids = _split(params.get("ids"))
     if issues:
         raise InvalidInput(issues)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 from starlette.requests import Request
@@ -45,8 +46,8 @@ def _hold_seconds(request: Request) -> float | None:
         raise InvalidInput(
             [Issue("query.wait_for_completion", f"must be a number of seconds, got {raw!r}")]
         ) from None
-    if value < 0:
-        raise InvalidInput([Issue("query.wait_for_completion", "must not be negative")])
+    if not math.isfinite(value) or value < 0:
+        raise InvalidInput([Issue("query.wait_for_completion", "must be a finite number ≥ 0")])
     return float(min(value, request.app.state.settings.max_hold_seconds))
 
 

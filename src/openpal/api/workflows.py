@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openpal.api.queries import parse_int
+from openpal.api.queries import MAX_OFFSET, parse_int
 from openpal.api.runs import JSON
 from openpal.api.wire import version_item, workflow_detail, workflow_summary
 from openpal.errors import InvalidInput, Issue, NotFound
@@ -21,7 +21,7 @@ def _store(request: Request) -> Store:
 def _page(request: Request) -> tuple[int, int]:
     issues: list[Issue] = []
     limit = parse_int(request.query_params, "limit", 50, 1, 100, issues)
-    offset = parse_int(request.query_params, "offset", 0, 0, None, issues)
+    offset = parse_int(request.query_params, "offset", 0, 0, MAX_OFFSET, issues)
     if issues:
         raise InvalidInput(issues)
     return limit, offset

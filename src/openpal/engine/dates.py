@@ -16,8 +16,11 @@ def parse_when(text: str, now: datetime) -> datetime:
         sign, amount, unit = m.groups()
         if sign is None:
             return now
-        delta = timedelta(**{_UNITS[unit]: int(amount)})
-        return now + delta if sign == "+" else now - delta
+        try:
+            delta = timedelta(**{_UNITS[unit]: int(amount)})
+            return now + delta if sign == "+" else now - delta
+        except OverflowError:
+            raise ValueError(f"{text!r} is out of the range of dates") from None
     raw = text.strip()
     if raw.endswith(("Z", "z")):
         raw = raw[:-1] + "+00:00"
