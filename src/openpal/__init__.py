@@ -2,4 +2,23 @@
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from openpal.client import (
+    AsyncEigenpalClient,
+    EigenpalAuthError,
+    EigenpalClient,
+    EigenpalError,
+    EigenpalNotFoundError,
+    EigenpalTimeoutError,
+    EigenpalValidationError,
+)
+
+__all__ = [
+    "AsyncEigenpalClient",
+    "EigenpalAuthError",
+    "EigenpalClient",
+    "EigenpalError",
+    "EigenpalNotFoundError",
+    "EigenpalTimeoutError",
+    "EigenpalValidationError",
+    "__version__",
+]

@@ -307,17 +307,24 @@ def test_resume_of_a_run_that_is_not_waiting_is_409(api):
 
 
 def test_step_timeout_fails_the_step(api):
-    quick = api.post("/api/v1/run/workflows.step-timeout", json={"seconds": 0.01},
-                     params={"wait_for_completion": 20}).json()  # fmt: skip
+    quick = api.post(
+        "/api/v1/run/workflows.step-timeout",
+        json={"seconds": 0.01},
+        params={"wait_for_completion": 20},
+    ).json()
     assert quick["status"] == "completed"
-    slow = api.post("/api/v1/run/workflows.step-timeout", json={"seconds": 5},
-                    params={"wait_for_completion": 20}).json()  # fmt: skip
+    slow = api.post(
+        "/api/v1/run/workflows.step-timeout",
+        json={"seconds": 5},
+        params={"wait_for_completion": 20},
+    ).json()
     assert slow["status"] == "failed" and "timed out after 0.3 s" in slow["error"]
 
 
 def test_run_deadline_fails_the_run(api):
-    body = api.post("/api/v1/run/workflows.deadline", json={},
-                    params={"wait_for_completion": 20}).json()  # fmt: skip
+    body = api.post(
+        "/api/v1/run/workflows.deadline", json={}, params={"wait_for_completion": 20}
+    ).json()
     assert body["status"] == "failed" and "deadline" in body["error"]
     steps = wait_terminal(api, body["runId"])["stepExecutions"]
     assert [s["status"] for s in steps] == ["completed", "failed", "not_run"]
@@ -325,8 +332,7 @@ def test_run_deadline_fails_the_run(api):
 
 @pytest.mark.parametrize("value", ["abc", "nan", "inf", "1e999", "-1"])
 def test_bad_hold_values_are_400(api, value):
-    resp = api.post("/api/v1/run/workflows.hello", json={},
-                    params={"wait_for_completion": value})  # fmt: skip
+    resp = api.post("/api/v1/run/workflows.hello", json={}, params={"wait_for_completion": value})
     assert_envelope(resp, 400, "query.wait_for_completion")
 
 
@@ -336,6 +342,7 @@ def test_odd_targets_are_404(api, target):
 
 
 def test_unsupported_content_type_is_400(api):
-    resp = api.post("/api/v1/run/workflows.hello", content=b"hi",
-                    headers={"content-type": "text/plain"})  # fmt: skip
+    resp = api.post(
+        "/api/v1/run/workflows.hello", content=b"hi", headers={"content-type": "text/plain"}
+    )
     assert_envelope(resp, 400, "<root>")
