@@ -18,6 +18,8 @@ FORBIDDEN = {
     "service": {"api", "worker", "cli"},
     "worker": {"api", "cli"},
     "api": {"cli"},
+    # the SDK speaks HTTP only: nothing of the server side
+    "client": {"engine", "store", "service", "api", "worker", "cli", "workflows", "steps", "blobs"},
 }
 
 

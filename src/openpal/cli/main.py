@@ -6,7 +6,9 @@ import click
 
 from openpal import __version__
 from openpal.cli.keys import keys
+from openpal.cli.runs import run_cmd, runs
 from openpal.cli.serve import db, serve
+from openpal.cli.workflows import workflows
 
 
 @click.group()
@@ -18,6 +20,9 @@ def cli() -> None:
 cli.add_command(serve)
 cli.add_command(keys)
 cli.add_command(db)
+cli.add_command(run_cmd)
+cli.add_command(runs)
+cli.add_command(workflows)
 
 
 def main() -> None:

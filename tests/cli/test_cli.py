@@ -1,0 +1,102 @@
+"""The CLI as a user runs it: subprocesses, their output and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import make_invoice_pdf
+
+
+def openpal(
+    server, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full = {
+        **os.environ,
+        "EIGENPAL_API_KEY": server.api_key,
+        "EIGENPAL_BASE_URL": server.base_url,
+        **(env or {}),
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "openpal", *args],
+        capture_output=True,
+        text=True,
+        env=full,
+        timeout=60,
+    )
+
+
+def test_run_wait_json_completed(server):
+    done = openpal(
+        server,
+        "run",
+        "workflows.typed",
+        "--input",
+        "s=hi",
+        "--input",
+        "i=3",
+        "--input-json",
+        '{"a": [1]}',
+        "--json",
+    )
+    assert done.returncode == 0, done.stderr
+    run = json.loads(done.stdout)
+    assert run["status"] == "completed" and run["output"]["s"] == "hi"
+    assert run["output"]["i"] == 3 and run["output"]["a"] == [1]
+    assert [s["step_name"] for s in run["steps"]] == ["echo"]
+
+
+def test_run_with_a_file(server, tmp_path):
+    pdf = make_invoice_pdf(tmp_path / "inv.pdf", number="INV-CLI")
+    done = openpal(
+        server, "run", "workflows.extract-invoice", "--file", f"contract_document=@{pdf}"
+    )
+    assert done.returncode == 0, done.stderr
+    assert "INV-CLI" in done.stdout and " completed" in done.stdout.splitlines()[0]
+
+
+def test_exit_codes(server):
+    failed = openpal(server, "run", "workflows.fails")
+    assert failed.returncode == 1 and "boom" in failed.stderr
+    invalid = openpal(server, "run", "workflows.typed", "--input", "s=1")
+    assert invalid.returncode == 6 and "input.s" in invalid.stderr
+    usage = openpal(server, "run", "workflows.typed", "--input", "novalue")
+    assert usage.returncode == 2
+    missing = openpal(server, "run", "workflows.hello", "--file", "x=@/nope/nothing.pdf")
+    assert missing.returncode == 2 and "no such file" in missing.stderr
+    unknown = openpal(server, "runs", "get", "exec_nope")
+    assert unknown.returncode == 6 and "not found" in unknown.stderr
+    nokey = openpal(server, "runs", "list", env={"EIGENPAL_API_KEY": "", "OPENPAL_API_KEY": ""})
+    assert nokey.returncode == 2 and "API key" in nokey.stderr
+
+
+def test_no_wait_then_watch_and_cancel(server):
+    started = openpal(server, "run", "workflows.slow-count", "--input", "seconds=3", "--no-wait")
+    assert started.returncode == 0
+    run_id, status = started.stdout.split()
+    assert run_id.startswith("exec_") and status == "pending"
+    cancelled = openpal(server, "runs", "cancel", run_id)
+    assert cancelled.returncode == 0 and run_id in cancelled.stdout
+    watched = openpal(server, "runs", "watch", run_id)
+    assert watched.returncode == 3 and "cancelled" in watched.stdout
+
+
+@pytest.mark.parametrize("extra", [(), ("--json",)])
+def test_runs_list_and_get(server, extra):
+    done = openpal(server, "run", "workflows.hello", "--input", "name=Li", "--json")
+    run_id = json.loads(done.stdout)["id"]
+    listed = openpal(server, "runs", "list", "--source", "hello", "--limit", "5", *extra)
+    assert listed.returncode == 0 and run_id in listed.stdout
+    got = openpal(server, "runs", "get", run_id, "--detail", *extra)
+    assert got.returncode == 0 and "greet" in got.stdout and "Hello, Li!" in got.stdout
+
+
+def test_workflows_list_and_get(server):
+    listed = openpal(server, "workflows", "list", "--json")
+    assert "extract-invoice" in {w["slug"] for w in json.loads(listed.stdout)}
+    got = openpal(server, "workflows", "get", "hello")
+    assert got.returncode == 0 and "name: hello" in got.stdout
