@@ -16,7 +16,14 @@ from openpal.service.catalog import Catalog
 from openpal.service.inputs import validate_input
 from openpal.service.notify import Hub
 from openpal.store.base import Store
-from openpal.store.records import NewRun, RunFilter, RunRecord, StepRecord
+from openpal.store.records import (
+    NewRun,
+    RunFilter,
+    RunRecord,
+    StepRecord,
+    VersionRecord,
+    WorkflowRecord,
+)
 from openpal.workflows.model import WorkflowDef
 
 
@@ -96,6 +103,18 @@ class RunService:
         record, ver, wf = await self.catalog.resolve(target, version)
         clean = validate_input(wf, data)
         ovr = normalise_overrides(overrides, wf)
+        return await self._queue(tenant_id, record, ver, clean, trigger, overrides=ovr)
+
+    async def _queue(
+        self,
+        tenant_id: str,
+        record: WorkflowRecord,
+        ver: VersionRecord,
+        input: dict[str, Any],
+        trigger: str,
+        **extra: Any,
+    ) -> RunRecord:
+        """Insert a pending run of `ver` and wake a worker."""
         created = now_micros()
         run = await self.store.create_run(
             NewRun(
@@ -106,10 +125,10 @@ class RunService:
                 workflow_name=record.name,
                 version_id=ver.id,
                 version_label=ver.version_label,
-                input=clean,
+                input=input,
                 trigger_type=trigger,
                 created_at=created,
-                overrides=ovr,
+                **extra,
             )
         )
         self.hub.run_queued()
@@ -202,27 +221,17 @@ class RunService:
         """A new run of the workflow's current version on the old run's input snapshot."""
         old = await self.get(tenant_id, run_id)
         record, ver, _ = await self.catalog.resolve(old.workflow_id, None)
-        created = now_micros()
-        run = await self.store.create_run(
-            NewRun(
-                id=new_id("exec", created),
-                tenant_id=tenant_id,
-                workflow_id=record.id,
-                workflow_slug=record.slug,
-                workflow_name=record.name,
-                version_id=ver.id,
-                version_label=ver.version_label,
-                input=old.input or {},
-                trigger_type=trigger,
-                created_at=created,
-                overrides=old.overrides,
-                previous_execution_id=old.id,
-                retry_number=old.retry_number + 1,
-                batch_id=old.batch_id,
-            )
+        return await self._queue(
+            tenant_id,
+            record,
+            ver,
+            old.input or {},
+            trigger,
+            overrides=old.overrides,
+            previous_execution_id=old.id,
+            retry_number=old.retry_number + 1,
+            batch_id=old.batch_id,
         )
-        self.hub.run_queued()
-        return run
 
     async def resume(self, tenant_id: str, run_id: str) -> RunRecord:
         """Resume a run waiting for approval. No step type waits yet, so any other
