@@ -293,3 +293,39 @@ async def test_a_failing_write_does_not_sink_its_batch(store):
     assert isinstance(results[0], Exception)
     assert all(not isinstance(r, Exception) for r in results[1:])
     assert len(await store.list_runs(RunFilter(tenant_id="t1"))) == 6
+
+
+async def test_idempotent_create(store):
+    from openpal.errors import Conflict
+    from openpal.store.records import IdempotencyKey
+
+    first = await _run(store)
+    wf_id, ver_id = first.workflow_id, first.version_id
+
+    def new(at: int) -> NewRun:
+        return NewRun(
+            id=new_id("exec", at),
+            tenant_id="t1",
+            workflow_id=wf_id,
+            workflow_slug="wf-a",
+            workflow_name=None,
+            version_id=ver_id,
+            version_label=None,
+            input={},
+            trigger_type="api",
+            created_at=at,
+        )
+
+    a = await store.create_run(new(T0 + 1), once=IdempotencyKey("k", "h1", T0))
+    b = await store.create_run(new(T0 + 2), once=IdempotencyKey("k", "h1", T0))
+    assert b.id == a.id
+    with pytest.raises(Conflict):
+        await store.create_run(new(T0 + 3), once=IdempotencyKey("k", "h2", T0))
+    # after the window the key is free again
+    c = await store.create_run(new(T0 + 4), once=IdempotencyKey("k", "h2", T0 + 2))
+    assert c.id != a.id
+    # per tenant
+    other = NewRun(**{**new(T0 + 5).__dict__, "tenant_id": "t2"})
+    d = await store.create_run(other, once=IdempotencyKey("k", "h2", T0))
+    assert d.id not in (a.id, c.id)
+    assert len(await store.list_runs(RunFilter(tenant_id="t1"))) == 3

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from typing import Any
 
 from starlette.requests import Request
@@ -54,11 +55,15 @@ def _hold_seconds(request: Request) -> float | None:
 async def start_run(request: Request) -> Response:
     target = request.path_params["target"]
     hold = _hold_seconds(request)
+    started_at = time.time_ns() // 1000
     settings = request.app.state.settings
     data, overrides = await read_start_body(
         request, request.app.state.blobs, settings.max_upload_bytes
     )
     trigger = request.headers.get("x-eigenpal-trigger") or "api"
+    key = request.headers.get("idempotency-key")
+    if key is not None and not 1 <= len(key) <= 255:
+        raise InvalidInput([Issue("header.Idempotency-Key", "must be 1 to 255 characters")])
     run = await _svc(request).start(
         _tenant(request),
         target,
@@ -66,13 +71,16 @@ async def start_run(request: Request) -> Response:
         version=request.query_params.get("version") or None,
         trigger=trigger if trigger in ("api", "cli", "ui", "manual") else "api",
         overrides=overrides,
+        idempotency_key=key,
     )
+    replayed = key is not None and run.created_at < started_at
+    headers = {"idempotent-replayed": "true"} if replayed else None
     if hold is None:
-        return JSON(start_response(run, terminal_fields=False), status_code=201)
+        return JSON(start_response(run, terminal_fields=False), 201, headers)
     run = await _svc(request).hold(run, hold)
     if run.status.terminal:
-        return JSON(start_response(run, terminal_fields=True), status_code=200)
-    return JSON(start_response(run, terminal_fields=False), status_code=202)
+        return JSON(start_response(run, terminal_fields=True), 200, headers)
+    return JSON(start_response(run, terminal_fields=False), 202, headers)
 
 
 async def get_run(request: Request) -> Response:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import hashlib
 import time
 from dataclasses import dataclass, replace
 from typing import Any
@@ -17,14 +18,18 @@ from openpal.service.inputs import validate_input
 from openpal.service.notify import Hub
 from openpal.store.base import Store
 from openpal.store.records import (
+    IdempotencyKey,
     NewRun,
     RunFilter,
     RunRecord,
     StepRecord,
     VersionRecord,
     WorkflowRecord,
+    dumps,
 )
 from openpal.workflows.model import WorkflowDef
+
+IDEMPOTENCY_WINDOW_US = 24 * 3600 * 1_000_000
 
 
 def now_micros() -> int:
@@ -98,12 +103,21 @@ class RunService:
         version: str | None = None,
         trigger: str = "api",
         overrides: Any = None,
+        idempotency_key: str | None = None,
     ) -> RunRecord:
-        """Validate and durably queue a run; answers once the run is in the store."""
+        """Validate and durably queue a run; answers once the run is in the store.
+
+        With an idempotency key, a repeat of the same request within 24 h returns the
+        first run (a different request under the same key is a `Conflict`).
+        """
         record, ver, wf = await self.catalog.resolve(target, version)
         clean = validate_input(wf, data)
         ovr = normalise_overrides(overrides, wf)
-        return await self._queue(tenant_id, record, ver, clean, trigger, overrides=ovr)
+        once = None
+        if idempotency_key is not None:
+            digest = hashlib.sha256(dumps([record.id, ver.id, clean, ovr]).encode()).hexdigest()
+            once = IdempotencyKey(idempotency_key, digest, now_micros() - IDEMPOTENCY_WINDOW_US)
+        return await self._queue(tenant_id, record, ver, clean, trigger, once=once, overrides=ovr)
 
     async def _queue(
         self,
@@ -112,6 +126,7 @@ class RunService:
         ver: VersionRecord,
         input: dict[str, Any],
         trigger: str,
+        once: IdempotencyKey | None = None,
         **extra: Any,
     ) -> RunRecord:
         """Insert a pending run of `ver` and wake a worker."""
@@ -129,7 +144,8 @@ class RunService:
                 trigger_type=trigger,
                 created_at=created,
                 **extra,
-            )
+            ),
+            once=once,
         )
         self.hub.run_queued()
         return run

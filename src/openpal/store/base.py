@@ -15,6 +15,7 @@ from openpal.store.records import (
     ApiKeyRecord,
     Checkpointed,
     Claim,
+    IdempotencyKey,
     NewRun,
     RunFilter,
     RunRecord,
@@ -92,8 +93,13 @@ class Store(Protocol):
         ...
 
     # -- runs: API side ---------------------------------------------------
-    async def create_run(self, run: NewRun) -> RunRecord:
-        """Insert a run; when this returns, the run is durable."""
+    async def create_run(self, run: NewRun, *, once: IdempotencyKey | None = None) -> RunRecord:
+        """Insert a run; when this returns, the run is durable.
+
+        With `once`, the key is recorded in the same transaction: a second call with the
+        same key (since `once.not_before`) returns the first run instead of creating one,
+        or raises `Conflict` when its request hash differs.
+        """
         ...
 
     async def get_run(self, tenant_id: str, run_id: str) -> RunRecord | None:

@@ -82,6 +82,15 @@ class NewRun:
 
 
 @dataclass(frozen=True)
+class IdempotencyKey:
+    """A client's Idempotency-Key for a run start, with a hash of what it asked for."""
+
+    key: str
+    request_hash: str
+    not_before: int  # keys recorded before this time (µs) have expired
+
+
+@dataclass(frozen=True)
 class RunRecord:
     """A run as stored. JSON columns stay encoded until someone asks for them."""
 

@@ -13,11 +13,12 @@ from openpal.engine.states import (
     check_transition,
     sources_of,
 )
-from openpal.errors import InvalidTransition, LeaseLost
+from openpal.errors import Conflict, InvalidTransition, LeaseLost
 from openpal.store.records import (
     ApiKeyRecord,
     Checkpointed,
     Claim,
+    IdempotencyKey,
     NewRun,
     RunFilter,
     RunRecord,
@@ -290,8 +291,9 @@ class SqliteStore:
         return await self.db.read(op)
 
     # -- runs: API side ---------------------------------------------------
-    async def create_run(self, run: NewRun) -> RunRecord:
-        check_transition(RunStatus.CREATED, run.status) if run.status != RunStatus.CREATED else None
+    async def create_run(self, run: NewRun, *, once: IdempotencyKey | None = None) -> RunRecord:
+        if run.status != RunStatus.CREATED:
+            check_transition(RunStatus.CREATED, run.status)
         values = (
             run.id,
             run.tenant_id,
@@ -312,7 +314,28 @@ class SqliteStore:
             run.created_at,
         )
 
-        def op(c: sqlite3.Connection) -> None:
+        def op(c: sqlite3.Connection) -> RunRecord | None:
+            if once is not None:
+                seen = c.execute(
+                    "SELECT request_hash, run_id FROM idempotency_keys"
+                    " WHERE tenant_id = ? AND key = ? AND created_at >= ?",
+                    (run.tenant_id, once.key, once.not_before),
+                ).fetchone()
+                if seen is not None:
+                    if seen[0] != once.request_hash:
+                        raise Conflict(
+                            f"Idempotency-Key {once.key!r} was used for a different request"
+                            f" (run {seen[1]}); use a new key for a new request"
+                        )
+                    row = c.execute(
+                        f"SELECT {_FULL_COLS} FROM runs WHERE id = ?", (seen[1],)
+                    ).fetchone()
+                    if row is not None:
+                        return _run(row)
+                c.execute(
+                    "INSERT OR REPLACE INTO idempotency_keys VALUES (?, ?, ?, ?, ?)",
+                    (run.tenant_id, once.key, once.request_hash, run.id, run.created_at),
+                )
             c.execute(
                 "INSERT INTO runs (id, tenant_id, type, workflow_id, workflow_slug, workflow_name,"
                 " version_id, version_label, status, trigger_type, input, overrides,"
@@ -320,8 +343,11 @@ class SqliteStore:
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 values,
             )
+            return None
 
-        await self.db.write(op)
+        existing = await self.db.write(op)
+        if existing is not None:
+            return existing
         return RunRecord(
             id=run.id,
             tenant_id=run.tenant_id,
