@@ -64,6 +64,7 @@ class Settings:
     run_api: bool = True
     run_workers: bool = True
     lease_seconds: float = 30.0
+    recovery_budget: int = 3  # takeovers after crashes before a run is failed
     max_hold_seconds: float = 55.0  # below the official SDK's 60 s read timeout
     max_upload_bytes: int = 50 * 1024 * 1024
     log_level: str = "info"
@@ -95,6 +96,7 @@ class Settings:
             load_examples=_bool(env, "OPENPAL_LOAD_EXAMPLES", True),
             concurrency=_int(env, "OPENPAL_CONCURRENCY", 8, 1),
             lease_seconds=_float(env, "OPENPAL_LEASE_SECONDS", 30.0),
+            recovery_budget=_int(env, "OPENPAL_RECOVERY_BUDGET", 3, 0),
             max_hold_seconds=_float(env, "OPENPAL_MAX_HOLD_SECONDS", 55.0),
             max_upload_bytes=_int(env, "OPENPAL_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, 1),
             log_level=env.get("OPENPAL_LOG_LEVEL") or "info",

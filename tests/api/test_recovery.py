@@ -1,5 +1,5 @@
 """A run whose server died mid-step is taken over after its lease expires and resumes
-after its last checkpoint."""
+after its last checkpoint; past the recovery budget it fails, saying why."""
 
 from __future__ import annotations
 
@@ -10,9 +10,7 @@ from tests.api.test_runs import wait_terminal
 from tests.conftest import start_server
 
 
-def test_kill_9_mid_run_then_restart_completes_the_run(tmp_path):
-    data = tmp_path / "data"
-    env = {"OPENPAL_LEASE_SECONDS": "1"}
+def _kill_mid_second_step(data, env) -> tuple[str, str]:
     srv = start_server(data, env=env)
     with srv.client() as api:
         run_id = api.post("/api/v1/run/workflows.slow-count", json={"seconds": 0.6}).json()["runId"]
@@ -23,10 +21,15 @@ def test_kill_9_mid_run_then_restart_completes_the_run(tmp_path):
                 break
             assert time.monotonic() < deadline, detail
             time.sleep(0.02)
-        first_done_at = detail["stepExecutions"][0]["completedAt"]
     srv.proc.send_signal(signal.SIGKILL)
     srv.proc.wait()
-    srv = start_server(data, env=env)
+    return run_id, detail["stepExecutions"][0]["completedAt"]
+
+
+def test_kill_9_mid_run_then_restart_completes_the_run(tmp_path):
+    env = {"OPENPAL_LEASE_SECONDS": "1"}
+    run_id, first_done_at = _kill_mid_second_step(tmp_path / "data", env)
+    srv = start_server(tmp_path / "data", env=env)
     try:
         with srv.client() as api:
             final = wait_terminal(api, run_id, timeout=30)
@@ -35,7 +38,21 @@ def test_kill_9_mid_run_then_restart_completes_the_run(tmp_path):
             assert [s["status"] for s in steps] == ["completed"] * 3
             # step one was not executed again: its checkpoint is the one from before the crash
             assert steps[0]["completedAt"] == first_done_at
-            assert final["attempt"] == 2  # claimed twice: the takeover is visible
+            assert final["attempt"] == 2 and final["takeovers"] == 1  # the takeover is visible
             assert final["output"] == {"counted": 3}
+    finally:
+        srv.stop()
+
+
+def test_a_run_past_its_recovery_budget_fails(tmp_path):
+    env = {"OPENPAL_LEASE_SECONDS": "1", "OPENPAL_RECOVERY_BUDGET": "0"}
+    run_id, _ = _kill_mid_second_step(tmp_path / "data", env)
+    srv = start_server(tmp_path / "data", env=env)
+    try:
+        with srv.client() as api:
+            final = wait_terminal(api, run_id, timeout=30)
+            assert final["status"] == "failed"
+            assert "stopped 1 times (recovery budget 0)" in final["error"]
+            assert final["stepExecutions"][2]["status"] == "not_run"
     finally:
         srv.stop()

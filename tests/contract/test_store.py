@@ -181,6 +181,7 @@ async def test_expired_lease_is_taken_over_and_the_old_owner_is_fenced(store):
     [c2] = await store.claim_runs("w2", 1, 30, T0 + 2_000_000)
     assert c2.run.id == run.id and c2.run.fencing_token == c1.run.fencing_token + 1
     assert c2.run.next_step == 1 and c2.done == {"a": "first"}
+    assert c1.run.takeovers == 0 and c2.run.takeovers == 1
     with pytest.raises(LeaseLost):
         await store.checkpoint(
             run.id,
@@ -253,7 +254,7 @@ async def test_release_hands_the_run_back(store):
     [c] = await store.claim_runs("w1", 1, 30, T0)
     assert await store.release_run(run.id, c.run.fencing_token, T0 + 1)
     [again] = await store.claim_runs("w2", 1, 30, T0 + 2)
-    assert again.run.id == run.id and again.run.attempt == 2
+    assert again.run.id == run.id and again.run.attempt == 2 and again.run.takeovers == 0
 
 
 async def test_api_keys(store):

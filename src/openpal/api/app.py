@@ -48,7 +48,9 @@ def create_app(settings: Settings) -> Starlette:
         log.info("loaded %d workflows: %s", len(loaded), ", ".join(w.slug for w in loaded))
         pool = None
         if settings.run_workers:
-            executor = RunExecutor(store, catalog, blobs, hub, settings.lease_seconds)
+            executor = RunExecutor(
+                store, catalog, blobs, hub, settings.lease_seconds, settings.recovery_budget
+            )
             pool = WorkerPool(
                 store,
                 executor,

@@ -67,6 +67,7 @@ def run_detail(run: RunRecord, steps: list[StepView]) -> dict[str, Any]:
         "previousExecutionId": run.previous_execution_id,
         "retryNumber": run.retry_number,
         "attempt": run.attempt,
+        "takeovers": run.takeovers,
         "source": {
             "id": run.workflow_id,
             "name": run.workflow_name,

@@ -120,6 +120,7 @@ class RunRecord:
     fencing_token: int
     lease_owner: str | None
     lease_expires_at: int | None
+    takeovers: int = 0  # claims of this run after its worker's lease expired (crashes)
     input_json: str | None = None
     output_json: str | None = None
     overrides_json: str | None = None

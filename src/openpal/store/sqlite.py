@@ -34,7 +34,7 @@ _SUMMARY_COLS = (
     "id, tenant_id, type, workflow_id, workflow_slug, workflow_name, version_id, version_label,"
     " status, trigger_type, error, schema_valid, previous_execution_id, retry_number, batch_id,"
     " created_at, started_at, completed_at, updated_at, cancel_requested_at, next_step,"
-    " step_started_at, attempt, fencing_token, lease_owner, lease_expires_at"
+    " step_started_at, attempt, fencing_token, lease_owner, lease_expires_at, takeovers"
 )
 _FULL_COLS = _SUMMARY_COLS + ", input, output, overrides"
 _WF_COLS = (
@@ -72,6 +72,7 @@ def _run(row: tuple[Any, ...]) -> RunRecord:
         token,
         owner,
         expires,
+        takeovers,
         *json_cols,
     ) = row
     inp, out, ovr = json_cols if json_cols else (None, None, None)
@@ -102,6 +103,7 @@ def _run(row: tuple[Any, ...]) -> RunRecord:
         fencing_token=token,
         lease_owner=owner,
         lease_expires_at=expires,
+        takeovers=takeovers,
         input_json=inp,
         output_json=out,
         overrides_json=ovr,
@@ -456,7 +458,7 @@ class SqliteStore:
                 rows += c.execute(
                     f"UPDATE runs SET lease_owner = ?, lease_expires_at = ?,"
                     f" fencing_token = fencing_token + 1, attempt = attempt + 1,"
-                    f" step_started_at = ?, updated_at = ?"
+                    f" takeovers = takeovers + 1, step_started_at = ?, updated_at = ?"
                     f" WHERE id IN (SELECT id FROM runs WHERE status IN ('running', 'finalizing')"
                     f" AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?)"
                     f" RETURNING {_FULL_COLS}",

@@ -61,13 +61,20 @@ class RunExecutor:
     """Carries a claimed run to its end, or drops it if the lease is lost."""
 
     def __init__(
-        self, store: Store, catalog: Catalog, blobs: BlobStore, hub: Hub, lease_seconds: float
+        self,
+        store: Store,
+        catalog: Catalog,
+        blobs: BlobStore,
+        hub: Hub,
+        lease_seconds: float,
+        recovery_budget: int = 3,
     ) -> None:
         self.store = store
         self.catalog = catalog
         self.blobs = blobs
         self.hub = hub
         self.lease_seconds = lease_seconds
+        self.recovery_budget = recovery_budget
 
     async def execute(self, claim: Claim) -> None:
         run = claim.run
@@ -99,6 +106,16 @@ class RunExecutor:
 
     async def _execute(self, claim: Claim, cancelled: threading.Event) -> None:
         run, token = claim.run, claim.run.fencing_token
+        if run.takeovers > self.recovery_budget:
+            await self._finish(
+                run.id,
+                token,
+                RunStatus.FAILED,
+                None,
+                f"run abandoned: the worker executing it stopped {run.takeovers}"
+                f" times (recovery budget {self.recovery_budget})",
+            )
+            return
         wf = await self.catalog.definition(run.version_id)
         overrides: dict[str, Any] = run.overrides or {}
         scope: dict[str, Any] = {
