@@ -75,6 +75,8 @@ class RunExecutor:
         self.hub = hub
         self.lease_seconds = lease_seconds
         self.recovery_budget = recovery_budget
+        # set on shutdown: finish the current step, checkpoint, hand the run back
+        self.draining = asyncio.Event()
 
     async def execute(self, claim: Claim) -> None:
         run = claim.run
@@ -132,6 +134,10 @@ class RunExecutor:
         for index in range(run.next_step, len(wf.steps)):
             if cancelled.is_set():
                 await self._finish(run.id, token, RunStatus.CANCELLED, None, "cancelled by request")
+                return
+            if self.draining.is_set():
+                await self.store.release_run(run.id, token, now_micros())
+                log.info("run %s: handed back after step %d (shutting down)", run.id, index)
                 return
             spec = wf.steps[index]
             started = now_micros()

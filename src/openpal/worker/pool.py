@@ -52,8 +52,10 @@ class WorkerPool:
         self._loop_task = asyncio.create_task(self._claim_loop(), name="openpal-claim-loop")
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
-        """Stop claiming; give running executions `grace_seconds` to end."""
+        """Stop claiming; running executions finish their current step, checkpoint and
+        hand their run back; after `grace_seconds` the rest are cancelled (and handed back)."""
         self._stopping = True
+        self.executor.draining.set()
         self.hub.work_available.set()
         if self._loop_task is not None:
             self._loop_task.cancel()
