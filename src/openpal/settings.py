@@ -65,6 +65,7 @@ class Settings:
     run_workers: bool = True
     lease_seconds: float = 30.0
     recovery_budget: int = 3  # takeovers after crashes before a run is failed
+    retention_days: float = 30.0  # finished runs older than this are deleted; 0 keeps all
     max_hold_seconds: float = 55.0  # below the official SDK's 60 s read timeout
     max_upload_bytes: int = 50 * 1024 * 1024
     log_level: str = "info"
@@ -97,6 +98,7 @@ class Settings:
             concurrency=_int(env, "OPENPAL_CONCURRENCY", 8, 1),
             lease_seconds=_float(env, "OPENPAL_LEASE_SECONDS", 30.0),
             recovery_budget=_int(env, "OPENPAL_RECOVERY_BUDGET", 3, 0),
+            retention_days=_float(env, "OPENPAL_RETENTION_DAYS", 30.0),
             max_hold_seconds=_float(env, "OPENPAL_MAX_HOLD_SECONDS", 55.0),
             max_upload_bytes=_int(env, "OPENPAL_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, 1),
             log_level=env.get("OPENPAL_LOG_LEVEL") or "info",

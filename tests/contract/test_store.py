@@ -330,3 +330,31 @@ async def test_idempotent_create(store):
     d = await store.create_run(other, once=IdempotencyKey("k", "h2", T0))
     assert d.id not in (a.id, c.id)
     assert len(await store.list_runs(RunFilter(tenant_id="t1"))) == 3
+
+
+async def test_prune_deletes_only_old_finished_runs(store):
+    old_done = await _run(store, at=T0)
+    [c] = await store.claim_runs("w", 1, 30, T0 + 1)
+    await store.checkpoint(
+        old_done.id,
+        c.run.fencing_token,
+        _step(0, "a", 1),
+        next_step=1,
+        finalizing=True,
+        lease_seconds=30,
+        now=T0 + 2,
+    )
+    await store.finish_run(
+        old_done.id, c.run.fencing_token, RunStatus.COMPLETED, output=1, error=None, now=T0 + 3
+    )
+    old_cancelled = await _run(store, at=T0 + 4)
+    await store.request_cancel("t1", old_cancelled.id, T0 + 5)
+    still_pending = await _run(store, at=T0 + 6)  # old but not finished: kept
+    recent = await _run(store, at=T0 + 1000)
+    await store.request_cancel("t1", recent.id, T0 + 2000)
+    assert await store.prune_runs(T0 + 100, 1) == 1  # bounded batch
+    assert await store.prune_runs(T0 + 100, 10) == 1
+    assert await store.prune_runs(T0 + 100, 10) == 0
+    left = {r.id for r in await store.list_runs(RunFilter(tenant_id="t1"))}
+    assert left == {still_pending.id, recent.id}
+    assert await store.get_steps(old_done.id) == []

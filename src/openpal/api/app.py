@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -21,6 +22,7 @@ from openpal.errors import OpenpalError
 from openpal.service.catalog import Catalog
 from openpal.service.keys import KeyChecker
 from openpal.service.notify import Hub
+from openpal.service.retention import sweep_forever
 from openpal.service.runs import RunService
 from openpal.settings import Settings
 from openpal.store.sqlite import SqliteStore
@@ -59,9 +61,14 @@ def create_app(settings: Settings) -> Starlette:
                 lease_seconds=settings.lease_seconds,
             )
             pool.start()
+        sweeper = None
+        if settings.run_workers and settings.retention_days > 0:
+            sweeper = asyncio.create_task(sweep_forever(store, settings.retention_days))
         try:
             yield
         finally:
+            if sweeper is not None:
+                sweeper.cancel()
             if pool is not None:
                 await pool.stop()
             await store.close()

@@ -113,3 +113,40 @@ def upgrade(data_dir: Path) -> None:
     finally:
         conn.close()
     click.echo("applied: " + ", ".join(applied) if applied else "database is up to date")
+
+
+@db.command("prune")
+@click.option(
+    "--data-dir",
+    envvar="OPENPAL_DATA_DIR",
+    type=click.Path(path_type=Path),
+    default=".openpal",
+    show_default=True,
+)
+@click.option(
+    "--older-than-days",
+    type=float,
+    default=None,
+    help="Delete finished runs completed longer ago than this "
+    "(default OPENPAL_RETENTION_DAYS, 30).",
+)
+def prune_cmd(data_dir: Path, older_than_days: float | None) -> None:
+    """Delete finished runs (and their steps) older than the retention age, in batches."""
+    import asyncio
+
+    from openpal.service.retention import prune
+    from openpal.store.sqlite import SqliteStore
+
+    settings = Settings.from_env().with_(data_dir=data_dir)
+    days = settings.retention_days if older_than_days is None else older_than_days
+    if days <= 0:
+        raise click.UsageError("--older-than-days must be more than 0")
+
+    async def main() -> int:
+        store = SqliteStore(settings.database_path)
+        try:
+            return await prune(store, days)
+        finally:
+            await store.close()
+
+    click.echo(f"deleted {asyncio.run(main())} runs finished more than {days:g} days ago")

@@ -160,6 +160,11 @@ class Store(Protocol):
         """Move a held run to a terminal status. Raises `LeaseLost` / `InvalidTransition`."""
         ...
 
+    async def prune_runs(self, before: int, limit: int) -> int:
+        """Delete up to `limit` terminal runs completed before `before`, with their steps
+        and idempotency keys; returns how many were deleted (call again until 0)."""
+        ...
+
     async def release_run(self, run_id: str, token: int, now: int) -> bool:
         """Hand a held run back to the queue (pending) so another worker continues it."""
         ...

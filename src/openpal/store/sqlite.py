@@ -9,6 +9,7 @@ from typing import Any
 from openpal.engine.states import (
     CANCEL_AT_CHECKPOINT,
     CANCEL_AT_ONCE,
+    TERMINAL,
     RunStatus,
     check_transition,
     sources_of,
@@ -565,6 +566,28 @@ class SqliteStore:
             if row is None:
                 raise LeaseLost(f"run {run_id}: lease lost before it could finish")
             return _run(row)
+
+        return await self.db.write(op)
+
+    async def prune_runs(self, before: int, limit: int) -> int:
+        terminal = _in(TERMINAL)
+
+        def op(c: sqlite3.Connection) -> int:
+            ids = [
+                row[0]
+                for row in c.execute(
+                    f"SELECT id FROM runs WHERE status IN ({terminal}) AND completed_at < ?"
+                    " LIMIT ?",
+                    (before, limit),
+                )
+            ]
+            if not ids:
+                return 0
+            marks = ",".join("?" * len(ids))
+            c.execute(f"DELETE FROM step_executions WHERE run_id IN ({marks})", ids)
+            c.execute(f"DELETE FROM idempotency_keys WHERE run_id IN ({marks})", ids)
+            c.execute(f"DELETE FROM runs WHERE id IN ({marks})", ids)
+            return len(ids)
 
         return await self.db.write(op)
 
