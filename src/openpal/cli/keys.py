@@ -33,6 +33,16 @@ def write_key_file(path: Path, secret: str) -> None:
     path.write_text(secret + "\n", encoding="utf-8")
 
 
+data_dir_option = click.option(
+    "--data-dir",
+    envvar="OPENPAL_DATA_DIR",
+    type=click.Path(path_type=Path),
+    default=".openpal",
+    show_default=True,
+    help="Database, files and the first API key.",
+)
+
+
 @click.group()
 def keys() -> None:
     """Manage API keys."""
@@ -40,13 +50,7 @@ def keys() -> None:
 
 @keys.command("create")
 @click.option("--name", default="cli", show_default=True, help="A label to recognise the key.")
-@click.option(
-    "--data-dir",
-    type=click.Path(path_type=Path),
-    envvar="OPENPAL_DATA_DIR",
-    default=".openpal",
-    show_default=True,
-)
+@data_dir_option
 def create(name: str, data_dir: Path) -> None:
     """Create a key and print it (it is shown only this once)."""
     settings = Settings.from_env().with_(data_dir=data_dir)

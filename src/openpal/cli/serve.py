@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from openpal.cli.keys import ensure_first_key
+from openpal.cli.keys import data_dir_option, ensure_first_key
 from openpal.settings import Settings, SettingsError
 from openpal.store.sqlite_engine import apply_migrations, connect
 
@@ -15,14 +15,7 @@ from openpal.store.sqlite_engine import apply_migrations, connect
 @click.command()
 @click.option("--host", envvar="OPENPAL_HOST", default="127.0.0.1", show_default=True)
 @click.option("--port", envvar="OPENPAL_PORT", type=int, default=8000, show_default=True)
-@click.option(
-    "--data-dir",
-    envvar="OPENPAL_DATA_DIR",
-    type=click.Path(path_type=Path),
-    default=".openpal",
-    show_default=True,
-    help="Database, files and the first key.",
-)
+@data_dir_option
 @click.option(
     "--workflows",
     "workflows_dirs",
@@ -96,13 +89,7 @@ def db() -> None:
 
 
 @db.command("upgrade")
-@click.option(
-    "--data-dir",
-    envvar="OPENPAL_DATA_DIR",
-    type=click.Path(path_type=Path),
-    default=".openpal",
-    show_default=True,
-)
+@data_dir_option
 def upgrade(data_dir: Path) -> None:
     """Apply pending migrations."""
     settings = Settings.from_env().with_(data_dir=data_dir)
@@ -116,13 +103,7 @@ def upgrade(data_dir: Path) -> None:
 
 
 @db.command("prune")
-@click.option(
-    "--data-dir",
-    envvar="OPENPAL_DATA_DIR",
-    type=click.Path(path_type=Path),
-    default=".openpal",
-    show_default=True,
-)
+@data_dir_option
 @click.option(
     "--older-than-days",
     type=float,
