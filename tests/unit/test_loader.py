@@ -6,9 +6,11 @@ from pathlib import Path
 
 import pytest
 
+import openpal
 from openpal.errors import WorkflowLoadError
-from openpal.service.catalog import EXAMPLES_DIR
 from openpal.workflows.loader import load_workflow_dir, load_workflow_file, load_workflow_text
+
+EXAMPLES_DIR = Path(openpal.__file__).resolve().parent / "examples"
 
 GOOD = """name: demo
 version: 2
@@ -27,25 +29,45 @@ steps:
     retry: {max_attempts: 3, backoff_seconds: 0.5, jitter: false}
     timeout_seconds: 10
     with: {function: "mod:fn", args: {x: "{{ steps.a.output.x }}"}}
-output: {x: "{{ steps.b.output }}"}
+output: {x: "{{ steps.b.output }}", run: "{{ run.id }}"}
 """
 
 
 def test_a_good_workflow_compiles():
     wf = load_workflow_text(GOOD, source_path="/w/demo.yaml", base_dir="/w")
-    assert wf.slug == "demo" and wf.version_label == "2"
+    assert wf.slug == "demo" and wf.version_label == "2" and wf.description == "d"
     assert [(i.name, i.type, i.required) for i in wf.inputs] == [
         ("doc", "file", True), ("n", "integer", False), ("legacy", "file", False)]  # fmt: skip
     assert wf.inputs[1].has_default and wf.inputs[1].default == 3
-    b = wf.step("b")
-    assert b.if_ == "steps.a.output.x > 1" and b.timeout_seconds == 10
-    assert b.retry.max_attempts == 3 and b.retry.jitter is False
-    assert len(wf.content_hash) == 64 and wf.base_dir == "/w"
+    assert not wf.inputs[2].has_default and wf.inputs[2].default is None
+    a, b = wf.steps
+    assert a.with_ == {"x": "{{ input.n }}"} and a.line == 9 and a.retry.max_attempts == 1
+    assert b.if_ == "steps.a.output.x > 1" and b.timeout_seconds == 10 and b.line == 12
+    assert b.retry.max_attempts == 3 and b.retry.backoff_seconds == 0.5
+    assert b.retry.jitter is False and b.retry.backoff_factor == 2.0
+    assert wf.output == {"x": "{{ steps.b.output }}", "run": "{{ run.id }}"}
+    assert wf.source_text == GOOD and wf.source_path == "/w/demo.yaml" and wf.base_dir == "/w"
+    assert len(wf.content_hash) == 64 and wf.title is None and wf.timeout_seconds is None
+
+
+def test_content_hash_follows_the_text():
+    one = load_workflow_text(GOOD).content_hash
+    assert load_workflow_text(GOOD).content_hash == one
+    assert load_workflow_text(GOOD + "# comment\n").content_hash != one
+
+
+def test_version_label_is_kept_as_written():
+    text = GOOD.replace("version: 2", "version: 1.10")
+    assert load_workflow_text(text).version_label == "1.10"
+    assert load_workflow_text(GOOD.replace("version: 2\n", "")).version_label is None
 
 
 def test_every_bundled_example_loads():
-    slugs = {wf.slug for wf in load_workflow_dir(EXAMPLES_DIR)}
-    assert {"hello", "slow-count", "noop3", "extract-invoice"} <= slugs
+    workflows = {wf.slug: wf for wf in load_workflow_dir(EXAMPLES_DIR)}
+    assert set(workflows) == {"hello", "slow-count", "noop3", "extract-invoice"}
+    for wf in workflows.values():
+        assert wf.base_dir == str(EXAMPLES_DIR) and wf.source_path
+    assert workflows["extract-invoice"].inputs[0].type == "file"
 
 
 def _error(text: str) -> WorkflowLoadError:
@@ -60,45 +82,108 @@ def _error(text: str) -> WorkflowLoadError:
         ("name: demo", "name: Demo!", "name", 1, "lower-case"),
         ("type: transform.set", "type: transform.nope", "steps[0].type", 10, "unknown step type"),
         ("  - name: b\n", "  - name: a\n", "steps[1].name", 12, "duplicate step name"),
+        ("  - name: b\n", "  - name: 'b c'\n", "steps[1].name", 12, "letters, digits"),
         ("type: integer", "type: int", "inputs[1].type", 6, "is not one of"),
+        ("default: 3", "default: three", "inputs[1].default", 6, "does not match"),
+        ("{name: n,", "{name: doc,", "inputs[1].name", 6, "duplicate input"),
         ('{x: "{{ input.n }}"}', '{x: "{{ input.n "}', "steps[0].with.x", 11, "bad template"),
+        ('{x: "{{ input.n }}"}', '{x: "{{ input.n | nope }}"}', "steps[0].with.x", 11,
+         "unknown filter 'nope'"),
         ('{x: "{{ input.n }}"}', '{x: "{{ steps.b.output }}"}', "steps[0].with.x", 11,
-         "not an earlier step"),
+         "runs later"),
+        ('{x: "{{ input.n }}"}', '{x: "{{ steps.a.output }}"}', "steps[0].with.x", 11,
+         "its own output"),
+        ('{x: "{{ input.n }}"}', '{x: ["{{ input.nn }}"]}', "steps[0].with.x[0]", 11,
+         "unknown input 'nn'"),
+        ('{x: "{{ input.n }}"}', '{x: "{{ inputs.n }}"}', "steps[0].with.x", 11,
+         "unknown variable 'inputs'"),
+        ("{{ run.id }}", "{{ run.started }}", "output.run", 18, "unknown run field"),
         ("max_attempts: 3", "max_attempts: 0", "steps[1].retry.max_attempts", 15, "at least 1"),
+        ("max_attempts: 3", "max_attempts: 2.5", "steps[1].retry.max_attempts", 15, "integer"),
+        ("backoff_seconds: 0.5", "backoff_seconds: -1", "steps[1].retry.backoff_seconds", 15,
+         "≥ 0"),
         ("jitter: false", "jitter: sometimes", "steps[1].retry.jitter", 15, "true or false"),
+        ("jitter: false", "jiter: false", "steps[1].retry.jiter", 15, "unknown key"),
+        ("timeout_seconds: 10", "timeout_seconds: 0", "steps[1].timeout_seconds", 16, "positive"),
         ("    timeout_seconds: 10", "    forEach: x\n    timeout_seconds: 10", "steps[1].forEach",
-         16, "not supported"),
+         16, "forEach is not supported yet"),
         ("description: d", "descripton: d", "descripton", 3, "unknown key"),
+        ("    timeout_seconds: 10", "    timeout: 10", "steps[1].timeout", 16, "unknown key"),
         ('"mod:fn"', '"modfn"', "steps[1].with.function", 17, "module:callable"),
+        ('function: "mod:fn", ', "", "steps[1].with.function", 17, "required"),
         ("if: steps.a.output.x > 1", "if: steps.a.output.x >", "steps[1].if", 13,
          "bad condition"),
+        ("if: steps.a.output.x > 1", "if: steps.b.output.x > 1", "steps[1].if", 13,
+         "its own output"),
         ("output: {x:", "output: {y: '{{ steps.zz.output }}', x:", "output.y", 18,
-         "not an earlier step"),
+         "unknown step 'zz'"),
+        ("  - name: b\n", "  - name: b\n    name: c\n", "steps[1].name", 13, "duplicate key"),
     ],
 )  # fmt: skip
 def test_load_errors_name_file_field_and_line(old, new, field, line, words):
     assert old in GOOD
     err = _error(GOOD.replace(old, new, 1))
-    assert err.file == "flows/bad.yaml"
-    assert err.field == field
-    assert err.line == line
+    assert (err.file, err.field, err.line) == ("flows/bad.yaml", field, line), str(err)
     assert words in str(err)
     assert str(err).startswith(f"flows/bad.yaml:{line}: {field}: ")
 
 
-def test_yaml_syntax_error_has_a_line():
+def test_yaml_syntax_error_names_the_line():
     err = _error("name: x\nsteps:\n  - name: [unclosed\n")
-    assert err.line is not None and "invalid YAML" in str(err)
+    assert err.field == "<root>" and err.line is not None and "invalid YAML" in str(err)
+    assert str(err).startswith(f"flows/bad.yaml:{err.line}: <root>: invalid YAML")
 
 
-def test_no_steps():
-    assert _error("name: x\n").field == "steps"
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("", "<root>"),
+        ("- a\n- b\n", "<root>"),
+        ("name: x\n", "steps"),
+        ("name: x\nsteps: []\n", "steps"),
+        ("steps: [{name: a, type: transform.set}]\n", "name"),
+        ("name: x\ninputs: {a: 1}\nsteps: [{name: a, type: transform.set}]\n", "inputs"),
+        ("name: x\nsteps: [{name: a, type: transform.set, with: [1]}]\n", "steps[0].with"),
+        ("name: x\nsteps: [{name: a, type: transform.template}]\n", "steps[0].with.template"),
+        ("name: x\ntimeout_seconds: -1\nsteps: [{name: a, type: transform.set}]\n",
+         "timeout_seconds"),
+        ("name: x\nsteps: [{name: a, type: transform.regex-extract, with: {text: t, patterns: "
+         "{n: '(unclosed'}}}]\n", "steps[0].with.patterns.n"),
+    ],
+)  # fmt: skip
+def test_more_load_errors(text, field):
+    assert _error(text).field == field
 
 
-def test_duplicate_slugs_across_files(tmp_path: Path):
+def test_legacy_keys_and_boolean_conditions_are_accepted():
+    text = (
+        "name: x\nkind: workflow\nenabled: true\ntriggerMethods: [api]\nsettings: {}\n"
+        "defaultModel: m\noutput_schema: {}\ntitle: X\n"
+        "steps: [{name: a, type: transform.set, if: true}]\n"
+    )
+    wf = load_workflow_text(text)
+    assert wf.title == "X" and wf.steps[0].if_ == "true"
+
+
+def test_duplicate_slugs_across_files_name_both_files(tmp_path: Path):
     (tmp_path / "a.yaml").write_text(GOOD)
     (tmp_path / "b.yml").write_text(GOOD)
-    with pytest.raises(WorkflowLoadError, match="also the name of"):
+    (tmp_path / "notes.txt").write_text("not a workflow")
+    with pytest.raises(WorkflowLoadError) as info:
         load_workflow_dir(tmp_path)
+    message = str(info.value)
+    assert info.value.file == str(tmp_path / "b.yml") and str(tmp_path / "a.yaml") in message
+    assert info.value.field == "name" and info.value.line == 1
     (tmp_path / "b.yml").unlink()
-    assert load_workflow_file(tmp_path / "a.yaml").source_path == str(tmp_path / "a.yaml")
+    (wf,) = load_workflow_dir(tmp_path)
+    assert wf.source_path == str(tmp_path / "a.yaml") and wf.base_dir == str(tmp_path)
+
+
+def test_file_and_folder_problems(tmp_path: Path):
+    with pytest.raises(WorkflowLoadError, match="not a folder"):
+        load_workflow_dir(tmp_path / "missing")
+    with pytest.raises(WorkflowLoadError, match="cannot read"):
+        load_workflow_file(tmp_path / "missing.yaml")
+    (tmp_path / "x.yaml").write_bytes(b"name: \xff\n")
+    with pytest.raises(WorkflowLoadError, match="cannot read"):
+        load_workflow_file(tmp_path / "x.yaml")

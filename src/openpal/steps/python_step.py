@@ -1,71 +1,128 @@
-"""The `python` step type: call `module:callable` from the workflow's folder."""
+"""The `python` step type: call user code `module:callable` from the workflow's folder.
+
+The workflow's folder is put on `sys.path` (once) and the callable is resolved
+once per (folder, reference). Sync callables run in a worker thread so a slow
+step never blocks the event loop; async callables are awaited in place. The
+callable receives `with.args` as keyword arguments, plus the `StepContext` as
+`ctx` when it declares a parameter of that name.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import importlib
 import inspect
+import re
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from openpal.steps.base import Problem, StepContext
 from openpal.workflows.model import StepSpec
 
+__all__ = ["PythonStep", "resolve"]
+
+_REFERENCE = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
+_IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
+
+
+@dataclass(frozen=True)
+class _Target:
+    func: Callable[..., Any]
+    takes_ctx: bool
+    is_async: bool
+
+
+# Resolution imports user modules, which may run arbitrary code; one lock keeps
+# sys.path edits and first imports from racing between worker threads.
 _lock = threading.Lock()
-_cache: dict[tuple[str | None, str], tuple[Callable[..., Any], bool]] = {}
+_targets: dict[tuple[str | None, str], _Target] = {}
 
 
-def resolve(ref: str, base_dir: str | None) -> tuple[Callable[..., Any], bool]:
-    """The callable named by `module:callable` and whether it takes `ctx`."""
-    key = (base_dir, ref)
-    hit = _cache.get(key)
-    if hit is not None:
-        return hit
-    module_name, _, attr = ref.partition(":")
+def resolve(reference: str, base_dir: str | None) -> Callable[..., Any]:
+    """The callable named `module:attr` (attr may be dotted), importing from `base_dir`."""
+    return _resolve(reference, base_dir).func
+
+
+def _resolve(reference: str, base_dir: str | None) -> _Target:
+    key = (base_dir, reference)
+    target = _targets.get(key)
+    if target is not None:
+        return target
+    module_name, _, attr_path = reference.partition(":")
+    if not module_name or not attr_path:
+        raise ValueError(f"{reference!r} is not of the form module:callable")
     with _lock:
+        target = _targets.get(key)
+        if target is not None:
+            return target
         if base_dir and base_dir not in sys.path:
             sys.path.insert(0, base_dir)
-        module = importlib.import_module(module_name)
-    func = module
-    for part in attr.split("."):
-        func = getattr(func, part)
-    if not callable(func):
-        raise TypeError(f"{ref} is not callable")
-    takes_ctx = "ctx" in inspect.signature(func).parameters
-    _cache[key] = (func, takes_ctx)
-    return func, takes_ctx
+        obj: Any = importlib.import_module(module_name)
+        for part in attr_path.split("."):
+            obj = getattr(obj, part)
+        if not callable(obj):
+            raise TypeError(f"{reference} is not callable")
+        target = _Target(obj, _takes_ctx(obj), _is_async(obj))
+        _targets[key] = target
+    return target
+
+
+def _takes_ctx(func: Callable[..., Any]) -> bool:
+    try:
+        return "ctx" in inspect.signature(func).parameters
+    except (TypeError, ValueError):  # some builtins have no signature
+        return False
+
+
+def _is_async(func: Callable[..., Any]) -> bool:
+    call = getattr(func, "__call__", None)  # noqa: B004 - async callable instances
+    return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(call)
 
 
 class PythonStep:
-    """Output = the callable's return value; sync callables run in a thread."""
+    """`python`: the output is what `with.function` returns when called with `with.args`."""
 
     name = "python"
 
     def validate(self, step: StepSpec) -> list[Problem]:
-        function = step.with_.get("function")
-        if not isinstance(function, str) or not function:
-            return [("function", "required: module:callable")]
-        module, sep, attr = function.partition(":")
-        if not sep or not module or not attr:
-            return [("function", f"{function!r} is not of the form module:callable")]
-        args = step.with_.get("args", {})
+        # The module is not imported here: importing runs user code, which is
+        # the run's business, not the loader's.
+        cfg = step.with_
+        problems: list[Problem] = []
+        extra = sorted(str(key) for key in cfg if key not in ("function", "args"))
+        problems += [(key, "unknown key (python steps take function and args)") for key in extra]
+        function = cfg.get("function")
+        if function is None or function == "":
+            problems.insert(0, ("function", "required: module:callable, e.g. my_steps:extract"))
+        elif not isinstance(function, str) or not _REFERENCE.match(function):
+            problems.insert(0, ("function", f"{function!r} is not of the form module:callable"))
+        args = cfg.get("args")
+        if args is None:
+            return problems
         if not isinstance(args, dict):
-            return [("args", "must be a mapping of argument name → value")]
-        extra = set(step.with_) - {"function", "args"}
-        if extra:
-            return [(sorted(extra)[0], "unknown key (python steps take function and args)")]
-        return []
+            problems.append(("args", "must be a mapping of argument name → value"))
+            return problems
+        for arg in args:
+            if not isinstance(arg, str) or not _IDENTIFIER.match(arg):
+                problems.append((f"args.{arg}", "not a valid Python argument name"))
+            elif arg == "ctx":
+                problems.append(("args.ctx", "ctx is reserved for the step context"))
+        return problems
 
     async def run(self, config: dict[str, Any], ctx: StepContext) -> Any:
-        func, takes_ctx = resolve(str(config["function"]), ctx.base_dir)
+        reference = str(config["function"])
+        target = _targets.get((ctx.base_dir, reference))
+        if target is None:  # first call: importing may be slow, keep it off the loop
+            target = await asyncio.to_thread(_resolve, reference, ctx.base_dir)
         kwargs = dict(config.get("args") or {})
-        if takes_ctx:
+        if target.takes_ctx:
             kwargs["ctx"] = ctx
-        if inspect.iscoroutinefunction(func):
-            return await func(**kwargs)
-        result = await asyncio.to_thread(func, **kwargs)
-        if inspect.isawaitable(result):
+        if target.is_async:
+            return await target.func(**kwargs)
+        result = await asyncio.to_thread(target.func, **kwargs)
+        if inspect.isawaitable(result):  # a sync function that returned a coroutine
             return await result
         return result

@@ -1,4 +1,9 @@
-"""Workflow YAML → `WorkflowDef`, with errors that name the file, the field and the line."""
+"""Workflow YAML → `WorkflowDef`; every problem is a `WorkflowLoadError` naming file, field, line.
+
+Everything that can be known before a run starts is checked here (names,
+types, step types, templates, which steps a template may read), so a bad file
+stops the server at start-up instead of failing runs later.
+"""
 
 from __future__ import annotations
 
@@ -7,81 +12,63 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from openpal.errors import WorkflowLoadError
 from openpal.steps.registry import get_step_type, step_type_names
-from openpal.workflows.model import INPUT_TYPES, InputSpec, RetryPolicy, StepSpec, WorkflowDef
-from openpal.workflows.templates import check_condition, check_template
+from openpal.workflows.inputs_section import parse_inputs
+from openpal.workflows.model import InputSpec, RetryPolicy, StepSpec, WorkflowDef
+from openpal.workflows.templates import (
+    check_condition,
+    check_template,
+    condition_references,
+    template_references,
+)
+from openpal.workflows.yaml_source import Source, parse_yaml
 
-NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-_STEP_REF = re.compile(r"\bsteps\.([A-Za-z0-9_-]+)")
-TOP_KEYS = {
-    "name",
-    "title",
-    "version",
-    "description",
-    "inputs",
-    "steps",
-    "output",
-    "timeout_seconds",
-    "kind",
-    "enabled",
-    "triggerMethods",
-    "settings",
-    "defaultModel",
-    "output_schema",
-}
+__all__ = ["load_workflow_dir", "load_workflow_file", "load_workflow_text"]
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+# Step names are read back as `steps.<name>` in Liquid, so they must be identifiers.
+STEP_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
+# Keys other EigenPal tools write; accepted so their files load, otherwise unused.
+_FOREIGN_KEYS = {"kind", "enabled", "triggerMethods", "settings", "defaultModel", "output_schema"}
+TOP_KEYS = {"name", "title", "version", "description", "inputs", "steps", "output"}
+TOP_KEYS |= {"timeout_seconds"} | _FOREIGN_KEYS
 STEP_KEYS = {"name", "type", "with", "if", "retry", "timeout_seconds", "description"}
-INPUT_KEYS = {"name", "type", "required", "default", "description", "items", "file"}
 RETRY_KEYS = {"max_attempts", "backoff_seconds", "backoff_factor", "max_backoff_seconds", "jitter"}
+RUN_FIELDS = {"id", "workflow", "attempt"}
 
 
-def _lines(node: yaml.Node, path: str, out: dict[str, int]) -> None:
-    out.setdefault(path, node.start_mark.line + 1)
-    if isinstance(node, yaml.MappingNode):
-        for key, value in node.value:
-            child = f"{path}.{key.value}" if path else str(key.value)
-            out[child] = key.start_mark.line + 1
-            _lines(value, child, out)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            _lines(item, f"{path}[{i}]", out)
+def load_workflow_file(path: str | Path) -> WorkflowDef:
+    """Load one YAML file; its folder is where its `python` steps are imported from."""
+    path = Path(path).resolve()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise WorkflowLoadError(str(path), "<root>", f"cannot read the file: {exc}") from None
+    return load_workflow_text(text, source_path=str(path), base_dir=str(path.parent))
 
 
-class _Ctx:
-    def __init__(self, file: str, lines: dict[str, int]) -> None:
-        self.file, self.lines = file, lines
+def load_workflow_dir(folder: str | Path) -> list[WorkflowDef]:
+    """Every `*.yaml` / `*.yml` of `folder` (not recursive), in file-name order.
 
-    def fail(self, field: str, message: str) -> WorkflowLoadError:
-        line = self.lines.get(field)
-        probe = field
-        while line is None and ("." in probe or "[" in probe):
-            probe = re.sub(r"(\.[^.\[]+|\[\d+\])$", "", probe)
-            line = self.lines.get(probe)
-        return WorkflowLoadError(self.file, field, message, line=line)
-
-
-def load_workflow_file(path: Path) -> WorkflowDef:
-    """Load one YAML file; the file's folder is where its `python` steps are imported from."""
-    text = path.read_text(encoding="utf-8")
-    return load_workflow_text(
-        text, source_path=str(path.resolve()), base_dir=str(path.resolve().parent)
-    )
-
-
-def load_workflow_dir(folder: Path) -> list[WorkflowDef]:
-    """Every `*.yaml` / `*.yml` of `folder`, sorted by file name; slugs must be unique."""
-    files = sorted([*folder.glob("*.yaml"), *folder.glob("*.yml")])
-    seen: dict[str, Path] = {}
-    out = []
+    Two files declaring the same `name` are an error naming both files.
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise WorkflowLoadError(str(folder), "<root>", "not a folder")
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    first_file: dict[str, str] = {}
+    out: list[WorkflowDef] = []
     for path in files:
         wf = load_workflow_file(path)
-        if wf.slug in seen:
+        if wf.slug in first_file:
             raise WorkflowLoadError(
-                str(path), "name", f"{wf.slug!r} is also the name of {seen[wf.slug]}"
+                str(path),
+                "name",
+                f"workflow {wf.slug!r} is also defined in {first_file[wf.slug]}",
+                line=parse_yaml(wf.source_text, str(path)).line("name"),
             )
-        seen[wf.slug] = path
+        first_file[wf.slug] = str(path)
         out.append(wf)
     return out
 
@@ -89,196 +76,203 @@ def load_workflow_dir(folder: Path) -> list[WorkflowDef]:
 def load_workflow_text(
     text: str, *, source_path: str | None = None, base_dir: str | None = None
 ) -> WorkflowDef:
-    """Parse and validate one workflow definition."""
-    file = source_path or "<workflow>"
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise WorkflowLoadError(
-            file,
-            "<root>",
-            f"invalid YAML: {getattr(exc, 'problem', exc)}",
-            line=mark.line + 1 if mark else None,
-        ) from None
-    lines: dict[str, int] = {}
-    if node is not None:
-        _lines(node, "", lines)
-    ctx = _Ctx(file, lines)
+    """Parse and validate one workflow definition given as YAML text."""
+    src = parse_yaml(text, source_path or "<workflow>")
+    data = src.data
     if not isinstance(data, dict):
-        raise ctx.fail("<root>", "a workflow must be a mapping with name and steps")
+        raise src.error("<root>", "a workflow must be a mapping with at least name and steps")
     for key in data:
         if key not in TOP_KEYS:
-            raise ctx.fail(str(key), f"unknown key (allowed: {', '.join(sorted(TOP_KEYS))})")
+            allowed = ", ".join(sorted(TOP_KEYS - _FOREIGN_KEYS))
+            raise src.error(str(key), f"unknown key (allowed: {allowed})")
     slug = data.get("name")
-    if not isinstance(slug, str) or not NAME.match(slug):
-        raise ctx.fail(
-            "name",
-            "required: lower-case letters, digits, - and _ (starting with a letter or digit)",
+    if not isinstance(slug, str) or not SLUG.match(slug):
+        raise src.error(
+            "name", "required: lower-case letters, digits, - and _, starting with a letter or digit"
         )
-    inputs = _inputs(data.get("inputs") or [], ctx)
-    steps = _steps(data.get("steps"), ctx)
+    inputs = parse_inputs(data.get("inputs"), src)
+    steps = _steps(data.get("steps"), src, inputs)
     output = data.get("output")
-    _check_templates(output, "output", ctx, {s.name for s in steps})
-    timeout = data.get("timeout_seconds")
-    if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
-        raise ctx.fail("timeout_seconds", "must be a positive number of seconds")
-    version = data.get("version")
+    _check_templates(output, "output", src, _Names(inputs, [s.name for s in steps], len(steps)))
     return WorkflowDef(
         slug=slug,
         steps=tuple(steps),
         inputs=tuple(inputs),
         output=output,
-        version_label=None if version is None else str(version),
-        description=data.get("description"),
-        title=data.get("title"),
-        timeout_seconds=None if timeout is None else float(timeout),
+        version_label=_version(data.get("version"), src),
+        description=_optional_text(data, "description", src),
+        title=_optional_text(data, "title", src),
+        timeout_seconds=_timeout(data.get("timeout_seconds"), "timeout_seconds", src),
         source_text=text,
         source_path=source_path,
         base_dir=base_dir,
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+        content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
 
 
-def _inputs(raw: Any, ctx: _Ctx) -> list[InputSpec]:
-    if not isinstance(raw, list):
-        raise ctx.fail("inputs", "must be a list")
-    out: list[InputSpec] = []
-    for i, item in enumerate(raw):
-        where = f"inputs[{i}]"
-        if not isinstance(item, dict):
-            raise ctx.fail(where, "must be a mapping with name and type")
-        for key in item:
-            if key not in INPUT_KEYS:
-                raise ctx.fail(f"{where}.{key}", "unknown key")
-        name = item.get("name")
-        if not isinstance(name, str) or not NAME.match(name):
-            raise ctx.fail(f"{where}.name", "required: lower-case letters, digits, - and _")
-        if any(s.name == name for s in out):
-            raise ctx.fail(f"{where}.name", f"duplicate input {name!r}")
-        typ = "file" if item.get("file") is True else item.get("type", "string")
-        if typ not in INPUT_TYPES:
-            raise ctx.fail(f"{where}.type", f"{typ!r} is not one of {', '.join(INPUT_TYPES)}")
-        required = item.get("required", True)
-        if not isinstance(required, bool):
-            raise ctx.fail(f"{where}.required", "must be true or false")
-        has_default = "default" in item
-        out.append(
-            InputSpec(
-                name=name,
-                type=typ,
-                required=required and not has_default,
-                default=item.get("default"),
-                has_default=has_default,
-                description=item.get("description"),
-                items=item.get("items"),
-            )
-        )
-    return out
+def _version(value: Any, src: Source) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise src.error("version", "must be a label such as 1.0.0")
+    # as written: YAML reads `version: 1.10` as the float 1.1
+    return src.raw.get("version", str(value)) if not isinstance(value, str) else value
 
 
-def _steps(raw: Any, ctx: _Ctx) -> list[StepSpec]:
+def _optional_text(data: dict[str, Any], key: str, src: Source) -> str | None:
+    value = data.get(key)
+    if value is not None and not isinstance(value, str):
+        raise src.error(key, "must be text")
+    return value
+
+
+def _timeout(value: Any, where: str, src: Source) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise src.error(where, "must be a positive number of seconds")
+    return float(value)
+
+
+class _Names:
+    """What the templates of one place in the workflow may read."""
+
+    def __init__(self, inputs: list[InputSpec], step_names: list[Any], position: int) -> None:
+        self.inputs = {spec.name for spec in inputs}
+        self.all_steps = step_names
+        self.earlier = set(self.all_steps[:position])
+        self.own = self.all_steps[position] if position < len(self.all_steps) else None
+
+
+def _steps(raw: Any, src: Source, inputs: list[InputSpec]) -> list[StepSpec]:
     if not isinstance(raw, list) or not raw:
-        raise ctx.fail("steps", "required: a non-empty list of steps")
+        raise src.error("steps", "required: a non-empty list of steps")
+    # Names first, so a reference to a later step can be told from a typo.
+    names = [item.get("name") if isinstance(item, dict) else None for item in raw]
     out: list[StepSpec] = []
-    for i, item in enumerate(raw):
-        where = f"steps[{i}]"
-        if not isinstance(item, dict):
-            raise ctx.fail(where, "must be a mapping with name and type")
-        if "forEach" in item:
-            raise ctx.fail(f"{where}.forEach", "forEach is not supported yet")
-        for key in item:
-            if key not in STEP_KEYS:
-                raise ctx.fail(f"{where}.{key}", "unknown key")
-        name = item.get("name")
-        if not isinstance(name, str) or not name:
-            raise ctx.fail(f"{where}.name", "required")
-        if any(s.name == name for s in out):
-            raise ctx.fail(f"{where}.name", f"duplicate step name {name!r}")
-        typ = item.get("type")
-        try:
-            step_type = get_step_type(str(typ))
-        except KeyError:
-            raise ctx.fail(
-                f"{where}.type",
-                f"unknown step type {typ!r} (known: {', '.join(step_type_names())})",
-            ) from None
-        with_ = item.get("with") or {}
-        if not isinstance(with_, dict):
-            raise ctx.fail(f"{where}.with", "must be a mapping")
-        earlier = {s.name for s in out}
-        _check_templates(with_, f"{where}.with", ctx, earlier)
-        cond = item.get("if")
-        if cond is not None:
-            problem = check_condition(str(cond))
-            if problem:
-                raise ctx.fail(f"{where}.if", f"bad condition: {problem}")
-            _check_refs(str(cond), f"{where}.if", ctx, earlier)
-        timeout = item.get("timeout_seconds")
-        if timeout is not None and (not isinstance(timeout, int | float) or timeout <= 0):
-            raise ctx.fail(f"{where}.timeout_seconds", "must be a positive number of seconds")
-        spec = StepSpec(
-            name=name,
-            type=str(typ),
-            with_=with_,
-            if_=None if cond is None else str(cond),
-            retry=_retry(item.get("retry"), f"{where}.retry", ctx),
-            timeout_seconds=None if timeout is None else float(timeout),
-            line=ctx.lines.get(where),
-        )
-        for field, message in step_type.validate(spec):
-            raise ctx.fail(f"{where}.with.{field}", message)
-        out.append(spec)
+    for index, item in enumerate(raw):
+        out.append(_step(index, item, src, _Names(inputs, names, index)))
     return out
 
 
-def _retry(raw: Any, where: str, ctx: _Ctx) -> RetryPolicy:
+def _step(index: int, item: Any, src: Source, names: _Names) -> StepSpec:
+    where = f"steps[{index}]"
+    if not isinstance(item, dict):
+        raise src.error(where, "must be a mapping with at least name and type")
+    if "forEach" in item:
+        raise src.error(f"{where}.forEach", "forEach is not supported yet")
+    for key in item:
+        if key not in STEP_KEYS:
+            allowed = ", ".join(sorted(STEP_KEYS))
+            raise src.error(f"{where}.{key}", f"unknown key (allowed: {allowed})")
+    name = item.get("name")
+    if not isinstance(name, str) or not STEP_NAME.match(name):
+        raise src.error(
+            f"{where}.name",
+            "required: letters, digits, - and _, starting with a letter or _"
+            " (templates read it as steps.<name>)",
+        )
+    if name in names.earlier:
+        raise src.error(f"{where}.name", f"duplicate step name {name!r}")
+    type_name = item.get("type")
+    try:
+        step_type = get_step_type(str(type_name))
+    except KeyError:
+        known = ", ".join(step_type_names())
+        raise src.error(
+            f"{where}.type", f"unknown step type {type_name!r} (known: {known})"
+        ) from None
+    with_ = item.get("with")
+    if with_ is None:
+        with_ = {}
+    if not isinstance(with_, dict):
+        raise src.error(f"{where}.with", "must be a mapping")
+    _check_templates(with_, f"{where}.with", src, names)
+    condition = item.get("if")
+    if condition is not None:
+        condition = _condition(condition, f"{where}.if", src, names)
+    spec = StepSpec(
+        name=name,
+        type=step_type.name,
+        with_=with_,
+        if_=condition,
+        retry=_retry(item.get("retry"), f"{where}.retry", src),
+        timeout_seconds=_timeout(item.get("timeout_seconds"), f"{where}.timeout_seconds", src),
+        line=src.line(where),
+    )
+    for field, message in step_type.validate(spec):
+        raise src.error(f"{where}.with.{field}" if field else f"{where}.with", message)
+    return spec
+
+
+def _condition(value: Any, where: str, src: Source, names: _Names) -> str:
+    # YAML reads `if: true` as a bool; as Liquid it is the literal `true`.
+    text = str(value).lower() if isinstance(value, bool) else value
+    if not isinstance(text, str):
+        raise src.error(where, "must be a Liquid condition such as `steps.a.output.n > 1`")
+    problem = check_condition(text)
+    if problem:
+        raise src.error(where, f"bad condition: {problem}")
+    _check_references(condition_references(text), where, src, names)
+    return text
+
+
+def _retry(raw: Any, where: str, src: Source) -> RetryPolicy:
     if raw is None:
         return RetryPolicy()
     if not isinstance(raw, dict):
-        raise ctx.fail(where, "must be a mapping")
+        raise src.error(where, "must be a mapping such as {max_attempts: 3, backoff_seconds: 1}")
     for key in raw:
         if key not in RETRY_KEYS:
-            raise ctx.fail(
-                f"{where}.{key}", f"unknown key (allowed: {', '.join(sorted(RETRY_KEYS))})"
-            )
-    attempts = raw.get("max_attempts", 1)
-    if not isinstance(attempts, int) or isinstance(attempts, bool) or attempts < 1:
-        raise ctx.fail(f"{where}.max_attempts", "must be an integer of at least 1")
-    numbers = {}
-    for key, default in (
-        ("backoff_seconds", 1.0),
-        ("backoff_factor", 2.0),
-        ("max_backoff_seconds", 60.0),
-    ):
-        value = raw.get(key, default)
-        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
-            raise ctx.fail(f"{where}.{key}", "must be a number ≥ 0")
+            allowed = ", ".join(sorted(RETRY_KEYS))
+            raise src.error(f"{where}.{key}", f"unknown key (allowed: {allowed})")
+    defaults = RetryPolicy()
+    attempts = raw.get("max_attempts", defaults.max_attempts)
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 1:
+        raise src.error(f"{where}.max_attempts", "must be an integer of at least 1")
+    numbers: dict[str, float] = {}
+    for key in ("backoff_seconds", "backoff_factor", "max_backoff_seconds"):
+        value = raw.get(key, getattr(defaults, key))
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            raise src.error(f"{where}.{key}", "must be a number ≥ 0")
         numbers[key] = float(value)
-    jitter = raw.get("jitter", True)
+    jitter = raw.get("jitter", defaults.jitter)
     if not isinstance(jitter, bool):
-        raise ctx.fail(f"{where}.jitter", "must be true or false")
+        raise src.error(f"{where}.jitter", "must be true or false")
     return RetryPolicy(max_attempts=attempts, jitter=jitter, **numbers)
 
 
-def _check_templates(tree: Any, where: str, ctx: _Ctx, earlier: set[str]) -> None:
+def _check_templates(tree: Any, where: str, src: Source, names: _Names) -> None:
     if isinstance(tree, str):
         problem = check_template(tree)
         if problem:
-            raise ctx.fail(where, f"bad template: {problem}")
-        _check_refs(tree, where, ctx, earlier)
+            raise src.error(where, f"bad template: {problem}")
+        _check_references(template_references(tree), where, src, names)
     elif isinstance(tree, dict):
         for key, value in tree.items():
-            _check_templates(value, f"{where}.{key}", ctx, earlier)
+            _check_templates(value, f"{where}.{key}", src, names)
     elif isinstance(tree, list):
-        for i, value in enumerate(tree):
-            _check_templates(value, f"{where}[{i}]", ctx, earlier)
+        for index, value in enumerate(tree):
+            _check_templates(value, f"{where}[{index}]", src, names)
 
 
-def _check_refs(text: str, where: str, ctx: _Ctx, earlier: set[str]) -> None:
-    if "steps." not in text:
-        return
-    for name in _STEP_REF.findall(text):
-        if name not in earlier:
-            raise ctx.fail(where, f"refers to step {name!r}, which is not an earlier step")
+def _check_references(paths: list[tuple[str, ...]], where: str, src: Source, names: _Names) -> None:
+    for path in paths:
+        root, key = path[0] if path else "", path[1] if len(path) > 1 else None
+        if root == "steps" and key is not None and key not in names.earlier:
+            if key == names.own:
+                problem = f"step {key!r} cannot read its own output"
+            elif key in names.all_steps:
+                problem = f"refers to step {key!r}, which runs later (not an earlier step)"
+            else:
+                problem = f"refers to unknown step {key!r} (not an earlier step)"
+            raise src.error(where, problem)
+        if root == "input" and key is not None and key not in names.inputs:
+            declared = ", ".join(sorted(names.inputs)) or "none"
+            raise src.error(where, f"unknown input {key!r} (declared: {declared})")
+        if root == "run" and key is not None and key not in RUN_FIELDS:
+            raise src.error(where, f"unknown run field {key!r} (run has id, workflow, attempt)")
+        if root and root not in ("steps", "input", "run"):
+            raise src.error(
+                where, f"unknown variable {root!r} (templates can read input, steps and run)"
+            )
