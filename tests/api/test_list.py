@@ -98,22 +98,11 @@ def test_offset_and_cursor_paging_agree(seeded):
         ({"offset": -1}, "query.offset"),
         ({"type": "robot"}, "query.type"),
         ({"cursor": "!!!"}, "query.cursor"),
-    ],
-)
-def test_bad_filters_are_400(seeded, params, field):
-    srv, _, _ = seeded
-    with srv.client() as api:
-        assert_envelope(api.get("/api/v1/runs", params=params), 400, field)
-
-
-@pytest.mark.parametrize(
-    ("params", "field"),
-    [
-        ({"from": "now()-99999999999d"}, "query.from"),
+        ({"from": "now()-99999999999d"}, "query.from"),  # out of range: 400, not 500
         ({"offset": "99999999999999999999999"}, "query.offset"),
     ],
 )
-def test_out_of_range_filters_are_400_not_500(seeded, params, field):
+def test_bad_filters_are_400(seeded, params, field):
     srv, _, _ = seeded
     with srv.client() as api:
         assert_envelope(api.get("/api/v1/runs", params=params), 400, field)

@@ -139,12 +139,9 @@ class RunRecord:
 
     @property
     def duration_ms(self) -> int | None:
-        if self.started_at is None:
+        if self.started_at is None or self.completed_at is None:
             return None
-        end = self.completed_at if self.completed_at is not None else None
-        if end is None:
-            return None
-        return max(0, (end - self.started_at) // 1000)
+        return max(0, (self.completed_at - self.started_at) // 1000)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from openpal.store.records import (
     VersionRecord,
     WorkflowRecord,
     dumps,
+    loads,
 )
 from openpal.store.sqlite_engine import SqliteEngine
 
@@ -481,7 +482,7 @@ class SqliteStore:
 
         claims = await self.db.write(op)
         # decode outside the writer thread: it is the bottleneck
-        return [Claim(run=cl.run, done={k: _json(v) for k, v in cl.done.items()}) for cl in claims]
+        return [Claim(run=cl.run, done={k: loads(v) for k, v in cl.done.items()}) for cl in claims]
 
     async def checkpoint(
         self,
@@ -601,12 +602,6 @@ class SqliteStore:
             return cur.rowcount == 1
 
         return await self.db.write(op)
-
-
-def _json(text: str | None) -> Any:
-    from openpal.store.records import loads
-
-    return loads(text)
 
 
 def _insert_key(c: sqlite3.Connection, key: ApiKeyRecord) -> None:
