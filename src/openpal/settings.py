@@ -51,6 +51,17 @@ def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
     raise SettingsError(f"{key}={raw!r} is not a boolean (use true/false)")
 
 
+def _database_url(env: Mapping[str, str]) -> str | None:
+    raw = env.get("OPENPAL_DATABASE_URL") or None
+    if raw is not None and not raw.startswith(("postgresql://", "postgres://")):
+        scheme = raw.split("://", 1)[0] if "://" in raw else raw[:20]
+        raise SettingsError(
+            f"OPENPAL_DATABASE_URL must be a postgresql:// URL (got {scheme!r});"
+            " unset it to use the embedded SQLite database"
+        )
+    return raw
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a process of openpal can be configured with."""
@@ -69,11 +80,24 @@ class Settings:
     max_hold_seconds: float = 55.0  # below the official SDK's 60 s read timeout
     max_upload_bytes: int = 50 * 1024 * 1024
     log_level: str = "info"
+    database_url: str | None = None  # postgresql://…; None keeps the embedded SQLite file
+    db_pool_size: int = 10  # connections per process (PostgreSQL)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     @property
     def database_path(self) -> Path:
         return self.data_dir / "openpal.db"
+
+    @property
+    def backend(self) -> str:
+        return "postgres" if self.database_url else "sqlite"
+
+    def describe_database(self) -> str:
+        """Where the data lives, for logs (no password)."""
+        if not self.database_url:
+            return str(self.database_path.resolve())
+        rest = self.database_url.split("://", 1)[1]
+        return "postgresql://" + rest.rsplit("@", 1)[-1]
 
     @property
     def blobs_dir(self) -> Path:
@@ -102,6 +126,8 @@ class Settings:
             max_hold_seconds=_float(env, "OPENPAL_MAX_HOLD_SECONDS", 55.0),
             max_upload_bytes=_int(env, "OPENPAL_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, 1),
             log_level=env.get("OPENPAL_LOG_LEVEL") or "info",
+            database_url=_database_url(env),
+            db_pool_size=_int(env, "OPENPAL_DB_POOL_SIZE", 10, 1),
         )
 
     def with_(self, **changes: Any) -> Settings:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
@@ -17,17 +16,11 @@ from starlette.routing import Route
 from openpal.api import errors, openapi, runs, workflows
 from openpal.api.middleware import AuthMiddleware, RequestIdMiddleware
 from openpal.api.runs import JSON
-from openpal.blobs.local import LocalBlobStore
 from openpal.errors import OpenpalError
-from openpal.service.catalog import Catalog
+from openpal.runtime import Runtime
 from openpal.service.keys import KeyChecker
-from openpal.service.notify import Hub
-from openpal.service.retention import sweep_forever
 from openpal.service.runs import RunService
 from openpal.settings import Settings
-from openpal.store.sqlite import SqliteStore
-from openpal.worker.executor import RunExecutor
-from openpal.worker.pool import WorkerPool
 
 log = logging.getLogger("openpal")
 
@@ -38,40 +31,17 @@ async def healthz(request: Request) -> Response:
 
 def create_app(settings: Settings) -> Starlette:
     """The whole server: API routes, error envelope, auth, and (optionally) workers."""
-    store = SqliteStore(settings.database_path)
-    blobs = LocalBlobStore(settings.blobs_dir)
-    hub = Hub()
-    catalog = Catalog(store)
+    runtime = Runtime(settings, workers=settings.run_workers)
+    store, hub, catalog = runtime.store, runtime.hub, runtime.catalog
     checker = KeyChecker(store)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        loaded = await catalog.load(list(settings.workflows_dirs), examples=settings.load_examples)
-        log.info("loaded %d workflows: %s", len(loaded), ", ".join(w.slug for w in loaded))
-        pool = None
-        if settings.run_workers:
-            executor = RunExecutor(
-                store, catalog, blobs, hub, settings.lease_seconds, settings.recovery_budget
-            )
-            pool = WorkerPool(
-                store,
-                executor,
-                hub,
-                concurrency=settings.concurrency,
-                lease_seconds=settings.lease_seconds,
-            )
-            pool.start()
-        sweeper = None
-        if settings.run_workers and settings.retention_days > 0:
-            sweeper = asyncio.create_task(sweep_forever(store, settings.retention_days))
+        await runtime.start()
         try:
             yield
         finally:
-            if sweeper is not None:
-                sweeper.cancel()
-            if pool is not None:
-                await pool.stop()
-            await store.close()
+            await runtime.stop()
 
     v1 = "/api/v1"
     routes = [
@@ -103,7 +73,7 @@ def create_app(settings: Settings) -> Starlette:
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.blobs = blobs
+    app.state.blobs = runtime.blobs
     app.state.hub = hub
     app.state.catalog = catalog
     app.state.runs = RunService(store, catalog, hub)

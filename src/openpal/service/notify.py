@@ -25,6 +25,25 @@ class Hub:
         """A run became pending: wake an idle worker."""
         self.work_available.set()
 
+    # events from other processes (the store's `listen`)
+    def deliver(self, kind: str, run_id: str) -> None:
+        """Route one event heard from the database to the local waiters."""
+        if kind == "work":
+            self.run_queued()
+        elif kind == "finished":
+            self.run_finished(run_id)
+        elif kind == "cancel":
+            self.cancel_requested(run_id)
+        elif kind == "resync":
+            self.resync()
+
+    def resync(self) -> None:
+        """Events may have been missed: wake every waiter to re-read its run, and the
+        workers to look for work."""
+        for run_id in list(self._finished):
+            self.run_finished(run_id)
+        self.work_available.set()
+
     # run finished
     def run_finished(self, run_id: str) -> None:
         """A run reached a terminal status: release whoever waits for it."""

@@ -30,6 +30,9 @@ from openpal.store.records import (
 from openpal.workflows.model import WorkflowDef
 
 IDEMPOTENCY_WINDOW_US = 24 * 3600 * 1_000_000
+# A held request re-reads its run this often even without an event (missed NOTIFY,
+# or a worker in another process on SQLite, which has no events between processes).
+HOLD_SAFETY_POLL = 2.0
 
 
 def now_micros() -> int:
@@ -151,19 +154,25 @@ class RunService:
         return run
 
     async def hold(self, run: RunRecord, seconds: float) -> RunRecord:
-        """Wait up to `seconds` for the run to end; the run as it then is."""
+        """Wait up to `seconds` for the run to end; the run as it then is.
+
+        Woken by the hub (a worker in this process, or a NOTIFY from another);
+        a slow safety poll re-reads the run in case an event was missed.
+        """
         if run.status.terminal or seconds <= 0:
             return run
-        fut = self.hub.watch(run.id)
-        try:
-            current = await self.get(run.tenant_id, run.id)
-            if current.status.terminal:
-                return current
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.shield(fut), seconds)
-            return await self.get(run.tenant_id, run.id)
-        finally:
-            self.hub.unwatch(run.id, fut)
+        deadline = time.monotonic() + seconds
+        while True:
+            fut = self.hub.watch(run.id)
+            try:
+                current = await self.get(run.tenant_id, run.id)
+                left = deadline - time.monotonic()
+                if current.status.terminal or left <= 0:
+                    return current
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(asyncio.shield(fut), min(left, HOLD_SAFETY_POLL))
+            finally:
+                self.hub.unwatch(run.id, fut)
 
     async def get(self, tenant_id: str, run_id: str) -> RunRecord:
         run = await self.store.get_run(tenant_id, run_id)

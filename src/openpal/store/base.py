@@ -1,6 +1,6 @@
 """The `Store` protocol: every durable operation openpal performs, named after the domain.
 
-Implementations (SQLite now, PostgreSQL next) apply the run state machine of
+Implementations (SQLite, PostgreSQL) apply the run state machine of
 `openpal.engine.states` atomically: each status change is a guarded update
 (`WHERE status IN (<allowed sources>)`), so two processes racing on one run
 cannot both win. All times are integer microseconds since the epoch.
@@ -8,6 +8,7 @@ cannot both win. All times are integer microseconds since the epoch.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 from openpal.engine.states import RunStatus
@@ -29,8 +30,20 @@ from openpal.store.records import (
 class Store(Protocol):
     """Durable state of one openpal deployment."""
 
+    async def open(self) -> None:
+        """Connect and apply pending migrations (safe when processes start at once)."""
+        ...
+
     async def close(self) -> None:
         """Flush and release connections."""
+        ...
+
+    async def listen(self, deliver: Callable[[str, str], None]) -> None:
+        """Until cancelled, call `deliver(kind, run_id)` for run events from *other*
+        processes: `work` (a run became pending), `finished` (a run reached a terminal
+        status), `cancel` (a cancel was stamped on a held run), `resync` (events may
+        have been missed: re-read what you wait on). A backend without cross-process
+        events never delivers; its users rely on their safety polls."""
         ...
 
     # -- API keys ---------------------------------------------------------

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,98 +32,20 @@ from openpal.store.records import (
     dumps,
     loads,
 )
+from openpal.store.rows import (
+    FULL_COLS,
+    V_COLS,
+    WF_COLS,
+    escape_like,
+    list_runs_query,
+    new_run_record,
+    qmarks,
+    run_from_row,
+    status_list,
+    ver_from_row,
+    wf_from_row,
+)
 from openpal.store.sqlite_engine import SqliteEngine
-
-_SUMMARY_COLS = (
-    "id, tenant_id, type, workflow_id, workflow_slug, workflow_name, version_id, version_label,"
-    " status, trigger_type, error, schema_valid, previous_execution_id, retry_number, batch_id,"
-    " created_at, started_at, completed_at, updated_at, cancel_requested_at, next_step,"
-    " step_started_at, attempt, fencing_token, lease_owner, lease_expires_at, takeovers"
-)
-_FULL_COLS = _SUMMARY_COLS + ", input, output, overrides"
-_WF_COLS = (
-    "w.id, w.slug, w.name, w.description, w.kind, w.created_at, w.updated_at,"
-    " w.current_version_id, v.version_label"
-)
-_V_COLS = "id, workflow_id, seq, version_label, content_hash, yaml_content, source_path, created_at"
-
-
-def _run(row: tuple[Any, ...]) -> RunRecord:
-    (
-        rid,
-        tenant,
-        typ,
-        wf_id,
-        slug,
-        wf_name,
-        ver_id,
-        ver_label,
-        status,
-        trigger,
-        error,
-        schema_valid,
-        prev,
-        retry,
-        batch,
-        created,
-        started,
-        completed,
-        updated,
-        cancel_req,
-        next_step,
-        step_started,
-        attempt,
-        token,
-        owner,
-        expires,
-        takeovers,
-        *json_cols,
-    ) = row
-    inp, out, ovr = json_cols if json_cols else (None, None, None)
-    return RunRecord(
-        id=rid,
-        tenant_id=tenant,
-        type=typ,
-        workflow_id=wf_id,
-        workflow_slug=slug,
-        workflow_name=wf_name,
-        version_id=ver_id,
-        version_label=ver_label,
-        status=RunStatus(status),
-        trigger_type=trigger,
-        error=error,
-        schema_valid=None if schema_valid is None else bool(schema_valid),
-        previous_execution_id=prev,
-        retry_number=retry,
-        batch_id=batch,
-        created_at=created,
-        started_at=started,
-        completed_at=completed,
-        updated_at=updated,
-        cancel_requested_at=cancel_req,
-        next_step=next_step,
-        step_started_at=step_started,
-        attempt=attempt,
-        fencing_token=token,
-        lease_owner=owner,
-        lease_expires_at=expires,
-        takeovers=takeovers,
-        input_json=inp,
-        output_json=out,
-        overrides_json=ovr,
-    )
-
-
-def _wf(row: tuple[Any, ...]) -> WorkflowRecord:
-    return WorkflowRecord(*row)
-
-
-def _ver(row: tuple[Any, ...]) -> VersionRecord:
-    return VersionRecord(*row)
-
-
-def _in(values: frozenset[RunStatus] | tuple[RunStatus, ...]) -> str:
-    return ",".join(f"'{s.value}'" for s in sorted(values))
 
 
 class SqliteStore:
@@ -132,8 +56,15 @@ class SqliteStore:
         self.path = path
         self.db = SqliteEngine(path)
 
+    async def open(self) -> None:
+        """Nothing to do: the file is opened and migrated by the constructor."""
+
     async def close(self) -> None:
         self.db.close()
+
+    async def listen(self, deliver: Callable[[str, str], None]) -> None:
+        """SQLite has no channel between processes: wait, deliver nothing, until cancelled."""
+        await asyncio.Event().wait()
 
     # -- API keys ---------------------------------------------------------
     async def create_api_key(self, key: ApiKeyRecord) -> None:
@@ -182,7 +113,7 @@ class SqliteStore:
             )
             wf_id = c.execute("SELECT id FROM workflows WHERE slug = ?", (slug,)).fetchone()[0]
             row = c.execute(
-                f"SELECT {_V_COLS} FROM workflow_versions"
+                f"SELECT {V_COLS} FROM workflow_versions"
                 " WHERE workflow_id = ? AND content_hash = ?",
                 (wf_id, content_hash),
             ).fetchone()
@@ -201,10 +132,8 @@ class SqliteStore:
                     source_path,
                     now,
                 )
-                c.execute(
-                    f"INSERT INTO workflow_versions ({_V_COLS}) VALUES (?,?,?,?,?,?,?,?)", row
-                )
-            version = _ver(row)
+                c.execute(f"INSERT INTO workflow_versions ({V_COLS}) VALUES (?,?,?,?,?,?,?,?)", row)
+            version = ver_from_row(row)
             current = c.execute(
                 "SELECT current_version_id FROM workflows WHERE id = ?", (wf_id,)
             ).fetchone()[0]
@@ -215,22 +144,22 @@ class SqliteStore:
                     (version.id, name, description, now, wf_id),
                 )
             wf = c.execute(
-                f"SELECT {_WF_COLS} FROM workflows w LEFT JOIN workflow_versions v"
+                f"SELECT {WF_COLS} FROM workflows w LEFT JOIN workflow_versions v"
                 " ON v.id = w.current_version_id WHERE w.id = ?",
                 (wf_id,),
             ).fetchone()
-            return _wf(wf), version
+            return wf_from_row(wf), version
 
         return await self.db.write(op)
 
     async def get_workflow(self, id_or_slug: str) -> WorkflowRecord | None:
         def op(c: sqlite3.Connection) -> WorkflowRecord | None:
             row = c.execute(
-                f"SELECT {_WF_COLS} FROM workflows w LEFT JOIN workflow_versions v"
+                f"SELECT {WF_COLS} FROM workflows w LEFT JOIN workflow_versions v"
                 " ON v.id = w.current_version_id WHERE w.id = ? OR w.slug = ?",
                 (id_or_slug, id_or_slug),
             ).fetchone()
-            return _wf(row) if row else None
+            return wf_from_row(row) if row else None
 
         return await self.db.read(op)
 
@@ -240,7 +169,7 @@ class SqliteStore:
         where, args = ["1=1"], []
         if search:
             where.append("(w.slug LIKE ? ESCAPE '\\' OR w.name LIKE ? ESCAPE '\\')")
-            pattern = "%" + _escape_like(search) + "%"
+            pattern = "%" + escape_like(search) + "%"
             args += [pattern, pattern]
         if name:
             where.append("w.slug = ?")
@@ -250,11 +179,11 @@ class SqliteStore:
         def op(c: sqlite3.Connection) -> tuple[list[WorkflowRecord], int]:
             total = c.execute(f"SELECT COUNT(*) FROM workflows w WHERE {cond}", args).fetchone()[0]
             rows = c.execute(
-                f"SELECT {_WF_COLS} FROM workflows w LEFT JOIN workflow_versions v"
+                f"SELECT {WF_COLS} FROM workflows w LEFT JOIN workflow_versions v"
                 f" ON v.id = w.current_version_id WHERE {cond} ORDER BY w.slug LIMIT ? OFFSET ?",
                 [*args, limit, offset],
             ).fetchall()
-            return [_wf(r) for r in rows], total
+            return [wf_from_row(r) for r in rows], total
 
         return await self.db.read(op)
 
@@ -266,31 +195,31 @@ class SqliteStore:
                 "SELECT COUNT(*) FROM workflow_versions WHERE workflow_id = ?", (workflow_id,)
             ).fetchone()[0]
             rows = c.execute(
-                f"SELECT {_V_COLS} FROM workflow_versions WHERE workflow_id = ?"
+                f"SELECT {V_COLS} FROM workflow_versions WHERE workflow_id = ?"
                 " ORDER BY seq DESC LIMIT ? OFFSET ?",
                 (workflow_id, limit, offset),
             ).fetchall()
-            return [_ver(r) for r in rows], total
+            return [ver_from_row(r) for r in rows], total
 
         return await self.db.read(op)
 
     async def get_version(self, version_id: str) -> VersionRecord | None:
         def op(c: sqlite3.Connection) -> VersionRecord | None:
             row = c.execute(
-                f"SELECT {_V_COLS} FROM workflow_versions WHERE id = ?", (version_id,)
+                f"SELECT {V_COLS} FROM workflow_versions WHERE id = ?", (version_id,)
             ).fetchone()
-            return _ver(row) if row else None
+            return ver_from_row(row) if row else None
 
         return await self.db.read(op)
 
     async def find_version(self, workflow_id: str, label: str) -> VersionRecord | None:
         def op(c: sqlite3.Connection) -> VersionRecord | None:
             row = c.execute(
-                f"SELECT {_V_COLS} FROM workflow_versions WHERE workflow_id = ?"
+                f"SELECT {V_COLS} FROM workflow_versions WHERE workflow_id = ?"
                 " AND (version_label = ? OR id = ?) ORDER BY seq DESC LIMIT 1",
                 (workflow_id, label, label),
             ).fetchone()
-            return _ver(row) if row else None
+            return ver_from_row(row) if row else None
 
         return await self.db.read(op)
 
@@ -332,10 +261,10 @@ class SqliteStore:
                             f" (run {seen[1]}); use a new key for a new request"
                         )
                     row = c.execute(
-                        f"SELECT {_FULL_COLS} FROM runs WHERE id = ?", (seen[1],)
+                        f"SELECT {FULL_COLS} FROM runs WHERE id = ?", (seen[1],)
                     ).fetchone()
                     if row is not None:
-                        return _run(row)
+                        return run_from_row(row)
                 c.execute(
                     "INSERT OR REPLACE INTO idempotency_keys VALUES (?, ?, ?, ?, ?)",
                     (run.tenant_id, once.key, once.request_hash, run.id, run.created_at),
@@ -352,45 +281,15 @@ class SqliteStore:
         existing = await self.db.write(op)
         if existing is not None:
             return existing
-        return RunRecord(
-            id=run.id,
-            tenant_id=run.tenant_id,
-            type="workflow",
-            workflow_id=run.workflow_id,
-            workflow_slug=run.workflow_slug,
-            workflow_name=run.workflow_name,
-            version_id=run.version_id,
-            version_label=run.version_label,
-            status=run.status,
-            trigger_type=run.trigger_type,
-            error=None,
-            schema_valid=None,
-            previous_execution_id=run.previous_execution_id,
-            retry_number=run.retry_number,
-            batch_id=run.batch_id,
-            created_at=run.created_at,
-            started_at=None,
-            completed_at=None,
-            updated_at=run.created_at,
-            cancel_requested_at=None,
-            next_step=0,
-            step_started_at=None,
-            attempt=0,
-            fencing_token=0,
-            lease_owner=None,
-            lease_expires_at=None,
-            input_json=values[10],
-            output_json=None,
-            overrides_json=values[11],
-        )
+        return new_run_record(run, values[10], values[11])
 
     async def get_run(self, tenant_id: str, run_id: str) -> RunRecord | None:
         def op(c: sqlite3.Connection) -> RunRecord | None:
             row = c.execute(
-                f"SELECT {_FULL_COLS} FROM runs WHERE id = ? AND tenant_id = ?",
+                f"SELECT {FULL_COLS} FROM runs WHERE id = ? AND tenant_id = ?",
                 (run_id, tenant_id),
             ).fetchone()
-            return _run(row) if row else None
+            return run_from_row(row) if row else None
 
         return await self.db.read(op)
 
@@ -407,10 +306,10 @@ class SqliteStore:
         return await self.db.read(op)
 
     async def list_runs(self, flt: RunFilter) -> list[RunRecord]:
-        sql, args = _list_query(flt)
+        sql, args = list_runs_query(flt, qmarks())
 
         def op(c: sqlite3.Connection) -> list[RunRecord]:
-            return [_run(r) for r in c.execute(sql, args).fetchall()]
+            return [run_from_row(r) for r in c.execute(sql, args).fetchall()]
 
         return await self.db.read(op)
 
@@ -436,8 +335,8 @@ class SqliteStore:
                     " updated_at = ? WHERE id = ?",
                     (now, now, run_id),
                 )
-            full = c.execute(f"SELECT {_FULL_COLS} FROM runs WHERE id = ?", (run_id,)).fetchone()
-            return _run(full)
+            full = c.execute(f"SELECT {FULL_COLS} FROM runs WHERE id = ?", (run_id,)).fetchone()
+            return run_from_row(full)
 
         return await self.db.write(op)
 
@@ -453,7 +352,7 @@ class SqliteStore:
                 f" fencing_token = fencing_token + 1, attempt = attempt + 1,"
                 f" started_at = COALESCE(started_at, ?), step_started_at = ?, updated_at = ?"
                 f" WHERE id IN (SELECT id FROM runs WHERE status = 'pending'"
-                f" ORDER BY created_at LIMIT ?) RETURNING {_FULL_COLS}",
+                f" ORDER BY created_at LIMIT ?) RETURNING {FULL_COLS}",
                 (worker_id, expires, now, now, now, limit),
             ).fetchall()
             if len(rows) < limit:  # take over runs whose worker stopped renewing its lease
@@ -463,12 +362,12 @@ class SqliteStore:
                     f" takeovers = takeovers + 1, step_started_at = ?, updated_at = ?"
                     f" WHERE id IN (SELECT id FROM runs WHERE status IN ('running', 'finalizing')"
                     f" AND lease_expires_at < ? ORDER BY lease_expires_at LIMIT ?)"
-                    f" RETURNING {_FULL_COLS}",
+                    f" RETURNING {FULL_COLS}",
                     (worker_id, expires, now, now, now, limit - len(rows)),
                 ).fetchall()
             claims = []
             for row in rows:
-                run = _run(row)
+                run = run_from_row(row)
                 done: dict[str, Any] = {}
                 if run.next_step > 0:
                     for name, output in c.execute(
@@ -554,24 +453,24 @@ class SqliteStore:
         if not status.terminal:
             raise InvalidTransition(f"finish_run needs a terminal status, not {status.value}")
         out = None if output is None else dumps(output)
-        allowed = _in(sources_of(status) & CANCEL_AT_CHECKPOINT)
+        allowed = status_list(sources_of(status) & CANCEL_AT_CHECKPOINT)
 
         def op(c: sqlite3.Connection) -> RunRecord:
             row = c.execute(
                 f"UPDATE runs SET status = ?, output = ?, error = ?, schema_valid = ?,"
                 f" completed_at = ?, updated_at = ?, lease_owner = NULL, lease_expires_at = NULL"
                 f" WHERE id = ? AND fencing_token = ? AND status IN ({allowed})"
-                f" RETURNING {_FULL_COLS}",
+                f" RETURNING {FULL_COLS}",
                 (status.value, out, error, schema_valid, now, now, run_id, token),
             ).fetchone()
             if row is None:
                 raise LeaseLost(f"run {run_id}: lease lost before it could finish")
-            return _run(row)
+            return run_from_row(row)
 
         return await self.db.write(op)
 
     async def prune_runs(self, before: int, limit: int) -> int:
-        terminal = _in(TERMINAL)
+        terminal = status_list(TERMINAL)
 
         def op(c: sqlite3.Connection) -> int:
             ids = [
@@ -614,49 +513,3 @@ def _insert_key(c: sqlite3.Connection, key: ApiKeyRecord) -> None:
 
 def _count_keys(c: sqlite3.Connection) -> int:
     return int(c.execute("SELECT COUNT(*) FROM api_keys").fetchone()[0])
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _list_query(flt: RunFilter) -> tuple[str, list[Any]]:
-    where: list[str] = ["tenant_id = ?"]
-    args: list[Any] = [flt.tenant_id]
-    if flt.type:
-        where.append("type = ?")
-        args.append(flt.type)
-    if flt.workflow_ids is not None:
-        where.append(f"workflow_id IN ({','.join('?' * len(flt.workflow_ids))})")
-        args += flt.workflow_ids
-    if flt.statuses is not None:
-        where.append(f"status IN ({_in(flt.statuses)})")
-    for column, op, value in (
-        ("created_at", ">=", flt.created_from),
-        ("created_at", "<=", flt.created_to),
-        ("completed_at", ">=", flt.completed_from),
-        ("completed_at", "<=", flt.completed_to),
-    ):
-        if value is not None:
-            where.append(f"{column} {op} ?")
-            args.append(value)
-    if flt.batch_id:
-        where.append("batch_id = ?")
-        args.append(flt.batch_id)
-    if flt.trigger_type:
-        where.append("trigger_type = ?")
-        args.append(flt.trigger_type)
-    if flt.ids is not None:
-        where.append(f"id IN ({','.join('?' * len(flt.ids))})")
-        args += flt.ids
-    if flt.id_contains:
-        where.append("id LIKE ? ESCAPE '\\'")
-        args.append("%" + _escape_like(flt.id_contains) + "%")
-    if flt.after is not None:
-        where.append("(created_at < ? OR (created_at = ? AND id < ?))")
-        args += [flt.after[0], flt.after[0], flt.after[1]]
-    sql = (
-        f"SELECT {_SUMMARY_COLS} FROM runs WHERE {' AND '.join(where)}"
-        " ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?"
-    )
-    return sql, [*args, flt.limit, flt.offset]

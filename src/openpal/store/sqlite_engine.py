@@ -16,9 +16,10 @@ import sqlite3
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from importlib import resources
 from pathlib import Path
 from typing import Any, TypeVar
+
+from openpal.store.schema import bundled_migrations, split_sql
 
 T = TypeVar("T")
 WriteOp = Callable[[sqlite3.Connection], Any]
@@ -39,17 +40,6 @@ def connect(path: Path | str) -> sqlite3.Connection:
     return conn
 
 
-def migrations() -> list[tuple[int, str, str]]:
-    """(number, name, sql) of every bundled SQLite migration, in order."""
-    folder = resources.files("openpal.store").joinpath("migrations", "sqlite")
-    found = []
-    for entry in folder.iterdir():
-        if entry.name.endswith(".sql"):
-            number = int(entry.name.split("_", 1)[0])
-            found.append((number, entry.name, entry.read_text(encoding="utf-8")))
-    return sorted(found)
-
-
 def apply_migrations(conn: sqlite3.Connection) -> list[str]:
     """Apply pending migrations under one write lock; returns the names applied.
 
@@ -64,10 +54,10 @@ def apply_migrations(conn: sqlite3.Connection) -> list[str]:
         )
         done = {row[0] for row in conn.execute("SELECT version FROM schema_migrations")}
         applied = []
-        for number, name, sql in migrations():
+        for number, name, sql in bundled_migrations("sqlite"):
             if number in done:
                 continue
-            for statement in _split_sql(sql):
+            for statement in split_sql(sql):
                 conn.execute(statement)
             conn.execute(
                 "INSERT INTO schema_migrations VALUES (?, ?, datetime('now'))", (number, name)
@@ -78,11 +68,6 @@ def apply_migrations(conn: sqlite3.Connection) -> list[str]:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-
-
-def _split_sql(sql: str) -> list[str]:
-    lines = [ln for ln in sql.splitlines() if not ln.strip().startswith("--")]
-    return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
 
 
 class SqliteEngine:

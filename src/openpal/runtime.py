@@ -1,0 +1,80 @@
+"""The parts of one openpal process, wired once: store, files, hub, catalog, workers.
+
+`openpal serve` wraps a `Runtime` in the HTTP app (and runs workers unless
+`--no-worker`); `openpal worker` runs one with no HTTP at all. Either way the
+process listens to the store for events from other processes (PostgreSQL
+NOTIFY) and hands them to its hub.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+from openpal.blobs.local import LocalBlobStore
+from openpal.service.catalog import Catalog
+from openpal.service.notify import Hub
+from openpal.service.retention import sweep_forever
+from openpal.settings import Settings
+from openpal.store.factory import make_store
+from openpal.worker.executor import RunExecutor
+from openpal.worker.pool import WorkerPool
+
+log = logging.getLogger("openpal")
+
+
+class Runtime:
+    """Everything a process needs besides its HTTP routes."""
+
+    def __init__(self, settings: Settings, *, workers: bool) -> None:
+        self.settings = settings
+        self.workers = workers
+        self.store = make_store(
+            settings.database_url, settings.database_path, pool_size=settings.db_pool_size
+        )
+        self.blobs = LocalBlobStore(settings.blobs_dir)
+        self.hub = Hub()
+        self.catalog = Catalog(self.store)
+        self.pool: WorkerPool | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    async def start(self) -> None:
+        """Open the store (migrating it), load workflows, start listening and working."""
+        s = self.settings
+        await self.store.open()
+        loaded = await self.catalog.load(list(s.workflows_dirs), examples=s.load_examples)
+        log.info("loaded %d workflows: %s", len(loaded), ", ".join(w.slug for w in loaded))
+        self._tasks.append(
+            asyncio.create_task(self.store.listen(self.hub.deliver), name="openpal-listen")
+        )
+        if self.workers:
+            executor = RunExecutor(
+                self.store, self.catalog, self.blobs, self.hub, s.lease_seconds, s.recovery_budget
+            )
+            self.pool = WorkerPool(
+                self.store,
+                executor,
+                self.hub,
+                concurrency=s.concurrency,
+                lease_seconds=s.lease_seconds,
+            )
+            self.pool.start()
+            if s.retention_days > 0:
+                self._tasks.append(
+                    asyncio.create_task(
+                        sweep_forever(self.store, s.retention_days), name="openpal-retention"
+                    )
+                )
+
+    async def stop(self) -> None:
+        """Stop background tasks, let running executions hand their runs back, close."""
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        self._tasks.clear()
+        if self.pool is not None:
+            await self.pool.stop()
+        await self.store.close()

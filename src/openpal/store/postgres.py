@@ -1,0 +1,522 @@
+"""The PostgreSQL implementation of `Store`: many API and worker processes on one database.
+
+Same tables, same guarded updates as the SQLite store (`rows` holds what they
+share). What PostgreSQL adds: claims take rows `FOR UPDATE SKIP LOCKED`, so
+workers in many processes never block on or double-claim a run, and a trigger
+(migration 0005) NOTIFYs other processes of new work, finished runs and cancels,
+which `listen` hands to the process's hub.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+
+from openpal.engine.states import (
+    CANCEL_AT_CHECKPOINT,
+    CANCEL_AT_ONCE,
+    TERMINAL,
+    RunStatus,
+    check_transition,
+    sources_of,
+)
+from openpal.errors import Conflict, InvalidTransition, LeaseLost
+from openpal.store.pg_engine import PgEngine
+from openpal.store.records import (
+    ApiKeyRecord,
+    Checkpointed,
+    Claim,
+    IdempotencyKey,
+    NewRun,
+    RunFilter,
+    RunRecord,
+    StepRecord,
+    StepResult,
+    VersionRecord,
+    WorkflowRecord,
+    dumps,
+    loads,
+)
+from openpal.store.rows import (
+    FULL_COLS,
+    V_COLS,
+    WF_COLS,
+    dollar_marks,
+    escape_like,
+    list_runs_query,
+    new_run_record,
+    run_from_row,
+    status_list,
+    ver_from_row,
+    wf_from_row,
+)
+
+_WF_FROM = "FROM workflows w LEFT JOIN workflow_versions v ON v.id = w.current_version_id"
+_RUNNING = status_list(CANCEL_AT_CHECKPOINT)
+
+
+class PostgresStore:
+    """`Store` on a PostgreSQL database (see `pg_engine` for pool and migrations)."""
+
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
+        self.db = PgEngine(url, pool_size=pool_size)
+
+    async def open(self) -> None:
+        await self.db.open()
+
+    async def close(self) -> None:
+        await self.db.close()
+
+    async def listen(self, deliver: Callable[[str, str], None]) -> None:
+        await self.db.listen(deliver)
+
+    # -- API keys ---------------------------------------------------------
+    async def create_api_key(self, key: ApiKeyRecord) -> None:
+        await self.db.execute(
+            "INSERT INTO api_keys (id, tenant_id, name, key_hash, prefix, created_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6)",
+            key.id,
+            key.tenant_id,
+            key.name,
+            key.key_hash,
+            key.prefix,
+            key.created_at,
+        )
+
+    async def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
+        row = await self.db.fetchrow(
+            "SELECT id, tenant_id, name, key_hash, prefix, created_at FROM api_keys"
+            " WHERE key_hash = $1",
+            key_hash,
+        )
+        return ApiKeyRecord(*row) if row else None
+
+    async def count_api_keys(self) -> int:
+        return int(await self.db.fetchval("SELECT COUNT(*) FROM api_keys"))
+
+    # -- workflows --------------------------------------------------------
+    async def save_workflow_version(
+        self,
+        *,
+        workflow_id: str,
+        slug: str,
+        name: str | None,
+        description: str | None,
+        version_id: str,
+        version_label: str | None,
+        content_hash: str,
+        yaml_content: str,
+        source_path: str | None,
+        now: int,
+    ) -> tuple[WorkflowRecord, VersionRecord]:
+        async def op(c: asyncpg.Connection) -> tuple[WorkflowRecord, VersionRecord]:
+            await c.execute(
+                "INSERT INTO workflows (id, slug, name, description, created_at, updated_at)"
+                " VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (slug) DO NOTHING",
+                workflow_id,
+                slug,
+                name,
+                description,
+                now,
+            )
+            # Lock the workflow row: two processes loading the same folder at once
+            # must agree on the version sequence.
+            wf_id = await c.fetchval("SELECT id FROM workflows WHERE slug = $1 FOR UPDATE", slug)
+            row = await c.fetchrow(
+                f"SELECT {V_COLS} FROM workflow_versions WHERE workflow_id = $1"
+                " AND content_hash = $2",
+                wf_id,
+                content_hash,
+            )
+            if row is None:
+                seq = await c.fetchval(
+                    "SELECT COALESCE(MAX(seq), 0) + 1 FROM workflow_versions"
+                    " WHERE workflow_id = $1",
+                    wf_id,
+                )
+                values = (
+                    version_id,
+                    wf_id,
+                    seq,
+                    version_label,
+                    content_hash,
+                    yaml_content,
+                    source_path,
+                    now,
+                )
+                await c.execute(
+                    f"INSERT INTO workflow_versions ({V_COLS})"
+                    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                    *values,
+                )
+                version = ver_from_row(values)
+            else:
+                version = ver_from_row(tuple(row))
+            await c.execute(
+                "UPDATE workflows SET current_version_id = $1, name = $2, description = $3,"
+                " updated_at = $4 WHERE id = $5 AND current_version_id IS DISTINCT FROM $1",
+                version.id,
+                name,
+                description,
+                now,
+                wf_id,
+            )
+            wf = await c.fetchrow(f"SELECT {WF_COLS} {_WF_FROM} WHERE w.id = $1", wf_id)
+            return wf_from_row(tuple(wf)), version
+
+        return await self.db.tx(op)
+
+    async def get_workflow(self, id_or_slug: str) -> WorkflowRecord | None:
+        row = await self.db.fetchrow(
+            f"SELECT {WF_COLS} {_WF_FROM} WHERE w.id = $1 OR w.slug = $1", id_or_slug
+        )
+        return wf_from_row(tuple(row)) if row else None
+
+    async def list_workflows(
+        self, *, search: str | None, name: str | None, limit: int, offset: int
+    ) -> tuple[list[WorkflowRecord], int]:
+        where, args = ["TRUE"], []
+        if search:
+            args.append("%" + escape_like(search) + "%")
+            where.append(f"(w.slug LIKE ${len(args)} OR w.name LIKE ${len(args)})")
+        if name:
+            args.append(name)
+            where.append(f"w.slug = ${len(args)}")
+        cond = " AND ".join(where)
+        total = await self.db.fetchval(f"SELECT COUNT(*) FROM workflows w WHERE {cond}", *args)
+        n = len(args)
+        rows = await self.db.fetch(
+            f"SELECT {WF_COLS} {_WF_FROM} WHERE {cond} ORDER BY w.slug"
+            f" LIMIT ${n + 1} OFFSET ${n + 2}",
+            *args,
+            limit,
+            offset,
+        )
+        return [wf_from_row(tuple(r)) for r in rows], int(total)
+
+    async def list_versions(
+        self, workflow_id: str, *, limit: int, offset: int
+    ) -> tuple[list[VersionRecord], int]:
+        total = await self.db.fetchval(
+            "SELECT COUNT(*) FROM workflow_versions WHERE workflow_id = $1", workflow_id
+        )
+        rows = await self.db.fetch(
+            f"SELECT {V_COLS} FROM workflow_versions WHERE workflow_id = $1"
+            " ORDER BY seq DESC LIMIT $2 OFFSET $3",
+            workflow_id,
+            limit,
+            offset,
+        )
+        return [ver_from_row(tuple(r)) for r in rows], int(total)
+
+    async def get_version(self, version_id: str) -> VersionRecord | None:
+        row = await self.db.fetchrow(
+            f"SELECT {V_COLS} FROM workflow_versions WHERE id = $1", version_id
+        )
+        return ver_from_row(tuple(row)) if row else None
+
+    async def find_version(self, workflow_id: str, label: str) -> VersionRecord | None:
+        row = await self.db.fetchrow(
+            f"SELECT {V_COLS} FROM workflow_versions WHERE workflow_id = $1"
+            " AND (version_label = $2 OR id = $2) ORDER BY seq DESC LIMIT 1",
+            workflow_id,
+            label,
+        )
+        return ver_from_row(tuple(row)) if row else None
+
+    # -- runs: API side ---------------------------------------------------
+    async def create_run(self, run: NewRun, *, once: IdempotencyKey | None = None) -> RunRecord:
+        if run.status != RunStatus.CREATED:
+            check_transition(RunStatus.CREATED, run.status)
+        input_json = dumps(run.input)
+        overrides_json = None if run.overrides is None else dumps(run.overrides)
+        values = (
+            run.id,
+            run.tenant_id,
+            run.workflow_id,
+            run.workflow_slug,
+            run.workflow_name,
+            run.version_id,
+            run.version_label,
+            run.status.value,
+            run.trigger_type,
+            input_json,
+            overrides_json,
+            run.previous_execution_id,
+            run.retry_number,
+            run.batch_id,
+            run.created_at,
+        )
+        insert = (
+            "INSERT INTO runs (id, tenant_id, workflow_id, workflow_slug, workflow_name,"
+            " version_id, version_label, status, trigger_type, input, overrides,"
+            " previous_execution_id, retry_number, batch_id, created_at, updated_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)"
+        )
+        if once is None:
+            await self.db.execute(insert, *values)
+            return new_run_record(run, input_json, overrides_json)
+
+        async def op(c: asyncpg.Connection) -> RunRecord | None:
+            # Claim the key first: a concurrent request with the same key waits on
+            # this row lock, then sees the run this transaction created.
+            claimed = await c.fetchrow(
+                "INSERT INTO idempotency_keys (tenant_id, key, request_hash, run_id, created_at)"
+                " VALUES ($1, $2, $3, $4, $5)"
+                " ON CONFLICT (tenant_id, key) DO UPDATE SET request_hash = EXCLUDED.request_hash,"
+                " run_id = EXCLUDED.run_id, created_at = EXCLUDED.created_at"
+                " WHERE idempotency_keys.created_at < $6"
+                " RETURNING run_id",
+                run.tenant_id,
+                once.key,
+                once.request_hash,
+                run.id,
+                run.created_at,
+                once.not_before,
+            )
+            if claimed is None:  # the key is live: answer with its run
+                seen = await c.fetchrow(
+                    "SELECT request_hash, run_id FROM idempotency_keys"
+                    " WHERE tenant_id = $1 AND key = $2",
+                    run.tenant_id,
+                    once.key,
+                )
+                if seen["request_hash"] != once.request_hash:
+                    raise Conflict(
+                        f"Idempotency-Key {once.key!r} was used for a different request"
+                        f" (run {seen['run_id']}); use a new key for a new request"
+                    )
+                row = await c.fetchrow(f"SELECT {FULL_COLS} FROM runs WHERE id = $1", seen[1])
+                if row is not None:
+                    return run_from_row(tuple(row))
+                await c.execute(
+                    "UPDATE idempotency_keys SET run_id = $3, created_at = $4"
+                    " WHERE tenant_id = $1 AND key = $2",
+                    run.tenant_id,
+                    once.key,
+                    run.id,
+                    run.created_at,
+                )
+            await c.execute(insert, *values)
+            return None
+
+        existing = await self.db.tx(op)
+        return existing or new_run_record(run, input_json, overrides_json)
+
+    async def get_run(self, tenant_id: str, run_id: str) -> RunRecord | None:
+        row = await self.db.fetchrow(
+            f"SELECT {FULL_COLS} FROM runs WHERE id = $1 AND tenant_id = $2", run_id, tenant_id
+        )
+        return run_from_row(tuple(row)) if row else None
+
+    async def get_steps(self, run_id: str) -> list[StepRecord]:
+        rows = await self.db.fetch(
+            "SELECT run_id, step_index, step_name, status, output, error, attempts,"
+            " started_at, completed_at FROM step_executions WHERE run_id = $1"
+            " ORDER BY step_index",
+            run_id,
+        )
+        return [StepRecord(*r) for r in rows]
+
+    async def list_runs(self, flt: RunFilter) -> list[RunRecord]:
+        sql, args = list_runs_query(flt, dollar_marks())
+        return [run_from_row(tuple(r)) for r in await self.db.fetch(sql, *args)]
+
+    async def request_cancel(self, tenant_id: str, run_id: str, now: int) -> RunRecord | None:
+        async def op(c: asyncpg.Connection) -> RunRecord | None:
+            status = await c.fetchval(
+                "SELECT status FROM runs WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
+                run_id,
+                tenant_id,
+            )
+            if status is None:
+                return None
+            current = RunStatus(status)
+            if current in CANCEL_AT_ONCE:
+                check_transition(current, RunStatus.CANCELLED)
+                sql = (
+                    "UPDATE runs SET status = 'cancelled', cancel_requested_at = $2,"
+                    " completed_at = $2, updated_at = $2, error = 'cancelled by request',"
+                    " lease_owner = NULL, lease_expires_at = NULL WHERE id = $1"
+                )
+            elif current in CANCEL_AT_CHECKPOINT:
+                sql = (
+                    "UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, $2),"
+                    " updated_at = $2 WHERE id = $1"
+                )
+            else:
+                sql = ""
+            if sql:
+                await c.execute(sql, run_id, now)
+            row = await c.fetchrow(f"SELECT {FULL_COLS} FROM runs WHERE id = $1", run_id)
+            return run_from_row(tuple(row))
+
+        return await self.db.tx(op)
+
+    # -- runs: worker side ------------------------------------------------
+    async def claim_runs(
+        self, worker_id: str, limit: int, lease_seconds: float, now: int
+    ) -> list[Claim]:
+        expires = now + int(lease_seconds * 1_000_000)
+
+        async def op(c: asyncpg.Connection) -> list[Claim]:
+            rows = list(
+                await c.fetch(
+                    "WITH picked AS MATERIALIZED (SELECT id FROM runs WHERE status = 'pending'"
+                    " ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)"
+                    " UPDATE runs SET status = 'running', lease_owner = $1, lease_expires_at = $2,"
+                    " fencing_token = fencing_token + 1, attempt = attempt + 1,"
+                    " started_at = COALESCE(started_at, $3), step_started_at = $3,"
+                    " updated_at = $3 WHERE id IN (SELECT id FROM picked)"
+                    f" RETURNING {FULL_COLS}",
+                    worker_id,
+                    expires,
+                    now,
+                    limit,
+                )
+            )
+            if len(rows) < limit:  # take over runs whose worker stopped renewing its lease
+                rows += await c.fetch(
+                    f"WITH picked AS MATERIALIZED (SELECT id FROM runs WHERE status IN ({_RUNNING})"
+                    " AND lease_expires_at < $3 ORDER BY lease_expires_at LIMIT $4"
+                    " FOR UPDATE SKIP LOCKED)"
+                    " UPDATE runs SET lease_owner = $1, lease_expires_at = $2,"
+                    " fencing_token = fencing_token + 1, attempt = attempt + 1,"
+                    " takeovers = takeovers + 1, step_started_at = $3, updated_at = $3"
+                    f" WHERE id IN (SELECT id FROM picked) RETURNING {FULL_COLS}",
+                    worker_id,
+                    expires,
+                    now,
+                    limit - len(rows),
+                )
+            runs = [run_from_row(tuple(r)) for r in rows]
+            resumed = [r.id for r in runs if r.next_step > 0]
+            done: dict[str, dict[str, Any]] = {r.id: {} for r in runs}
+            if resumed:
+                for step in await c.fetch(
+                    "SELECT s.run_id, s.step_name, s.output FROM step_executions s"
+                    " JOIN runs r ON r.id = s.run_id WHERE s.run_id = ANY($1::text[])"
+                    " AND s.step_index < r.next_step ORDER BY s.run_id, s.step_index",
+                    resumed,
+                ):
+                    done[step[0]][step[1]] = loads(step[2])
+            return [Claim(run=r, done=done[r.id]) for r in runs]
+
+        return await self.db.tx(op)
+
+    async def checkpoint(
+        self,
+        run_id: str,
+        token: int,
+        step: StepResult,
+        *,
+        next_step: int,
+        finalizing: bool,
+        lease_seconds: float,
+        now: int,
+    ) -> Checkpointed:
+        # One statement, one round trip: the guarded run update and the step row
+        # are written together or not at all.
+        row = await self.db.fetchrow(
+            "WITH r AS (UPDATE runs SET next_step = $1, step_started_at = $2,"
+            " lease_expires_at = $3, updated_at = $2, status = $4"
+            f" WHERE id = $5 AND fencing_token = $6 AND status IN ({_RUNNING})"
+            " RETURNING cancel_requested_at),"
+            " s AS (INSERT INTO step_executions (run_id, step_index, step_name, status, output,"
+            " error, attempts, started_at, completed_at)"
+            " SELECT $5, $7, $8, $9, $10, $11, $12, $13, $14 FROM r"
+            " ON CONFLICT (run_id, step_index) DO UPDATE SET step_name = EXCLUDED.step_name,"
+            " status = EXCLUDED.status, output = EXCLUDED.output, error = EXCLUDED.error,"
+            " attempts = EXCLUDED.attempts, started_at = EXCLUDED.started_at,"
+            " completed_at = EXCLUDED.completed_at)"
+            " SELECT cancel_requested_at FROM r",
+            next_step,
+            now,
+            now + int(lease_seconds * 1_000_000),
+            "finalizing" if finalizing else "running",
+            run_id,
+            token,
+            step.index,
+            step.name,
+            step.status,
+            dumps(step.output),
+            step.error,
+            step.attempts,
+            step.started_at,
+            step.completed_at,
+        )
+        if row is None:
+            raise LeaseLost(f"run {run_id}: lease lost (token {token})")
+        return Checkpointed(cancel_requested=row[0] is not None)
+
+    async def renew_lease(self, run_id: str, token: int, lease_seconds: float, now: int) -> bool:
+        result = await self.db.execute(
+            "UPDATE runs SET lease_expires_at = $1 WHERE id = $2 AND fencing_token = $3"
+            f" AND status IN ({_RUNNING})",
+            now + int(lease_seconds * 1_000_000),
+            run_id,
+            token,
+        )
+        return result == "UPDATE 1"
+
+    async def finish_run(
+        self,
+        run_id: str,
+        token: int,
+        status: RunStatus,
+        *,
+        output: Any,
+        error: str | None,
+        now: int,
+        schema_valid: bool | None = None,
+    ) -> RunRecord:
+        if not status.terminal:
+            raise InvalidTransition(f"finish_run needs a terminal status, not {status.value}")
+        allowed = status_list(sources_of(status) & CANCEL_AT_CHECKPOINT)
+        row = await self.db.fetchrow(
+            "UPDATE runs SET status = $1, output = $2, error = $3, schema_valid = $4,"
+            " completed_at = $5, updated_at = $5, lease_owner = NULL, lease_expires_at = NULL"
+            f" WHERE id = $6 AND fencing_token = $7 AND status IN ({allowed})"
+            f" RETURNING {FULL_COLS}",
+            status.value,
+            None if output is None else dumps(output),
+            error,
+            schema_valid,
+            now,
+            run_id,
+            token,
+        )
+        if row is None:
+            raise LeaseLost(f"run {run_id}: lease lost before it could finish")
+        return run_from_row(tuple(row))
+
+    async def prune_runs(self, before: int, limit: int) -> int:
+        async def op(c: asyncpg.Connection) -> int:
+            ids = [
+                r[0]
+                for r in await c.fetch(
+                    f"SELECT id FROM runs WHERE status IN ({status_list(TERMINAL)})"
+                    " AND completed_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED",
+                    before,
+                    limit,
+                )
+            ]
+            if ids:
+                await c.execute("DELETE FROM step_executions WHERE run_id = ANY($1::text[])", ids)
+                await c.execute("DELETE FROM idempotency_keys WHERE run_id = ANY($1::text[])", ids)
+                await c.execute("DELETE FROM runs WHERE id = ANY($1::text[])", ids)
+            return len(ids)
+
+        return await self.db.tx(op)
+
+    async def release_run(self, run_id: str, token: int, now: int) -> bool:
+        result = await self.db.execute(
+            "UPDATE runs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,"
+            " updated_at = $1 WHERE id = $2 AND fencing_token = $3 AND status = 'running'",
+            now,
+            run_id,
+            token,
+        )
+        return result == "UPDATE 1"

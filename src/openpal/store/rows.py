@@ -1,0 +1,215 @@
+"""Row <-> record mapping and SQL text shared by the SQLite and PostgreSQL stores.
+
+Both backends keep the same columns with the same meaning (times are integer
+microseconds, JSON is stored as text), so a row decodes the same way whichever
+database it came from. Only placeholders differ: `?` for SQLite, `$n` for
+PostgreSQL; `Marks` hands out the right one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from openpal.engine.states import RunStatus
+from openpal.store.records import NewRun, RunFilter, RunRecord, VersionRecord, WorkflowRecord
+
+Marks = Callable[[], str]
+
+
+def qmarks() -> Marks:
+    """SQLite placeholders: always `?`."""
+    return lambda: "?"
+
+
+def dollar_marks() -> Marks:
+    """PostgreSQL placeholders: `$1`, `$2`, … in order of use."""
+    n = 0
+
+    def nxt() -> str:
+        nonlocal n
+        n += 1
+        return f"${n}"
+
+    return nxt
+
+
+SUMMARY_COLS = (
+    "id, tenant_id, type, workflow_id, workflow_slug, workflow_name, version_id, version_label,"
+    " status, trigger_type, error, schema_valid, previous_execution_id, retry_number, batch_id,"
+    " created_at, started_at, completed_at, updated_at, cancel_requested_at, next_step,"
+    " step_started_at, attempt, fencing_token, lease_owner, lease_expires_at, takeovers"
+)
+FULL_COLS = SUMMARY_COLS + ", input, output, overrides"
+WF_COLS = (
+    "w.id, w.slug, w.name, w.description, w.kind, w.created_at, w.updated_at,"
+    " w.current_version_id, v.version_label"
+)
+V_COLS = "id, workflow_id, seq, version_label, content_hash, yaml_content, source_path, created_at"
+
+
+def run_from_row(row: tuple[Any, ...]) -> RunRecord:
+    (
+        rid,
+        tenant,
+        typ,
+        wf_id,
+        slug,
+        wf_name,
+        ver_id,
+        ver_label,
+        status,
+        trigger,
+        error,
+        schema_valid,
+        prev,
+        retry,
+        batch,
+        created,
+        started,
+        completed,
+        updated,
+        cancel_req,
+        next_step,
+        step_started,
+        attempt,
+        token,
+        owner,
+        expires,
+        takeovers,
+        *json_cols,
+    ) = row
+    inp, out, ovr = json_cols if json_cols else (None, None, None)
+    return RunRecord(
+        id=rid,
+        tenant_id=tenant,
+        type=typ,
+        workflow_id=wf_id,
+        workflow_slug=slug,
+        workflow_name=wf_name,
+        version_id=ver_id,
+        version_label=ver_label,
+        status=RunStatus(status),
+        trigger_type=trigger,
+        error=error,
+        schema_valid=None if schema_valid is None else bool(schema_valid),
+        previous_execution_id=prev,
+        retry_number=retry,
+        batch_id=batch,
+        created_at=created,
+        started_at=started,
+        completed_at=completed,
+        updated_at=updated,
+        cancel_requested_at=cancel_req,
+        next_step=next_step,
+        step_started_at=step_started,
+        attempt=attempt,
+        fencing_token=token,
+        lease_owner=owner,
+        lease_expires_at=expires,
+        takeovers=takeovers,
+        input_json=inp,
+        output_json=out,
+        overrides_json=ovr,
+    )
+
+
+def wf_from_row(row: tuple[Any, ...]) -> WorkflowRecord:
+    return WorkflowRecord(*row)
+
+
+def ver_from_row(row: tuple[Any, ...]) -> VersionRecord:
+    return VersionRecord(*row)
+
+
+def status_list(values: frozenset[RunStatus] | tuple[RunStatus, ...]) -> str:
+    return ",".join(f"'{s.value}'" for s in sorted(values))
+
+
+def escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def list_runs_query(flt: RunFilter, mark: Marks) -> tuple[str, list[Any]]:
+    """`SELECT` of one page of runs for `flt`, newest first, and its arguments."""
+    where: list[str] = []
+    args: list[Any] = []
+
+    def cond(template: str, *values: Any) -> None:
+        where.append(template.format(*(mark() for _ in values)))
+        args.extend(values)
+
+    def one_of(column: str, values: tuple[str, ...]) -> None:
+        if not values:
+            where.append("1 = 0")
+            return
+        where.append(f"{column} IN ({', '.join(mark() for _ in values)})")
+        args.extend(values)
+
+    cond("tenant_id = {}", flt.tenant_id)
+    if flt.type:
+        cond("type = {}", flt.type)
+    if flt.workflow_ids is not None:
+        one_of("workflow_id", tuple(flt.workflow_ids))
+    if flt.statuses is not None:
+        where.append(f"status IN ({status_list(flt.statuses)})" if flt.statuses else "1 = 0")
+    for column, op, value in (
+        ("created_at", ">=", flt.created_from),
+        ("created_at", "<=", flt.created_to),
+        ("completed_at", ">=", flt.completed_from),
+        ("completed_at", "<=", flt.completed_to),
+    ):
+        if value is not None:
+            cond(f"{column} {op} {{}}", value)
+    if flt.batch_id:
+        cond("batch_id = {}", flt.batch_id)
+    if flt.trigger_type:
+        cond("trigger_type = {}", flt.trigger_type)
+    if flt.ids is not None:
+        one_of("id", tuple(flt.ids))
+    if flt.id_contains:
+        cond("id LIKE {} ESCAPE '\\'", "%" + escape_like(flt.id_contains) + "%")
+    if flt.after is not None:
+        at, last_id = flt.after
+        cond("(created_at < {} OR (created_at = {} AND id < {}))", at, at, last_id)
+    limit, offset = mark(), mark()
+    sql = (
+        f"SELECT {SUMMARY_COLS} FROM runs WHERE {' AND '.join(where)}"
+        f" ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {offset}"
+    )
+    return sql, [*args, flt.limit, flt.offset]
+
+
+def new_run_record(run: NewRun, input_json: str, overrides_json: str | None) -> RunRecord:
+    """The record of a run as `create_run` just inserted it."""
+    return RunRecord(
+        id=run.id,
+        tenant_id=run.tenant_id,
+        type="workflow",
+        workflow_id=run.workflow_id,
+        workflow_slug=run.workflow_slug,
+        workflow_name=run.workflow_name,
+        version_id=run.version_id,
+        version_label=run.version_label,
+        status=run.status,
+        trigger_type=run.trigger_type,
+        error=None,
+        schema_valid=None,
+        previous_execution_id=run.previous_execution_id,
+        retry_number=run.retry_number,
+        batch_id=run.batch_id,
+        created_at=run.created_at,
+        started_at=None,
+        completed_at=None,
+        updated_at=run.created_at,
+        cancel_requested_at=None,
+        next_step=0,
+        step_started_at=None,
+        attempt=0,
+        fencing_token=0,
+        lease_owner=None,
+        lease_expires_at=None,
+        input_json=input_json,
+        output_json=None,
+        overrides_json=overrides_json,
+    )

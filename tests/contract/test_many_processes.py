@@ -1,0 +1,131 @@
+"""The contract where several processes share one database: claims, keys, events."""
+
+import asyncio
+
+import pytest
+
+from openpal.engine.states import RunStatus
+from openpal.errors import Conflict
+from openpal.store.records import IdempotencyKey
+from tests.contract.test_store import T0, _run, _step
+
+
+async def test_concurrent_claimers_never_share_a_run(open_store):
+    stores = [await open_store() for _ in range(4)]
+    created = [await _run(stores[0], at=T0 + i) for i in range(60)]
+    taken: list[tuple[str, str]] = []
+
+    async def worker(n: int) -> None:
+        while True:
+            claims = await stores[n].claim_runs(f"w{n}", 3, 30, T0 + 1000)
+            if not claims:
+                return
+            taken.extend((c.run.id, f"w{n}") for c in claims)
+            await asyncio.sleep(0)
+
+    await asyncio.gather(*(worker(n) for n in range(4)))
+    ids = [run_id for run_id, _ in taken]
+    assert sorted(ids) == sorted(r.id for r in created)  # every run once, none twice
+    if open_store.backend == "postgres":  # SKIP LOCKED: claimers work side by side
+        assert len({owner for _, owner in taken}) > 1
+
+
+async def test_queue_order_is_oldest_first(store):
+    runs = [await _run(store, at=T0 + i) for i in (5, 1, 3)]
+    order = [(await store.claim_runs("w", 1, 30, T0 + 10))[0].run.id for _ in runs]
+    assert order == [runs[1].id, runs[2].id, runs[0].id]
+
+
+async def test_same_idempotency_key_at_once_creates_one_run(open_store):
+    stores = [await open_store() for _ in range(3)]
+    from openpal.engine.ids import new_id
+    from openpal.store.records import NewRun
+
+    wf_run = await _run(stores[0])  # registers the workflow
+
+    async def start(s, i):
+        return await s.create_run(
+            NewRun(
+                id=new_id("exec", T0 + 100 + i),
+                tenant_id="t1",
+                workflow_id=wf_run.workflow_id,
+                workflow_slug="wf-a",
+                workflow_name="wf-a",
+                version_id=wf_run.version_id,
+                version_label="1.0",
+                input={"n": 1},
+                trigger_type="api",
+                created_at=T0 + 100 + i,
+                status=RunStatus.PENDING,
+            ),
+            once=IdempotencyKey("k-1", "hash-1", T0),
+        )
+
+    results = await asyncio.gather(*(start(stores[i % 3], i) for i in range(9)))
+    assert len({r.id for r in results}) == 1
+    with pytest.raises(Conflict):
+        await stores[1].create_run(
+            NewRun(
+                id=new_id("exec", T0 + 200),
+                tenant_id="t1",
+                workflow_id=wf_run.workflow_id,
+                workflow_slug="wf-a",
+                workflow_name="wf-a",
+                version_id=wf_run.version_id,
+                version_label="1.0",
+                input={"n": 2},
+                trigger_type="api",
+                created_at=T0 + 200,
+                status=RunStatus.PENDING,
+            ),
+            once=IdempotencyKey("k-1", "hash-2", T0),
+        )
+
+
+async def test_stores_opened_at_once_migrate_once(open_store):
+    stores = await asyncio.gather(*(open_store() for _ in range(5)))
+    run = await _run(stores[0])
+    assert (await stores[4].get_run("t1", run.id)).id == run.id
+
+
+async def test_events_reach_other_processes(open_store):
+    """PostgreSQL: another process hears of new work, cancels and finished runs.
+    SQLite has no channel between processes: its listener hears nothing."""
+    api, worker = await open_store(), await open_store()
+    heard: list[tuple[str, str]] = []
+    got = asyncio.Event()
+
+    def deliver(kind, run_id):
+        heard.append((kind, run_id))
+        got.set()
+
+    listening = asyncio.create_task(worker.listen(deliver))
+    try:
+        if open_store.backend == "postgres":
+            await _until(lambda: ("resync", "") in heard)
+        run = await _run(api)
+        (claim,) = await worker.claim_runs("w", 1, 30, T0 + 1)
+        await api.request_cancel("t1", run.id, T0 + 2)
+        await worker.checkpoint(
+            run.id, 1, _step(0), next_step=1, finalizing=True, lease_seconds=30, now=T0 + 3
+        )
+        await worker.finish_run(
+            run.id, claim.run.fencing_token, RunStatus.CANCELLED, output=None, error="x", now=T0 + 4
+        )
+        if open_store.backend == "postgres":
+            await _until(lambda: ("finished", run.id) in heard)
+            assert heard[1:] == [("work", ""), ("cancel", run.id), ("finished", run.id)]
+        else:
+            await asyncio.sleep(0.3)
+            assert heard == []
+    finally:
+        listening.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await listening
+
+
+async def _until(check, timeout=5.0):
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not check():
+        assert asyncio.get_running_loop().time() < deadline, "event never arrived"
+        await asyncio.sleep(0.01)
