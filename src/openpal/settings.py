@@ -51,17 +51,6 @@ def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
     raise SettingsError(f"{key}={raw!r} is not a boolean (use true/false)")
 
 
-def _database_url(env: Mapping[str, str]) -> str | None:
-    raw = env.get("OPENPAL_DATABASE_URL") or None
-    if raw is not None and not raw.startswith(("postgresql://", "postgres://")):
-        scheme = raw.split("://", 1)[0] if "://" in raw else raw[:20]
-        raise SettingsError(
-            f"OPENPAL_DATABASE_URL must be a postgresql:// URL (got {scheme!r});"
-            " unset it to use the embedded SQLite database"
-        )
-    return raw
-
-
 @dataclass(frozen=True)
 class Settings:
     """Everything a process of openpal can be configured with."""
@@ -83,6 +72,15 @@ class Settings:
     database_url: str | None = None  # postgresql://…; None keeps the embedded SQLite file
     db_pool_size: int = 10  # connections per process (PostgreSQL)
     extra: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        url = self.database_url
+        if url is not None and not url.startswith(("postgresql://", "postgres://")):
+            scheme = url.split("://", 1)[0] if "://" in url else url[:20]
+            raise SettingsError(
+                f"OPENPAL_DATABASE_URL must be a postgresql:// URL (got {scheme!r});"
+                " unset it to use the embedded SQLite database"
+            )
 
     @property
     def database_path(self) -> Path:
@@ -126,7 +124,7 @@ class Settings:
             max_hold_seconds=_float(env, "OPENPAL_MAX_HOLD_SECONDS", 55.0),
             max_upload_bytes=_int(env, "OPENPAL_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, 1),
             log_level=env.get("OPENPAL_LOG_LEVEL") or "info",
-            database_url=_database_url(env),
+            database_url=env.get("OPENPAL_DATABASE_URL") or None,
             db_pool_size=_int(env, "OPENPAL_DB_POOL_SIZE", 10, 1),
         )
 

@@ -6,23 +6,26 @@ from pathlib import Path
 
 import click
 
+from openpal.cli._store import data_dir_option, database_url_option, load_settings, with_store
 from openpal.service.keys import mint_key
 from openpal.settings import Settings
-from openpal.store.sqlite import SqliteStore
+from openpal.store.base import Store
 
 
 def ensure_first_key(settings: Settings) -> str | None:
-    """On an empty data folder, mint a key, write it to `<data dir>/api-key` (0600)
+    """On an empty database, mint a key, write it to `<data dir>/api-key` (0600)
     and return it; None when keys already exist."""
-    store = SqliteStore(settings.database_path)
-    try:
-        if store.count_api_keys_sync() > 0:
+
+    async def op(store: Store) -> str | None:
+        if await store.count_api_keys() > 0:
             return None
         secret, record = mint_key("default")
-        store.create_api_key_sync(record)
-    finally:
-        store.db.close()
-    write_key_file(settings.api_key_file, secret)
+        await store.create_api_key(record)
+        return secret
+
+    secret = with_store(settings, op)
+    if secret is not None:
+        write_key_file(settings.api_key_file, secret)
     return secret
 
 
@@ -33,16 +36,6 @@ def write_key_file(path: Path, secret: str) -> None:
     path.write_text(secret + "\n", encoding="utf-8")
 
 
-data_dir_option = click.option(
-    "--data-dir",
-    envvar="OPENPAL_DATA_DIR",
-    type=click.Path(path_type=Path),
-    default=".openpal",
-    show_default=True,
-    help="Database, files and the first API key.",
-)
-
-
 @click.group()
 def keys() -> None:
     """Manage API keys."""
@@ -51,13 +44,14 @@ def keys() -> None:
 @keys.command("create")
 @click.option("--name", default="cli", show_default=True, help="A label to recognise the key.")
 @data_dir_option
-def create(name: str, data_dir: Path) -> None:
+@database_url_option
+def create(name: str, data_dir: Path, database_url: str | None) -> None:
     """Create a key and print it (it is shown only this once)."""
-    settings = Settings.from_env().with_(data_dir=data_dir)
-    store = SqliteStore(settings.database_path)
-    try:
-        secret, record = mint_key(name)
-        store.create_api_key_sync(record)
-    finally:
-        store.db.close()
+    settings = load_settings(data_dir=data_dir, database_url=database_url)
+    secret, record = mint_key(name)
+
+    async def op(store: Store) -> None:
+        await store.create_api_key(record)
+
+    with_store(settings, op)
     click.echo(secret)

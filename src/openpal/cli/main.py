@@ -8,6 +8,7 @@ from openpal import __version__
 from openpal.cli.keys import keys
 from openpal.cli.runs import run_cmd, runs
 from openpal.cli.serve import db, serve
+from openpal.cli.worker import worker
 from openpal.cli.workflows import workflows
 
 
@@ -18,6 +19,7 @@ def cli() -> None:
 
 
 cli.add_command(serve)
+cli.add_command(worker)
 cli.add_command(keys)
 cli.add_command(db)
 cli.add_command(run_cmd)
