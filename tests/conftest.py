@@ -14,6 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.pg import BACKENDS, database_for
+
 TESTS = Path(__file__).resolve().parent
 TEST_WORKFLOWS = TESTS / "workflows"
 
@@ -61,7 +63,9 @@ def start_server(
     workflows: Path | None = TEST_WORKFLOWS,
     args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
+    database_url: str | None = None,
 ) -> Server:
+    """`openpal serve` on a free port; on PostgreSQL when `database_url` is given."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "server.log"
@@ -79,6 +83,9 @@ def start_server(
     if workflows is not None:
         cmd += ["--workflows", str(workflows)]
     full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    full_env.pop("OPENPAL_DATABASE_URL", None)
+    if database_url is not None:
+        full_env["OPENPAL_DATABASE_URL"] = database_url
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=full_env)
     base = f"http://127.0.0.1:{port}"
@@ -99,12 +106,32 @@ def start_server(
     return Server(base, key, data_dir, proc, log_path)
 
 
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each test that uses a server runs once per database backend."""
+    return str(request.param)
+
+
+@pytest.fixture
+def db_url(backend: str) -> Iterator[str | None]:
+    """None (SQLite in the server's data folder) or a fresh PostgreSQL database."""
+    with database_for(backend) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_db_url(backend: str) -> Iterator[str | None]:
+    with database_for(backend) as url:
+        yield url
+
+
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One server for the whole session (tests use their own runs, never global counts)."""
-    srv = start_server(tmp_path_factory.mktemp("openpal-data"))
-    yield srv
-    srv.stop()
+def server(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[Server]:
+    """One server per backend for the session (tests use their own runs, never global counts)."""
+    with database_for(backend) as url:
+        srv = start_server(tmp_path_factory.mktemp(f"openpal-{backend}"), database_url=url)
+        yield srv
+        srv.stop()
 
 
 @pytest.fixture

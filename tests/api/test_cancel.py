@@ -11,8 +11,12 @@ from tests.conftest import start_server
 
 
 @pytest.fixture(scope="module")
-def one_slot(tmp_path_factory):
-    srv = start_server(tmp_path_factory.mktemp("one-slot"), args=("--concurrency", "1"))
+def one_slot(tmp_path_factory, module_db_url):
+    srv = start_server(
+        tmp_path_factory.mktemp("one-slot"),
+        args=("--concurrency", "1"),
+        database_url=module_db_url,
+    )
     yield srv
     srv.stop()
 

@@ -16,10 +16,10 @@ from tests.api.test_runs import wait_terminal
 from tests.conftest import start_server
 
 
-def test_kill_9_during_200_triggers(tmp_path):
+def test_kill_9_during_200_triggers(tmp_path, db_url):
     data = tmp_path / "data"
     env = {"OPENPAL_LEASE_SECONDS": "1"}
-    srv = start_server(data, env=env)
+    srv = start_server(data, env=env, database_url=db_url)
     accepted: list[str] = []
     lock = threading.Lock()
 
@@ -50,7 +50,7 @@ def test_kill_9_during_200_triggers(tmp_path):
     with closing(sqlite3.connect(data / "openpal.db")) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
-    srv = start_server(data, env=env)
+    srv = start_server(data, env=env, database_url=db_url)
     try:
         with srv.client() as api:
             for run_id in accepted:

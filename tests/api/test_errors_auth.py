@@ -75,3 +75,15 @@ def test_workflows_list_get_versions(api):
     assert versions["data"][0]["workflowId"] == by_slug["id"]
     assert_envelope(api.get("/api/v1/workflows/nope"), 404)
     assert_envelope(api.get("/api/v1/workflows", params={"limit": 1000}), 400, "query.limit")
+
+
+def test_nul_characters_are_bad_input_on_every_backend(api):
+    """PostgreSQL cannot store NUL: a name with one matches nothing, a filter with one is 400."""
+    body = assert_envelope(api.get("/api/v1/runs/exec_%00x"), 404)
+    assert body["issues"][0]["field"] == "<path>"
+    body = assert_envelope(api.get("/api/v1/runs", params={"batchId": "a\x00b"}), 400)
+    assert body["issues"][0]["field"] == "batchId"
+    assert_envelope(api.post("/api/v1/run/workflows.hel%00lo", json={}), 404)
+    ok = api.post("/api/v1/run/workflows.hello?wait_for_completion=30", json={"name": "a\x00b"})
+    assert ok.status_code == 200, ok.text  # inside JSON input a NUL is just data
+    assert ok.json()["output"]["greeting"].endswith("a\x00b!")

@@ -9,8 +9,8 @@ from tests.conftest import start_server
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory):
-    srv = start_server(tmp_path_factory.mktemp("list"))
+def seeded(tmp_path_factory, module_db_url):
+    srv = start_server(tmp_path_factory.mktemp("list"), database_url=module_db_url)
     with srv.client() as api:
         ok = [
             api.post(

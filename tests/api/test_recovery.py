@@ -10,8 +10,8 @@ from tests.api.test_runs import wait_terminal
 from tests.conftest import start_server
 
 
-def _kill_mid_second_step(data, env) -> tuple[str, str]:
-    srv = start_server(data, env=env)
+def _kill_mid_second_step(data, env, db_url) -> tuple[str, str]:
+    srv = start_server(data, env=env, database_url=db_url)
     with srv.client() as api:
         run_id = api.post("/api/v1/run/workflows.slow-count", json={"seconds": 0.6}).json()["runId"]
         deadline = time.monotonic() + 20
@@ -26,10 +26,10 @@ def _kill_mid_second_step(data, env) -> tuple[str, str]:
     return run_id, detail["stepExecutions"][0]["completedAt"]
 
 
-def test_kill_9_mid_run_then_restart_completes_the_run(tmp_path):
+def test_kill_9_mid_run_then_restart_completes_the_run(tmp_path, db_url):
     env = {"OPENPAL_LEASE_SECONDS": "1"}
-    run_id, first_done_at = _kill_mid_second_step(tmp_path / "data", env)
-    srv = start_server(tmp_path / "data", env=env)
+    run_id, first_done_at = _kill_mid_second_step(tmp_path / "data", env, db_url)
+    srv = start_server(tmp_path / "data", env=env, database_url=db_url)
     try:
         with srv.client() as api:
             final = wait_terminal(api, run_id, timeout=30)
@@ -44,10 +44,10 @@ def test_kill_9_mid_run_then_restart_completes_the_run(tmp_path):
         srv.stop()
 
 
-def test_a_run_past_its_recovery_budget_fails(tmp_path):
+def test_a_run_past_its_recovery_budget_fails(tmp_path, db_url):
     env = {"OPENPAL_LEASE_SECONDS": "1", "OPENPAL_RECOVERY_BUDGET": "0"}
-    run_id, _ = _kill_mid_second_step(tmp_path / "data", env)
-    srv = start_server(tmp_path / "data", env=env)
+    run_id, _ = _kill_mid_second_step(tmp_path / "data", env, db_url)
+    srv = start_server(tmp_path / "data", env=env, database_url=db_url)
     try:
         with srv.client() as api:
             final = wait_terminal(api, run_id, timeout=30)

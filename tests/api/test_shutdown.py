@@ -9,9 +9,9 @@ from tests.api.test_runs import wait_terminal
 from tests.conftest import start_server
 
 
-def test_sigterm_hands_the_run_back_after_the_current_step(tmp_path):
+def test_sigterm_hands_the_run_back_after_the_current_step(tmp_path, db_url):
     data = tmp_path / "data"
-    srv = start_server(data)
+    srv = start_server(data, database_url=db_url)
     with srv.client() as api:
         run_id = api.post("/api/v1/run/workflows.slow-count", json={"seconds": 1}).json()["runId"]
         deadline = time.monotonic() + 20
@@ -24,7 +24,7 @@ def test_sigterm_hands_the_run_back_after_the_current_step(tmp_path):
         stopped_in = time.monotonic() - t0
         assert "handed back after step 1" in srv.log()
     assert stopped_in < 5  # one step (1 s), not the whole run (3 s) nor the 10 s grace
-    srv = start_server(data)
+    srv = start_server(data, database_url=db_url)
     try:
         with srv.client() as api:
             final = wait_terminal(api, run_id, timeout=30)

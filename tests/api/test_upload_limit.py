@@ -6,8 +6,10 @@ from tests.api.test_runs import assert_envelope
 from tests.conftest import start_server
 
 
-def test_oversized_file_is_413_and_nothing_is_kept(tmp_path):
-    srv = start_server(tmp_path / "data", env={"OPENPAL_MAX_UPLOAD_BYTES": "1000"})
+def test_oversized_file_is_413_and_nothing_is_kept(tmp_path, db_url):
+    srv = start_server(
+        tmp_path / "data", env={"OPENPAL_MAX_UPLOAD_BYTES": "1000"}, database_url=db_url
+    )
     try:
         with srv.client() as api:
             resp = api.post(

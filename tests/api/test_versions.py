@@ -18,13 +18,13 @@ V2 = V1.replace('version: "1.0"', 'version: "2.0"').replace("version: one", "ver
 STEPS = "import time\n\ndef slow(x):\n    time.sleep(0.5)\n    return x\n"
 
 
-def test_versions_and_pinning(tmp_path):
+def test_versions_and_pinning(tmp_path, db_url):
     wfdir = tmp_path / "wf"
     wfdir.mkdir()
     (wfdir / "versioned.yaml").write_text(V1)
     (wfdir / "wf_steps_v.py").write_text(STEPS)
     data = tmp_path / "data"
-    srv = start_server(data, workflows=wfdir)
+    srv = start_server(data, workflows=wfdir, database_url=db_url)
     try:
         with srv.client() as api:
             wf_id = api.get("/api/v1/workflows/versioned").json()["id"]
@@ -33,7 +33,7 @@ def test_versions_and_pinning(tmp_path):
     finally:
         srv.stop()
     (wfdir / "versioned.yaml").write_text(V2)
-    srv = start_server(data, workflows=wfdir)
+    srv = start_server(data, workflows=wfdir, database_url=db_url)
     try:
         with srv.client() as api:
             wf = api.get("/api/v1/workflows/versioned").json()
@@ -56,7 +56,7 @@ def test_versions_and_pinning(tmp_path):
     finally:
         srv.stop()
     # the same content again is not a new version
-    srv = start_server(data, workflows=wfdir)
+    srv = start_server(data, workflows=wfdir, database_url=db_url)
     try:
         with srv.client() as api:
             assert api.get("/api/v1/workflows/versioned/versions").json()["total"] == 2

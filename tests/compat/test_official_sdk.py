@@ -21,9 +21,11 @@ TERMINAL = {"completed", "failed", "cancelled", "rejected"}
 
 
 @pytest.fixture(scope="module")
-def srv(tmp_path_factory):
+def srv(tmp_path_factory, module_db_url):
     # two worker slots: enough to keep a run pending behind two slow ones
-    s = start_server(tmp_path_factory.mktemp("compat"), args=("--concurrency", "2"))
+    s = start_server(
+        tmp_path_factory.mktemp("compat"), args=("--concurrency", "2"), database_url=module_db_url
+    )
     yield s
     s.stop()
 

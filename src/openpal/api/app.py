@@ -14,7 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openpal.api import errors, openapi, runs, workflows
-from openpal.api.middleware import AuthMiddleware, RequestIdMiddleware
+from openpal.api.middleware import AuthMiddleware, NulMiddleware, RequestIdMiddleware
 from openpal.api.runs import JSON
 from openpal.errors import OpenpalError
 from openpal.runtime import Runtime
@@ -62,6 +62,7 @@ def create_app(settings: Settings) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(NulMiddleware),
             Middleware(AuthMiddleware, checker=checker),
         ],
         exception_handlers={

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from openpal.api.errors import envelope_response
-from openpal.errors import Unauthorized
+from openpal.errors import Issue, Unauthorized
 from openpal.service.keys import KeyChecker
 
 PUBLIC_PATHS = frozenset({"/openapi.json", "/healthz", "/readyz"})
@@ -36,6 +37,35 @@ class RequestIdMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_id)
+
+
+class NulMiddleware:
+    """No name or filter value can contain NUL (PostgreSQL cannot store one): a path with
+    `%00` is a 404 (nothing is named so), a query value with one is a 400 naming it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            issue = _nul_issue(scope)
+            if issue is not None:
+                status, field, message, code = issue
+                response = envelope_response(scope, status, [Issue(field, message, code)])
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _nul_issue(scope: Scope) -> tuple[int, str, str, str] | None:
+    if "\x00" in scope["path"]:
+        return 404, "<path>", "not found: the path contains a NUL character", "not_found"
+    raw = scope.get("query_string", b"")
+    if b"%00" in raw or b"\x00" in raw:
+        for name, value in parse_qsl(raw.decode("latin-1"), keep_blank_values=True):
+            if "\x00" in name or "\x00" in value:
+                return 400, name, "must not contain a NUL character", "invalid_value"
+    return None
 
 
 class AuthMiddleware:

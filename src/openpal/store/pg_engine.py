@@ -14,11 +14,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
 import asyncpg
 
+from openpal.errors import InvalidInput, Issue
 from openpal.store.schema import bundled_migrations
 
 T = TypeVar("T")
@@ -27,6 +28,20 @@ log = logging.getLogger("openpal.store")
 CHANNEL = "openpal"
 _MIGRATION_LOCK = 0x6F70656E70616C  # "openpal": pg_advisory_xact_lock key
 _PING_SECONDS = 15.0
+
+
+@contextlib.contextmanager
+def _text_errors() -> Iterator[None]:
+    """Text PostgreSQL cannot hold (a NUL character) is bad input, not a server error."""
+    try:
+        yield
+    except (
+        asyncpg.CharacterNotInRepertoireError,
+        asyncpg.UntranslatableCharacterError,
+    ) as exc:
+        raise InvalidInput(
+            [Issue("<root>", f"text the database cannot store: {exc}", "invalid_value")]
+        ) from exc
 
 
 async def apply_migrations(conn: asyncpg.Connection) -> list[str]:
@@ -89,20 +104,25 @@ class PgEngine:
 
     async def tx(self, op: Callable[[asyncpg.Connection], Awaitable[T]]) -> T:
         """Run `op` in one transaction on a pooled connection; committed when it returns."""
-        async with self.pool.acquire() as conn, conn.transaction():
-            return await op(conn)
+        with _text_errors():
+            async with self.pool.acquire() as conn, conn.transaction():
+                return await op(conn)
 
     async def fetch(self, sql: str, *args: Any) -> list[asyncpg.Record]:
-        return await self.pool.fetch(sql, *args)  # type: ignore[no-any-return]
+        with _text_errors():
+            return await self.pool.fetch(sql, *args)  # type: ignore[no-any-return]
 
     async def fetchrow(self, sql: str, *args: Any) -> asyncpg.Record | None:
-        return await self.pool.fetchrow(sql, *args)
+        with _text_errors():
+            return await self.pool.fetchrow(sql, *args)
 
     async def fetchval(self, sql: str, *args: Any) -> Any:
-        return await self.pool.fetchval(sql, *args)
+        with _text_errors():
+            return await self.pool.fetchval(sql, *args)
 
     async def execute(self, sql: str, *args: Any) -> str:
-        return await self.pool.execute(sql, *args)  # type: ignore[no-any-return]
+        with _text_errors():
+            return await self.pool.execute(sql, *args)  # type: ignore[no-any-return]
 
     async def close(self) -> None:
         if self._pool is not None:
