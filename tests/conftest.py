@@ -26,6 +26,17 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """SIGTERM (graceful drain), then SIGKILL after 10 s."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 @dataclass
 class Server:
     """A live openpal process."""
@@ -48,13 +59,7 @@ class Server:
         return self.log_path.read_text(errors="replace")
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
 
 
 def start_server(
@@ -64,8 +69,12 @@ def start_server(
     args: tuple[str, ...] = (),
     env: dict[str, str] | None = None,
     database_url: str | None = None,
+    api_key: str | None = None,
 ) -> Server:
-    """`openpal serve` on a free port; on PostgreSQL when `database_url` is given."""
+    """`openpal serve` on a free port; on PostgreSQL when `database_url` is given.
+
+    The key is the one the first start wrote to `<data_dir>/api-key`, or `api_key`
+    (another process on the same database made the first key)."""
     port = free_port()
     data_dir.mkdir(parents=True, exist_ok=True)
     log_path = data_dir / "server.log"
@@ -102,8 +111,52 @@ def start_server(
             proc.kill()
             raise RuntimeError(f"openpal serve did not start:\n{log_path.read_text()}")
         time.sleep(0.05)
-    key = (data_dir / "api-key").read_text().strip()
+    key = api_key or (data_dir / "api-key").read_text().strip()
     return Server(base, key, data_dir, proc, log_path)
+
+
+@dataclass
+class Worker:
+    """A live `openpal worker` process."""
+
+    proc: subprocess.Popen[bytes]
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+
+
+def start_worker(
+    data_dir: Path,
+    *,
+    database_url: str | None,
+    workflows: Path | None = TEST_WORKFLOWS,
+    args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
+    name: str = "worker",
+) -> Worker:
+    """`openpal worker` (no HTTP); returns once it logged that it is ready."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    log_path = data_dir / f"{name}.log"
+    cmd = [sys.executable, "-m", "openpal", "worker", "--data-dir", str(data_dir), *args]
+    if workflows is not None:
+        cmd += ["--workflows", str(workflows)]
+    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
+    full_env.pop("OPENPAL_DATABASE_URL", None)
+    if database_url is not None:
+        full_env["OPENPAL_DATABASE_URL"] = database_url
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=full_env)
+    deadline = time.monotonic() + 30
+    while "worker ready" not in log_path.read_text(errors="replace"):
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"openpal worker did not start:\n{log_path.read_text()}")
+        time.sleep(0.05)
+    return Worker(proc, log_path)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

@@ -12,16 +12,31 @@ import asyncio
 import contextlib
 import logging
 
+from openpal.blobs.base import BlobStore
 from openpal.blobs.local import LocalBlobStore
 from openpal.service.catalog import Catalog
 from openpal.service.notify import Hub
 from openpal.service.retention import sweep_forever
 from openpal.settings import Settings
+from openpal.store.base import Store
 from openpal.store.factory import make_store
 from openpal.worker.executor import RunExecutor
 from openpal.worker.pool import WorkerPool
 
 log = logging.getLogger("openpal")
+
+
+def _blob_store(store: Store, settings: Settings) -> BlobStore:
+    """Files live next to the database: in the data folder for SQLite, in PostgreSQL
+    (cached in the data folder) when processes may be on many machines."""
+    local = LocalBlobStore(settings.blobs_dir)
+    if settings.database_url:
+        from openpal.blobs.postgres import PgBlobStore
+        from openpal.store.postgres import PostgresStore
+
+        assert isinstance(store, PostgresStore)
+        return PgBlobStore(store.db, local)
+    return local
 
 
 class Runtime:
@@ -33,7 +48,7 @@ class Runtime:
         self.store = make_store(
             settings.database_url, settings.database_path, pool_size=settings.db_pool_size
         )
-        self.blobs = LocalBlobStore(settings.blobs_dir)
+        self.blobs = _blob_store(self.store, settings)
         self.hub = Hub()
         self.catalog = Catalog(self.store)
         self.pool: WorkerPool | None = None
@@ -58,6 +73,7 @@ class Runtime:
                 self.hub,
                 concurrency=s.concurrency,
                 lease_seconds=s.lease_seconds,
+                poll_seconds=s.worker_poll_seconds,
             )
             self.pool.start()
             if s.retention_days > 0:

@@ -71,6 +71,8 @@ class Settings:
     log_level: str = "info"
     database_url: str | None = None  # postgresql://…; None keeps the embedded SQLite file
     db_pool_size: int = 10  # connections per process (PostgreSQL)
+    worker_poll_seconds: float = 1.0  # idle workers look for work this often without an event
+    hold_poll_seconds: float = 2.0  # held requests re-read their run this often without an event
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -126,6 +128,8 @@ class Settings:
             log_level=env.get("OPENPAL_LOG_LEVEL") or "info",
             database_url=env.get("OPENPAL_DATABASE_URL") or None,
             db_pool_size=_int(env, "OPENPAL_DB_POOL_SIZE", 10, 1),
+            worker_poll_seconds=_float(env, "OPENPAL_WORKER_POLL_SECONDS", 1.0),
+            hold_poll_seconds=_float(env, "OPENPAL_HOLD_POLL_SECONDS", 2.0),
         )
 
     def with_(self, **changes: Any) -> Settings:

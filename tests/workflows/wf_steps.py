@@ -1,6 +1,7 @@
 """Python steps used by the test workflows."""
 
 import hashlib
+import os
 
 _calls: dict[str, int] = {}
 
@@ -26,3 +27,13 @@ async def nap(seconds: float) -> dict:
 
     await asyncio.sleep(seconds)
     return {"slept": seconds}
+
+
+def tally(ctx, note: str) -> dict:
+    """Append `<run id> <step> <pid>` to $OPENPAL_TEST_TALLY: one line per execution, so a
+    test can count how many times each step really ran, across worker processes."""
+    path = os.environ.get("OPENPAL_TEST_TALLY")
+    if path:
+        with open(path, "a", encoding="utf-8") as f:  # O_APPEND: one short write, atomic
+            f.write(f"{ctx.run_id} {ctx.step_name} {os.getpid()}\n")
+    return {"note": note, "pid": os.getpid()}

@@ -77,5 +77,5 @@ def create_app(settings: Settings) -> Starlette:
     app.state.blobs = runtime.blobs
     app.state.hub = hub
     app.state.catalog = catalog
-    app.state.runs = RunService(store, catalog, hub)
+    app.state.runs = RunService(store, catalog, hub, hold_poll=settings.hold_poll_seconds)
     return app

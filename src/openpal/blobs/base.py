@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Protocol
 
 from openpal.files import FileRef
@@ -18,10 +17,7 @@ class BlobStore(Protocol):
         """Store a stream; raises `PayloadTooLarge` past `max_bytes` and keeps nothing."""
         ...
 
-    def local_path(self, file_id: str) -> Path | None:
-        """Where the content of `file_id` lies on disk, if it does."""
-        ...
-
-    def resolve(self, ref: dict[str, object]) -> FileRef:
-        """A stored JSON reference turned back into a readable `FileRef`."""
+    async def resolve(self, ref: dict[str, object]) -> FileRef:
+        """A stored JSON reference turned back into a readable `FileRef` (with a local
+        path when the content exists; fetched first if it lives elsewhere)."""
         ...

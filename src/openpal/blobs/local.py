@@ -55,7 +55,7 @@ class LocalBlobStore:
         path = self._path(hexd)
         return path if path.exists() else None
 
-    def resolve(self, ref: dict[str, object]) -> FileRef:
+    async def resolve(self, ref: dict[str, object]) -> FileRef:
         file_id = str(ref["fileId"])
         return FileRef(
             file_id=file_id,
@@ -64,6 +64,13 @@ class LocalBlobStore:
             size=int(ref.get("size") or 0),  # type: ignore[call-overload]
             path=self.local_path(file_id),
         )
+
+    def adopt(self, tmp: Path, hexd: str) -> Path:
+        """Move a complete, verified file (in `root/tmp`) into place under its hash."""
+        final = self._path(hexd)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(tmp, final)
+        return final
 
     def _path(self, hexd: str) -> Path:
         return self.root / "sha256" / hexd[:2] / hexd

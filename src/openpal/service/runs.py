@@ -92,10 +92,13 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
 class RunService:
     """What the HTTP layer (and later the dashboard) asks of runs."""
 
-    def __init__(self, store: Store, catalog: Catalog, hub: Hub) -> None:
+    def __init__(
+        self, store: Store, catalog: Catalog, hub: Hub, *, hold_poll: float = HOLD_SAFETY_POLL
+    ) -> None:
         self.store = store
         self.catalog = catalog
         self.hub = hub
+        self.hold_poll = hold_poll
 
     async def start(
         self,
@@ -170,7 +173,7 @@ class RunService:
                 if current.status.terminal or left <= 0:
                     return current
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(fut), min(left, HOLD_SAFETY_POLL))
+                    await asyncio.wait_for(asyncio.shield(fut), min(left, self.hold_poll))
             finally:
                 self.hub.unwatch(run.id, fut)
 

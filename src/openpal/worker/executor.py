@@ -36,14 +36,14 @@ def backoff_delay(policy: RetryPolicy, failed_attempts: int) -> float:
     return random.uniform(0, delay) if policy.jitter else delay
 
 
-def rehydrate(value: Any, blobs: BlobStore) -> Any:
+async def rehydrate(value: Any, blobs: BlobStore) -> Any:
     """Stored file references (`{"fileId": …}`) become readable `FileRef` objects again."""
     if FileRef.is_ref(value):
-        return blobs.resolve(value)
+        return await blobs.resolve(value)
     if isinstance(value, dict):
-        return {k: rehydrate(v, blobs) for k, v in value.items()}
+        return {k: await rehydrate(v, blobs) for k, v in value.items()}
     if isinstance(value, list):
-        return [rehydrate(v, blobs) for v in value]
+        return [await rehydrate(v, blobs) for v in value]
     return value
 
 
@@ -121,9 +121,10 @@ class RunExecutor:
         wf = await self.catalog.definition(run.version_id)
         overrides: dict[str, Any] = run.overrides or {}
         scope: dict[str, Any] = {
-            "input": rehydrate(run.input or {}, self.blobs),
+            "input": await rehydrate(run.input or {}, self.blobs),
             "steps": {
-                name: {"output": rehydrate(out, self.blobs)} for name, out in claim.done.items()
+                name: {"output": await rehydrate(out, self.blobs)}
+                for name, out in claim.done.items()
             },
             "run": {"id": run.id, "workflow": run.workflow_slug, "attempt": run.attempt},
         }

@@ -36,12 +36,14 @@ class WorkerPool:
         *,
         concurrency: int,
         lease_seconds: float,
+        poll_seconds: float = SAFETY_POLL_SECONDS,
     ) -> None:
         self.store = store
         self.executor = executor
         self.hub = hub
         self.concurrency = concurrency
         self.lease_seconds = lease_seconds
+        self.poll_seconds = poll_seconds
         self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{new_id('w')[-6:]}"
         self._active: set[asyncio.Task[None]] = set()
         self._slot_freed = asyncio.Event()
@@ -90,7 +92,7 @@ class WorkerPool:
                 task.add_done_callback(self._done)
             if not claims:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.hub.work_available.wait(), SAFETY_POLL_SECONDS)
+                    await asyncio.wait_for(self.hub.work_available.wait(), self.poll_seconds)
 
     def _done(self, task: asyncio.Task[None]) -> None:
         self._active.discard(task)

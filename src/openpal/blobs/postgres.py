@@ -1,0 +1,99 @@
+"""Blob store in PostgreSQL, with a local cache: files uploaded to one API process are
+readable by workers on any machine that reaches the database.
+
+A file is written to the local cache first (hashed and size-checked while it
+streams in, as in `LocalBlobStore`), then copied into `blob_chunks` in 1 MiB
+rows, once per content hash. A process reading a file it has not seen fetches
+the chunks into its cache, checks the hash, and serves it from disk after that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+
+from openpal.blobs.local import LocalBlobStore
+from openpal.files import FileRef
+from openpal.store.pg_engine import PgEngine
+
+CHUNK_BYTES = 1024 * 1024
+
+
+class PgBlobStore:
+    """`BlobStore` whose source of truth is the database; the folder is a cache."""
+
+    def __init__(self, db: PgEngine, cache: LocalBlobStore) -> None:
+        self.db = db
+        self.cache = cache
+
+    async def put_stream(
+        self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
+    ) -> FileRef:
+        ref = await self.cache.put_stream(
+            chunks, name=name, mime_type=mime_type, max_bytes=max_bytes
+        )
+        path = ref.path
+        if path is None:
+            raise RuntimeError("the local blob cache returned no path")
+        await self.db.tx(lambda c: _upload(c, ref.file_id, path, ref.size))
+        return ref
+
+    async def resolve(self, ref: dict[str, object]) -> FileRef:
+        file_id = str(ref["fileId"])
+        if self.cache.local_path(file_id) is None:
+            await self._download(file_id)
+        return await self.cache.resolve(ref)
+
+    async def _download(self, file_id: str) -> None:
+        hexd = file_id.partition(":")[2]
+        fd, tmp_name = tempfile.mkstemp(dir=self.cache.root / "tmp")
+        tmp = Path(tmp_name)
+        digest = hashlib.sha256()
+        try:
+            with os.fdopen(fd, "wb") as out:
+                async with self.db.pool.acquire() as conn, conn.transaction():
+                    found = await conn.fetchval("SELECT 1 FROM blobs WHERE id = $1", file_id)
+                    if not found:
+                        return  # unknown file: it resolves without a local copy
+                    cursor = conn.cursor(
+                        "SELECT data FROM blob_chunks WHERE blob_id = $1 ORDER BY seq",
+                        file_id,
+                        prefetch=4,
+                    )
+                    async for row in cursor:
+                        digest.update(row[0])
+                        await asyncio.to_thread(out.write, row[0])
+            if digest.hexdigest() != hexd:
+                raise OSError(f"file {file_id}: stored content does not match its hash")
+            self.cache.adopt(tmp, hexd)
+        finally:
+            tmp.unlink(missing_ok=True)
+
+
+async def _upload(conn: asyncpg.Connection, file_id: str, path: Path, size: int) -> None:
+    created = await conn.fetchval(
+        "INSERT INTO blobs (id, size, created_at) VALUES ($1, $2, $3)"
+        " ON CONFLICT (id) DO NOTHING RETURNING id",
+        file_id,
+        size,
+        time.time_ns() // 1000,
+    )
+    if created is None:
+        return  # same content already stored (by this or another process)
+    with path.open("rb") as f:
+        seq = 0
+        while chunk := await asyncio.to_thread(f.read, CHUNK_BYTES):
+            await conn.execute(
+                "INSERT INTO blob_chunks (blob_id, seq, data) VALUES ($1, $2, $3)",
+                file_id,
+                seq,
+                chunk,
+            )
+            seq += 1
