@@ -64,6 +64,12 @@ class PayloadTooLarge(OpenpalError):
     code = "payload_too_large"
 
 
+class Unavailable(OpenpalError):
+    """The database cannot be reached right now; the request may be retried."""
+
+    code = "unavailable"
+
+
 class WorkflowLoadError(OpenpalError):
     """A workflow definition that cannot be loaded; says where and what."""
 

@@ -26,7 +26,14 @@ log = logging.getLogger("openpal")
 
 
 async def healthz(request: Request) -> Response:
+    """The process is up (liveness)."""
     return JSON({"status": "ok"})
+
+
+async def readyz(request: Request) -> Response:
+    """The process can serve: its database answers (503 envelope otherwise)."""
+    await request.app.state.store.count_api_keys()
+    return JSON({"status": "ready"})
 
 
 def create_app(settings: Settings) -> Starlette:
@@ -56,7 +63,7 @@ def create_app(settings: Settings) -> Starlette:
         Route(f"{v1}/workflows/{{workflow_id}}/versions", workflows.list_versions, methods=["GET"]),
         Route("/openapi.json", openapi.serve, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", healthz, methods=["GET"]),
+        Route("/readyz", readyz, methods=["GET"]),
     ]
     app = Starlette(
         routes=routes,

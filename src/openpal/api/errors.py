@@ -19,6 +19,7 @@ from openpal.errors import (
     OpenpalError,
     PayloadTooLarge,
     Unauthorized,
+    Unavailable,
 )
 
 log = logging.getLogger("openpal.api")
@@ -30,6 +31,7 @@ STATUS_BY_ERROR: dict[type[OpenpalError], int] = {
     Conflict: 409,
     InvalidTransition: 409,
     PayloadTooLarge: 413,
+    Unavailable: 503,
 }
 
 _HTTP_CODES = {
@@ -88,6 +90,9 @@ async def openpal_error(request: Request, exc: Exception) -> Response:
     status = status_for(exc)
     if status == 500:
         log.error("unexpected %s: %s", type(exc).__name__, exc)
+    if status == 503:
+        log.warning("%s", exc)
+        return envelope_response(request.scope, status, exc.issues, headers={"retry-after": "1"})
     return envelope_response(request.scope, status, exc.issues)
 
 

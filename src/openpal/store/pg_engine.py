@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 
 import asyncpg
 
-from openpal.errors import InvalidInput, Issue
+from openpal.errors import InvalidInput, Issue, Unavailable
 from openpal.store.schema import bundled_migrations
 
 T = TypeVar("T")
@@ -32,7 +32,8 @@ _PING_SECONDS = 15.0
 
 @contextlib.contextmanager
 def _text_errors() -> Iterator[None]:
-    """Text PostgreSQL cannot hold (a NUL character) is bad input, not a server error."""
+    """Text PostgreSQL cannot hold (a NUL character) is bad input, not a server error;
+    a database that cannot be reached is `Unavailable` (503, retry), not a crash."""
     try:
         yield
     except (
@@ -42,6 +43,8 @@ def _text_errors() -> Iterator[None]:
         raise InvalidInput(
             [Issue("<root>", f"text the database cannot store: {exc}", "invalid_value")]
         ) from exc
+    except (OSError, asyncpg.PostgresConnectionError, asyncpg.TooManyConnectionsError) as exc:
+        raise Unavailable(f"database unavailable: {exc}") from exc
 
 
 async def apply_migrations(conn: asyncpg.Connection) -> list[str]:
