@@ -16,7 +16,9 @@ from collections.abc import Awaitable, Callable
 
 N = 3000
 COLS = ", ".join(f"c{i} TEXT" for i in range(20))
-SETUP = f"DROP TABLE IF EXISTS bench_t; CREATE TABLE bench_t (id TEXT PRIMARY KEY, n BIGINT, {COLS})"
+SETUP = (
+    f"DROP TABLE IF EXISTS bench_t; CREATE TABLE bench_t (id TEXT PRIMARY KEY, n BIGINT, {COLS})"
+)
 
 
 async def timed(label: str, tasks: int, op: Callable[[int], Awaitable[None]]) -> None:
@@ -86,7 +88,9 @@ async def bench_psycopg(url: str) -> None:
 
         async def sel(i: int) -> None:
             async with pool.connection() as c:
-                await (await c.execute("SELECT * FROM bench_t WHERE id = %s", (f"r{i}",))).fetchone()
+                await (
+                    await c.execute("SELECT * FROM bench_t WHERE id = %s", (f"r{i}",))
+                ).fetchone()
 
         async def upd(i: int) -> None:
             async with pool.connection() as c:
