@@ -30,6 +30,19 @@ _MIGRATION_LOCK = 0x6F70656E70616C  # "openpal": pg_advisory_xact_lock key
 _PING_SECONDS = 15.0
 
 
+# The database is unreachable, restarting, or dropped our connection mid-statement
+# (class 08 connection exceptions, class 57 operator intervention such as an admin
+# shutdown, and the client-side errors asyncpg raises on a connection that died under it).
+_CONNECTION_ERRORS = (
+    OSError,
+    asyncpg.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.TooManyConnectionsError,
+    asyncpg.exceptions.InternalClientError,
+    asyncpg.exceptions.ConnectionDoesNotExistError,
+)
+
+
 @contextlib.contextmanager
 def _text_errors() -> Iterator[None]:
     """Text PostgreSQL cannot hold (a NUL character) is bad input, not a server error;
@@ -43,7 +56,7 @@ def _text_errors() -> Iterator[None]:
         raise InvalidInput(
             [Issue("<root>", f"text the database cannot store: {exc}", "invalid_value")]
         ) from exc
-    except (OSError, asyncpg.PostgresConnectionError, asyncpg.TooManyConnectionsError) as exc:
+    except _CONNECTION_ERRORS as exc:
         raise Unavailable(f"database unavailable: {exc}") from exc
 
 
@@ -151,7 +164,7 @@ class PgEngine:
             backoff = 0.2
             try:
                 await _listen_on(conn, deliver)
-            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
+            except Exception as exc:  # whatever broke the connection, listening must go on
                 log.warning("LISTEN connection lost (%s); reconnecting", exc)
             finally:
                 with contextlib.suppress(Exception):

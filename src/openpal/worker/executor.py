@@ -3,25 +3,28 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 import threading
 import time
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from openpal.blobs.base import BlobStore
 from openpal.engine.states import RunStatus
-from openpal.errors import LeaseLost, RunCancelled
+from openpal.errors import LeaseLost, RunCancelled, Unavailable
 from openpal.files import FileRef
 from openpal.service.catalog import Catalog
 from openpal.service.notify import Hub
 from openpal.steps.base import StepContext
 from openpal.steps.registry import get_step_type
 from openpal.store.base import Store
-from openpal.store.records import Claim, StepResult
+from openpal.store.records import Checkpointed, Claim, StepResult
 from openpal.workflows.model import RetryPolicy, StepSpec, WorkflowDef
 from openpal.workflows.templates import evaluate_condition, render_value
 
+T = TypeVar("T")
 log = logging.getLogger("openpal.worker")
 
 
@@ -93,6 +96,12 @@ class RunExecutor:
             # shutting down: hand the run back so another worker continues at once
             await asyncio.shield(self.store.release_run(run.id, run.fencing_token, now_micros()))
             raise
+        except Unavailable as exc:
+            log.warning(
+                "run %s: database unavailable (%s); left for a takeover when its lease expires",
+                run.id,
+                exc,
+            )
         except Exception:
             log.exception("run %s: engine error", run.id)
             await self._finish(
@@ -137,7 +146,7 @@ class RunExecutor:
                 await self._finish(run.id, token, RunStatus.CANCELLED, None, "cancelled by request")
                 return
             if self.draining.is_set():
-                await self.store.release_run(run.id, token, now_micros())
+                await self._durably(lambda: self.store.release_run(run.id, token, now_micros()))
                 log.info("run %s: handed back after step %d (shutting down)", run.id, index)
                 return
             spec = wf.steps[index]
@@ -195,14 +204,9 @@ class RunExecutor:
                 index, spec.name, status, output, error, attempts, started, now_micros()
             )
             try:
-                cp = await self.store.checkpoint(
-                    run.id,
-                    token,
-                    result,
-                    next_step=index + 1,
-                    finalizing=index + 1 == len(wf.steps),
-                    lease_seconds=self.lease_seconds,
-                    now=now_micros(),
+                last = index + 1 == len(wf.steps)
+                cp = await self._durably(
+                    functools.partial(self._checkpoint, run.id, token, result, index + 1, last)
                 )
             except (TypeError, ValueError) as exc:  # output that JSON cannot hold
                 message = f"step {spec.name!r} returned an output that is not JSON: {exc}"
@@ -301,12 +305,19 @@ class RunExecutor:
         result = StepResult(
             index, spec.name, status, output, error, attempts, started, now_micros()
         )
-        await self.store.checkpoint(
+        await self._durably(
+            functools.partial(self._checkpoint, run_id, token, result, index, False)
+        )
+
+    async def _checkpoint(
+        self, run_id: str, token: int, result: StepResult, next_step: int, finalizing: bool
+    ) -> Checkpointed:
+        return await self.store.checkpoint(
             run_id,
             token,
             result,
-            next_step=index,
-            finalizing=False,
+            next_step=next_step,
+            finalizing=finalizing,
             lease_seconds=self.lease_seconds,
             now=now_micros(),
         )
@@ -314,15 +325,39 @@ class RunExecutor:
     async def _finish(
         self, run_id: str, token: int, status: RunStatus, output: Any, error: str | None
     ) -> None:
-        await self.store.finish_run(
-            run_id, token, status, output=output, error=error, now=now_micros()
+        await self._durably(
+            lambda: self.store.finish_run(
+                run_id, token, status, output=output, error=error, now=now_micros()
+            )
         )
         self.hub.run_finished(run_id)
+
+    async def _durably(self, write: Callable[[], Awaitable[T]]) -> T:
+        """Run a store write, riding out a database outage for up to one lease: past
+        that another worker may own the run, and the write raises (`LeaseLost` after
+        the outage, or `Unavailable`) so the run is left to whoever takes it over."""
+        give_up = time.monotonic() + self.lease_seconds
+        delay = 0.05
+        while True:
+            try:
+                return await write()
+            except Unavailable:
+                if time.monotonic() + delay > give_up:
+                    raise
+                log.warning("database unavailable; retrying a write in %.2fs", delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 2.0)
 
     async def _keep_lease(self, run_id: str, token: int) -> None:
         """Renew the lease while a long step runs (checkpoints renew it too)."""
         interval = self.lease_seconds / 3
         while True:
             await asyncio.sleep(interval)
-            if not await self.store.renew_lease(run_id, token, self.lease_seconds, now_micros()):
+            try:
+                renewed = await self.store.renew_lease(
+                    run_id, token, self.lease_seconds, now_micros()
+                )
+            except Unavailable:
+                continue  # try again next interval; the lease may still be ours then
+            if not renewed:
                 return
