@@ -129,3 +129,89 @@ async def _until(check, timeout=5.0):
     while not check():
         assert asyncio.get_running_loop().time() < deadline, "event never arrived"
         await asyncio.sleep(0.01)
+
+
+async def test_claims_respect_a_concurrency_limit_across_claimers(open_store):
+    from openpal.engine.ids import new_id
+    from openpal.store.records import NewRun
+
+    stores = [await open_store() for _ in range(3)]
+    seed = await _run(stores[0])
+    group = f"{seed.workflow_id}/acme"
+
+    def limited(i):
+        return NewRun(
+            id=new_id("exec", T0 + 10 + i),
+            tenant_id="t1",
+            workflow_id=seed.workflow_id,
+            workflow_slug="wf-a",
+            workflow_name="wf-a",
+            version_id=seed.version_id,
+            version_label="1.0",
+            input={},
+            trigger_type="api",
+            created_at=T0 + 10 + i,
+            status=RunStatus.PENDING,
+            concurrency_key=group,
+            concurrency_limit=2,
+            admission="queue",
+        )
+
+    for i in range(6):
+        await stores[0].create_run(limited(i))
+    batches = await asyncio.gather(
+        *(s.claim_runs(f"w{i}", 5, 30, T0 + 100) for i, s in enumerate(stores))
+    )
+    claimed = [c for batch in batches for c in batch]
+    limited_claims = [c for c in claimed if c.run.concurrency_key == group]
+    assert len(limited_claims) == 2  # the limit, though 15 slots asked
+    assert {c.run.id for c in claimed} >= {seed.id}  # unlimited runs are claimed as usual
+    first = limited_claims[0].run
+    await stores[0].checkpoint(
+        first.id,
+        first.fencing_token,
+        _step(0),
+        next_step=1,
+        finalizing=True,
+        lease_seconds=30,
+        now=T0 + 101,
+    )
+    await stores[0].finish_run(
+        first.id, first.fencing_token, RunStatus.COMPLETED, output=None, error=None, now=T0 + 102
+    )
+    after = await stores[1].claim_runs("w9", 5, 30, T0 + 103)
+    assert [c.run.concurrency_key for c in after] == [group]  # exactly one slot freed
+
+
+async def test_reject_admission_counts_unfinished_runs(store):
+    from openpal.engine.ids import new_id
+    from openpal.store.records import NewRun
+
+    seed = await _run(store)
+    group = f"{seed.workflow_id}/k"
+    made = []
+    for i in range(3):
+        made.append(
+            await store.create_run(
+                NewRun(
+                    id=new_id("exec", T0 + 10 + i),
+                    tenant_id="t1",
+                    workflow_id=seed.workflow_id,
+                    workflow_slug="wf-a",
+                    workflow_name="wf-a",
+                    version_id=seed.version_id,
+                    version_label="1.0",
+                    input={},
+                    trigger_type="api",
+                    created_at=T0 + 10 + i,
+                    status=RunStatus.PENDING,
+                    concurrency_key=group,
+                    concurrency_limit=2,
+                    admission="reject",
+                )
+            )
+        )
+    assert [r.status for r in made] == [RunStatus.PENDING, RunStatus.PENDING, RunStatus.REJECTED]
+    stored = await store.get_run("t1", made[2].id)
+    assert stored.status == RunStatus.REJECTED and "at most 2" in stored.error
+    assert stored.completed_at == T0 + 12

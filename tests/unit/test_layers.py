@@ -15,6 +15,7 @@ FORBIDDEN = {
     "store": {"service", "api", "worker", "cli", "workflows", "steps"},
     "workflows": {"store", "service", "api", "worker", "cli"},
     "steps": {"store", "service", "api", "worker", "cli"},
+    "blobs": {"service", "api", "worker", "cli", "workflows", "steps"},
     "service": {"api", "worker", "cli"},
     "worker": {"api", "cli"},
     "api": {"cli"},

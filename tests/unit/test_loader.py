@@ -187,3 +187,39 @@ def test_file_and_folder_problems(tmp_path: Path):
     (tmp_path / "x.yaml").write_bytes(b"name: \xff\n")
     with pytest.raises(WorkflowLoadError, match="cannot read"):
         load_workflow_file(tmp_path / "x.yaml")
+
+
+_LIMITED = "name: x\ninputs: [{name: c, type: string}]\nconcurrency: {}\nsteps: [{name: a, type: transform.set}]\n"  # noqa: E501
+
+
+@pytest.mark.parametrize(
+    ("section", "field", "words"),
+    [
+        ("[1]", "concurrency", "must be a mapping"),
+        ("{limit: 0}", "concurrency.limit", "at least 1"),
+        ("{limit: true}", "concurrency.limit", "at least 1"),
+        ("{strategy: queue}", "concurrency.limit", "required"),
+        ("{limit: 1, strategy: drop}", "concurrency.strategy", "queue or reject"),
+        ("{limit: 1, max: 2}", "concurrency.max", "unknown key"),
+        ("{limit: 1, key: '{{ steps.a.output }}'}", "concurrency.key", "only read the input"),
+        ("{limit: 1, key: '{{ input.nope }}'}", "concurrency.key", "unknown input 'nope'"),
+        ("{limit: 1, key: '{{ input.c '}", "concurrency.key", "bad template"),
+        ("{limit: 1, key: 3}", "concurrency.key", "must be a template"),
+    ],
+)
+def test_concurrency_section_errors(section, field, words):
+    err = _error(_LIMITED.replace("{}", section, 1))
+    assert err.field == field and words in str(err), str(err)
+
+
+def test_concurrency_section_loads():
+    wf = load_workflow_text(
+        _LIMITED.replace("{}", "{limit: 2, key: '{{ input.c }}', strategy: reject}", 1)
+    )
+    assert wf.concurrency is not None
+    assert (wf.concurrency.limit, wf.concurrency.key, wf.concurrency.strategy) == (
+        2,
+        "{{ input.c }}",
+        "reject",
+    )
+    assert load_workflow_text(_LIMITED.replace("concurrency: {}\n", "")).concurrency is None

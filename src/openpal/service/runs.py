@@ -13,6 +13,7 @@ from typing import Any
 from openpal.engine.ids import new_id
 from openpal.engine.states import RunStatus
 from openpal.errors import Conflict, InvalidInput, Issue, NotFound
+from openpal.service.admission import admission_fields
 from openpal.service.catalog import Catalog
 from openpal.service.inputs import validate_input
 from openpal.service.notify import Hub
@@ -123,20 +124,25 @@ class RunService:
         if idempotency_key is not None:
             digest = hashlib.sha256(dumps([record.id, ver.id, clean, ovr]).encode()).hexdigest()
             once = IdempotencyKey(idempotency_key, digest, now_micros() - IDEMPOTENCY_WINDOW_US)
-        return await self._queue(tenant_id, record, ver, clean, trigger, once=once, overrides=ovr)
+        return await self._queue(
+            tenant_id, record, ver, wf, clean, trigger, once=once, overrides=ovr
+        )
 
     async def _queue(
         self,
         tenant_id: str,
         record: WorkflowRecord,
         ver: VersionRecord,
+        wf: WorkflowDef,
         input: dict[str, Any],
         trigger: str,
         once: IdempotencyKey | None = None,
         **extra: Any,
     ) -> RunRecord:
-        """Insert a pending run of `ver` and wake a worker."""
+        """Insert a pending run of `ver` (or a rejected one, when admission control
+        refuses it) and wake a worker."""
         created = now_micros()
+        extra.update(admission_fields(wf, record.id, input))
         run = await self.store.create_run(
             NewRun(
                 id=new_id("exec", created),
@@ -248,11 +254,12 @@ class RunService:
     async def rerun(self, tenant_id: str, run_id: str, *, trigger: str = "rerun") -> RunRecord:
         """A new run of the workflow's current version on the old run's input snapshot."""
         old = await self.get(tenant_id, run_id)
-        record, ver, _ = await self.catalog.resolve(old.workflow_id, None)
+        record, ver, wf = await self.catalog.resolve(old.workflow_id, None)
         return await self._queue(
             tenant_id,
             record,
             ver,
+            wf,
             old.input or {},
             trigger,
             overrides=old.overrides,

@@ -40,13 +40,17 @@ from openpal.store.records import (
     loads,
 )
 from openpal.store.rows import (
+    ACTIVE,
     FULL_COLS,
+    HAS_LIMITED_PENDING,
     V_COLS,
     WF_COLS,
+    admissible_query,
     dollar_marks,
     escape_like,
     list_runs_query,
     new_run_record,
+    rejection_message,
     run_from_row,
     status_list,
     ver_from_row,
@@ -55,6 +59,7 @@ from openpal.store.rows import (
 
 _WF_FROM = "FROM workflows w LEFT JOIN workflow_versions v ON v.id = w.current_version_id"
 _RUNNING = status_list(CANCEL_AT_CHECKPOINT)
+_ADMISSION_LOCK = 0x6F70656E61646D  # pg_advisory_xact_lock key serialising limited claims
 
 
 class PostgresStore:
@@ -248,16 +253,47 @@ class PostgresStore:
             run.retry_number,
             run.batch_id,
             run.created_at,
+            run.concurrency_key,
+            run.concurrency_limit,
         )
         insert = (
             "INSERT INTO runs (id, tenant_id, workflow_id, workflow_slug, workflow_name,"
             " version_id, version_label, status, trigger_type, input, overrides,"
-            " previous_execution_id, retry_number, batch_id, created_at, updated_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)"
+            " previous_execution_id, retry_number, batch_id, created_at, updated_at,"
+            " concurrency_key, concurrency_limit, error, completed_at)"
+            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15,"
+            " $16, $17, $18, $19)"
         )
-        if once is None:
-            await self.db.execute(insert, *values)
+        admit = run.admission == "reject" and run.concurrency_key and run.concurrency_limit
+        if once is None and not admit:
+            await self.db.execute(insert, *values, None, None)
             return new_run_record(run, input_json, overrides_json)
+        outcome: dict[str, str] = {}
+
+        async def insert_run(c: asyncpg.Connection) -> None:
+            row = [*values, None, None]  # error, completed_at
+            if admit:
+                assert run.concurrency_key is not None and run.concurrency_limit is not None
+                # one admission at a time per group, on every API process
+                await c.execute(
+                    "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", run.concurrency_key
+                )
+                busy = await c.fetchval(
+                    "SELECT COUNT(*) FROM runs WHERE concurrency_key = $1"
+                    f" AND status IN ({ACTIVE})",
+                    run.concurrency_key,
+                )
+                if busy >= run.concurrency_limit:
+                    outcome["rejected"] = rejection_message(
+                        run.concurrency_limit, run.concurrency_key
+                    )
+                    row[7] = RunStatus.REJECTED.value
+                    row[-2:] = [outcome["rejected"], run.created_at]
+            await c.execute(insert, *row)
+
+        if once is None:
+            await self.db.tx(insert_run)
+            return new_run_record(run, input_json, overrides_json, rejected=outcome.get("rejected"))
 
         async def op(c: asyncpg.Connection) -> RunRecord | None:
             # Claim the key first: a concurrent request with the same key waits on
@@ -299,11 +335,13 @@ class PostgresStore:
                     run.id,
                     run.created_at,
                 )
-            await c.execute(insert, *values)
+            await insert_run(c)
             return None
 
         existing = await self.db.tx(op)
-        return existing or new_run_record(run, input_json, overrides_json)
+        return existing or new_run_record(
+            run, input_json, overrides_json, rejected=outcome.get("rejected")
+        )
 
     async def get_run(self, tenant_id: str, run_id: str) -> RunRecord | None:
         row = await self.db.fetchrow(
@@ -361,22 +399,38 @@ class PostgresStore:
     ) -> list[Claim]:
         expires = now + int(lease_seconds * 1_000_000)
 
+        start = (
+            "UPDATE runs SET status = 'running', lease_owner = $1, lease_expires_at = $2,"
+            " fencing_token = fencing_token + 1, attempt = attempt + 1,"
+            " started_at = COALESCE(started_at, $3), step_started_at = $3, updated_at = $3"
+        )
+
         async def op(c: asyncpg.Connection) -> list[Claim]:
-            rows = list(
-                await c.fetch(
-                    "WITH picked AS MATERIALIZED (SELECT id FROM runs WHERE status = 'pending'"
-                    " ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED)"
-                    " UPDATE runs SET status = 'running', lease_owner = $1, lease_expires_at = $2,"
-                    " fencing_token = fencing_token + 1, attempt = attempt + 1,"
-                    " started_at = COALESCE(started_at, $3), step_started_at = $3,"
-                    " updated_at = $3 WHERE id IN (SELECT id FROM picked)"
+            rows: list[Any] = []
+            if await c.fetchval(HAS_LIMITED_PENDING):
+                # admission-controlled runs first, one claimer at a time (all processes):
+                # counting a group's executing runs and filling its slots must not interleave
+                await c.execute("SELECT pg_advisory_xact_lock($1)", _ADMISSION_LOCK)
+                rows += await c.fetch(
+                    f"WITH picked AS MATERIALIZED ({admissible_query('$4')})"
+                    f" {start} WHERE id IN (SELECT id FROM picked) AND status = 'pending'"
                     f" RETURNING {FULL_COLS}",
                     worker_id,
                     expires,
                     now,
                     limit,
                 )
-            )
+            if len(rows) < limit:
+                rows += await c.fetch(
+                    "WITH picked AS MATERIALIZED (SELECT id FROM runs WHERE status = 'pending'"
+                    " AND concurrency_key IS NULL ORDER BY created_at LIMIT $4"
+                    f" FOR UPDATE SKIP LOCKED) {start} WHERE id IN (SELECT id FROM picked)"
+                    f" RETURNING {FULL_COLS}",
+                    worker_id,
+                    expires,
+                    now,
+                    limit - len(rows),
+                )
             if len(rows) < limit:  # take over runs whose worker stopped renewing its lease
                 rows += await c.fetch(
                     f"WITH picked AS MATERIALIZED (SELECT id FROM runs WHERE status IN ({_RUNNING})"

@@ -79,6 +79,11 @@ class NewRun:
     retry_number: int = 0
     batch_id: str | None = None
     status: RunStatus = RunStatus.PENDING
+    # admission control: the run's group ("<workflow id>/<rendered key>"), its limit,
+    # and what to do when the group is full ("queue" or "reject")
+    concurrency_key: str | None = None
+    concurrency_limit: int | None = None
+    admission: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,7 @@ class RunRecord:
     lease_owner: str | None
     lease_expires_at: int | None
     takeovers: int = 0  # claims of this run after its worker's lease expired (crashes)
+    concurrency_key: str | None = None  # admission-control group, when the workflow has one
     input_json: str | None = None
     output_json: str | None = None
     overrides_json: str | None = None

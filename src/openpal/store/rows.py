@@ -38,7 +38,8 @@ SUMMARY_COLS = (
     "id, tenant_id, type, workflow_id, workflow_slug, workflow_name, version_id, version_label,"
     " status, trigger_type, error, schema_valid, previous_execution_id, retry_number, batch_id,"
     " created_at, started_at, completed_at, updated_at, cancel_requested_at, next_step,"
-    " step_started_at, attempt, fencing_token, lease_owner, lease_expires_at, takeovers"
+    " step_started_at, attempt, fencing_token, lease_owner, lease_expires_at, takeovers,"
+    " concurrency_key"
 )
 FULL_COLS = SUMMARY_COLS + ", input, output, overrides"
 WF_COLS = (
@@ -77,6 +78,7 @@ def run_from_row(row: tuple[Any, ...]) -> RunRecord:
         owner,
         expires,
         takeovers,
+        concurrency_key,
         *json_cols,
     ) = row
     inp, out, ovr = json_cols if json_cols else (None, None, None)
@@ -108,6 +110,7 @@ def run_from_row(row: tuple[Any, ...]) -> RunRecord:
         lease_owner=owner,
         lease_expires_at=expires,
         takeovers=takeovers,
+        concurrency_key=concurrency_key,
         input_json=inp,
         output_json=out,
         overrides_json=ovr,
@@ -128,6 +131,47 @@ def status_list(values: frozenset[RunStatus] | tuple[RunStatus, ...]) -> str:
 
 def escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# Statuses that count against a concurrency limit: for `reject`, every run not yet
+# finished (so a burst cannot slip in while it is still pending); for `queue`, the
+# runs a worker is executing.
+ACTIVE = "'created','pending','running','waiting','finalizing'"
+EXECUTING = "'running','finalizing'"
+
+
+def admissible_query(limit_mark: str) -> str:
+    """Pending runs of limited groups that may start now, oldest first: within each group,
+    as many of the oldest as its limit leaves room for next to its executing runs.
+
+    Callers must serialise claims of limited runs (SQLite's single writer; an advisory
+    lock on PostgreSQL), or two claimers could both fill the last slot of a group.
+    """
+    return (
+        "SELECT c.id FROM (SELECT id, created_at, concurrency_key, concurrency_limit,"
+        " row_number() OVER (PARTITION BY concurrency_key ORDER BY created_at, id) AS rn"
+        " FROM runs WHERE status = 'pending' AND concurrency_key IS NOT NULL) c"
+        " LEFT JOIN (SELECT concurrency_key, COUNT(*) AS n FROM runs"
+        f" WHERE status IN ({EXECUTING}) AND concurrency_key IS NOT NULL"
+        " GROUP BY concurrency_key) a ON a.concurrency_key = c.concurrency_key"
+        " WHERE c.rn <= c.concurrency_limit - COALESCE(a.n, 0)"
+        f" ORDER BY c.created_at, c.id LIMIT {limit_mark}"
+    )
+
+
+HAS_LIMITED_PENDING = (
+    "SELECT EXISTS (SELECT 1 FROM runs WHERE status = 'pending' AND concurrency_key IS NOT NULL)"
+)
+
+
+def rejection_message(limit: int, group: str) -> str:
+    """The error of a run refused by admission control."""
+    key = group.partition("/")[2]
+    scope = f" for key {key!r}" if key else ""
+    return (
+        f"concurrency limit reached: at most {limit} unfinished run(s) of this workflow"
+        f"{scope} at once (strategy: reject)"
+    )
 
 
 def list_runs_query(flt: RunFilter, mark: Marks) -> tuple[str, list[Any]]:
@@ -180,8 +224,11 @@ def list_runs_query(flt: RunFilter, mark: Marks) -> tuple[str, list[Any]]:
     return sql, [*args, flt.limit, flt.offset]
 
 
-def new_run_record(run: NewRun, input_json: str, overrides_json: str | None) -> RunRecord:
-    """The record of a run as `create_run` just inserted it."""
+def new_run_record(
+    run: NewRun, input_json: str, overrides_json: str | None, *, rejected: str | None = None
+) -> RunRecord:
+    """The record of a run as `create_run` just inserted it (`rejected`: the error of a
+    run that admission control refused, inserted as rejected)."""
     return RunRecord(
         id=run.id,
         tenant_id=run.tenant_id,
@@ -191,16 +238,16 @@ def new_run_record(run: NewRun, input_json: str, overrides_json: str | None) -> 
         workflow_name=run.workflow_name,
         version_id=run.version_id,
         version_label=run.version_label,
-        status=run.status,
+        status=RunStatus.REJECTED if rejected else run.status,
         trigger_type=run.trigger_type,
-        error=None,
+        error=rejected,
         schema_valid=None,
         previous_execution_id=run.previous_execution_id,
         retry_number=run.retry_number,
         batch_id=run.batch_id,
         created_at=run.created_at,
         started_at=None,
-        completed_at=None,
+        completed_at=run.created_at if rejected else None,
         updated_at=run.created_at,
         cancel_requested_at=None,
         next_step=0,
@@ -212,4 +259,5 @@ def new_run_record(run: NewRun, input_json: str, overrides_json: str | None) -> 
         input_json=input_json,
         output_json=None,
         overrides_json=overrides_json,
+        concurrency_key=run.concurrency_key,
     )

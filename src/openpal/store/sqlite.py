@@ -33,13 +33,17 @@ from openpal.store.records import (
     loads,
 )
 from openpal.store.rows import (
+    ACTIVE,
     FULL_COLS,
+    HAS_LIMITED_PENDING,
     V_COLS,
     WF_COLS,
+    admissible_query,
     escape_like,
     list_runs_query,
     new_run_record,
     qmarks,
+    rejection_message,
     run_from_row,
     status_list,
     ver_from_row,
@@ -245,7 +249,10 @@ class SqliteStore:
             run.batch_id,
             run.created_at,
             run.created_at,
+            run.concurrency_key,
+            run.concurrency_limit,
         )
+        outcome: dict[str, str] = {}
 
         def op(c: sqlite3.Connection) -> RunRecord | None:
             if once is not None:
@@ -269,19 +276,33 @@ class SqliteStore:
                     "INSERT OR REPLACE INTO idempotency_keys VALUES (?, ?, ?, ?, ?)",
                     (run.tenant_id, once.key, once.request_hash, run.id, run.created_at),
                 )
+            row = [*values, None, None]  # error, completed_at
+            if run.admission == "reject" and run.concurrency_key and run.concurrency_limit:
+                # one writer: counting, then deciding, cannot race another admission
+                busy = c.execute(
+                    f"SELECT COUNT(*) FROM runs WHERE concurrency_key = ? AND status IN ({ACTIVE})",
+                    (run.concurrency_key,),
+                ).fetchone()[0]
+                if busy >= run.concurrency_limit:
+                    outcome["rejected"] = rejection_message(
+                        run.concurrency_limit, run.concurrency_key
+                    )
+                    row[8] = RunStatus.REJECTED.value
+                    row[-2:] = [outcome["rejected"], run.created_at]
             c.execute(
                 "INSERT INTO runs (id, tenant_id, type, workflow_id, workflow_slug, workflow_name,"
                 " version_id, version_label, status, trigger_type, input, overrides,"
-                " previous_execution_id, retry_number, batch_id, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                values,
+                " previous_execution_id, retry_number, batch_id, created_at, updated_at,"
+                " concurrency_key, concurrency_limit, error, completed_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                row,
             )
             return None
 
         existing = await self.db.write(op)
         if existing is not None:
             return existing
-        return new_run_record(run, values[10], values[11])
+        return new_run_record(run, values[10], values[11], rejected=outcome.get("rejected"))
 
     async def get_run(self, tenant_id: str, run_id: str) -> RunRecord | None:
         def op(c: sqlite3.Connection) -> RunRecord | None:
@@ -346,15 +367,26 @@ class SqliteStore:
     ) -> list[Claim]:
         expires = now + int(lease_seconds * 1_000_000)
 
+        start = (
+            "UPDATE runs SET status = 'running', lease_owner = ?, lease_expires_at = ?,"
+            " fencing_token = fencing_token + 1, attempt = attempt + 1,"
+            " started_at = COALESCE(started_at, ?), step_started_at = ?, updated_at = ?"
+        )
+
         def op(c: sqlite3.Connection) -> list[Claim]:
-            rows = c.execute(
-                f"UPDATE runs SET status = 'running', lease_owner = ?, lease_expires_at = ?,"
-                f" fencing_token = fencing_token + 1, attempt = attempt + 1,"
-                f" started_at = COALESCE(started_at, ?), step_started_at = ?, updated_at = ?"
-                f" WHERE id IN (SELECT id FROM runs WHERE status = 'pending'"
-                f" ORDER BY created_at LIMIT ?) RETURNING {FULL_COLS}",
-                (worker_id, expires, now, now, now, limit),
-            ).fetchall()
+            rows: list[Any] = []
+            if c.execute(HAS_LIMITED_PENDING).fetchone()[0]:  # admission-controlled first
+                rows += c.execute(
+                    f"{start} WHERE id IN ({admissible_query('?')}) RETURNING {FULL_COLS}",
+                    (worker_id, expires, now, now, now, limit),
+                ).fetchall()
+            if len(rows) < limit:
+                rows += c.execute(
+                    f"{start} WHERE id IN (SELECT id FROM runs WHERE status = 'pending'"
+                    f" AND concurrency_key IS NULL ORDER BY created_at LIMIT ?)"
+                    f" RETURNING {FULL_COLS}",
+                    (worker_id, expires, now, now, now, limit - len(rows)),
+                ).fetchall()
             if len(rows) < limit:  # take over runs whose worker stopped renewing its lease
                 rows += c.execute(
                     f"UPDATE runs SET lease_owner = ?, lease_expires_at = ?,"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import os
 import socket
@@ -89,11 +90,14 @@ class WorkerPool:
             for claim in claims:
                 task = asyncio.create_task(self.executor.execute(claim))
                 self._active.add(task)
-                task.add_done_callback(self._done)
+                limited = claim.run.concurrency_key is not None
+                task.add_done_callback(functools.partial(self._done, limited))
             if not claims:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.hub.work_available.wait(), self.poll_seconds)
 
-    def _done(self, task: asyncio.Task[None]) -> None:
+    def _done(self, limited: bool, task: asyncio.Task[None]) -> None:
         self._active.discard(task)
         self._slot_freed.set()
+        if limited:  # its group has a free slot now: a queued run of it may start
+            self.hub.run_queued()

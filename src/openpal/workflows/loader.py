@@ -14,6 +14,7 @@ from typing import Any
 
 from openpal.errors import WorkflowLoadError
 from openpal.steps.registry import get_step_type, step_type_names
+from openpal.workflows.concurrency_section import parse_concurrency
 from openpal.workflows.inputs_section import parse_inputs
 from openpal.workflows.model import InputSpec, RetryPolicy, StepSpec, WorkflowDef
 from openpal.workflows.templates import (
@@ -32,7 +33,7 @@ STEP_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 # Keys other EigenPal tools write; accepted so their files load, otherwise unused.
 _FOREIGN_KEYS = {"kind", "enabled", "triggerMethods", "settings", "defaultModel", "output_schema"}
 TOP_KEYS = {"name", "title", "version", "description", "inputs", "steps", "output"}
-TOP_KEYS |= {"timeout_seconds"} | _FOREIGN_KEYS
+TOP_KEYS |= {"timeout_seconds", "concurrency"} | _FOREIGN_KEYS
 STEP_KEYS = {"name", "type", "with", "if", "retry", "timeout_seconds", "description"}
 RETRY_KEYS = {"max_attempts", "backoff_seconds", "backoff_factor", "max_backoff_seconds", "jitter"}
 RUN_FIELDS = {"id", "workflow", "attempt"}
@@ -103,6 +104,7 @@ def load_workflow_text(
         description=_optional_text(data, "description", src),
         title=_optional_text(data, "title", src),
         timeout_seconds=_timeout(data.get("timeout_seconds"), "timeout_seconds", src),
+        concurrency=parse_concurrency(data.get("concurrency"), src, {spec.name for spec in inputs}),
         source_text=text,
         source_path=source_path,
         base_dir=base_dir,

@@ -39,6 +39,20 @@ class RetryPolicy:
 
 
 @dataclass(frozen=True)
+class ConcurrencySpec:
+    """Admission control: at most `limit` runs of the workflow at once, per `key`.
+
+    `key` is a template over the input (`{{ input.customer }}`), or None for one
+    group per workflow. `queue` keeps extra runs `pending` until a slot frees;
+    `reject` ends them `rejected` at once, with an error naming the limit.
+    """
+
+    limit: int
+    key: str | None = None
+    strategy: str = "queue"  # "queue" | "reject"
+
+
+@dataclass(frozen=True)
 class StepSpec:
     """One step of a workflow, with its configuration still unrendered.
 
@@ -68,6 +82,7 @@ class WorkflowDef:
     description: str | None = None
     title: str | None = None  # human name; defaults to the slug
     timeout_seconds: float | None = None
+    concurrency: ConcurrencySpec | None = None
     source_text: str = ""  # the YAML as written (served as yamlContent)
     source_path: str | None = None
     base_dir: str | None = None  # folder put on sys.path for `python` steps
