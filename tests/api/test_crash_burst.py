@@ -47,8 +47,7 @@ def test_kill_9_during_200_triggers(tmp_path, db_url):
     srv.proc.wait()
     assert 60 <= len(accepted) < 200
 
-    with closing(sqlite3.connect(data / "openpal.db")) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    _check_integrity(data, db_url)
 
     srv = start_server(data, env=env, database_url=db_url)
     try:
@@ -70,5 +69,13 @@ def test_kill_9_during_200_triggers(tmp_path, db_url):
             assert stuck == []
     finally:
         srv.stop()
-    with closing(sqlite3.connect(data / "openpal.db")) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    _check_integrity(data, db_url)
+
+
+def _check_integrity(data, db_url) -> None:
+    """SQLite: the file passes `PRAGMA integrity_check`. (PostgreSQL recovers its own
+    storage; a killed client cannot corrupt it, and the stuck-run check covers our rows.)"""
+    if db_url is None:
+        assert (data / "openpal.db").exists()
+        with closing(sqlite3.connect(data / "openpal.db")) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"

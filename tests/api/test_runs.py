@@ -330,6 +330,31 @@ def test_run_deadline_fails_the_run(api):
     assert [s["status"] for s in steps] == ["completed", "failed", "not_run"]
 
 
+def test_a_run_can_carry_its_own_deadline(api):
+    """`?deadline_seconds=` overrides the workflow's `timeout_seconds`, both ways."""
+    longer = api.post(
+        "/api/v1/run/workflows.deadline",
+        json={},
+        params={"wait_for_completion": 20, "deadline_seconds": 10},
+    ).json()
+    assert longer["status"] == "completed", longer  # 0.8 s of naps fit in 10 s
+    shorter = api.post(
+        "/api/v1/run/workflows.slow-count",
+        json={"seconds": 0.3},
+        params={"wait_for_completion": 20, "deadline_seconds": 0.5},
+    ).json()
+    assert shorter["status"] == "failed"
+    assert shorter["error"] == "run timed out: over its 0.5 s deadline"
+    detail = api.get(f"/api/v1/runs/{shorter['runId']}", params={"include": "detail"}).json()
+    assert detail["run"]["deadlineSeconds"] == 0.5
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "abc", "nan", "inf", "2592001"])
+def test_bad_deadline_is_400(api, bad):
+    resp = api.post("/api/v1/run/workflows.hello", json={}, params={"deadline_seconds": bad})
+    assert_envelope(resp, 400, "query.deadline_seconds")
+
+
 @pytest.mark.parametrize("value", ["abc", "nan", "inf", "1e999", "-1"])
 def test_bad_hold_values_are_400(api, value):
     resp = api.post("/api/v1/run/workflows.hello", json={}, params={"wait_for_completion": value})

@@ -169,3 +169,21 @@ def test_async_client(server, tmp_path):
                 await c.runs.get("exec_nope")
 
     asyncio.run(main())
+
+
+def test_a_run_with_its_own_deadline(client):
+    run = client.run(
+        "workflows.slow-count",
+        {"seconds": 0.3},
+        wait_for_completion=20,
+        deadline_seconds=0.5,
+    )
+    assert run.status == "failed" and run.error == "run timed out: over its 0.5 s deadline"
+
+
+async def test_async_run_with_its_own_deadline(server):
+    async with AsyncEigenpalClient(api_key=server.api_key, base_url=server.base_url) as client:
+        run = await client.run(
+            "workflows.deadline", {}, wait_for_completion=20, deadline_seconds=10
+        )
+    assert run.status == "completed"

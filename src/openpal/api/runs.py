@@ -72,6 +72,7 @@ async def start_run(request: Request) -> Response:
         trigger=trigger if trigger in ("api", "cli", "ui", "manual") else "api",
         overrides=overrides,
         idempotency_key=key,
+        deadline_seconds=_deadline_seconds(request),
     )
     replayed = key is not None and run.created_at < started_at
     headers = {"idempotent-replayed": "true"} if replayed else None
@@ -81,6 +82,31 @@ async def start_run(request: Request) -> Response:
     if run.status.terminal:
         return JSON(start_response(run, terminal_fields=True), 200, headers)
     return JSON(start_response(run, terminal_fields=False), 202, headers)
+
+
+MAX_DEADLINE_SECONDS = 30 * 24 * 3600
+
+
+def _deadline_seconds(request: Request) -> float | None:
+    """`?deadline_seconds=N`: this run's own deadline, overriding the workflow's."""
+    raw = request.query_params.get("deadline_seconds")
+    if raw is None or raw == "":
+        return None
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= MAX_DEADLINE_SECONDS:  # also false for nan
+        raise InvalidInput(
+            [
+                Issue(
+                    "query.deadline_seconds",
+                    f"must be a number of seconds, more than 0 and at most"
+                    f" {MAX_DEADLINE_SECONDS} (30 days), got {raw!r}",
+                )
+            ]
+        )
+    return value
 
 
 async def get_run(request: Request) -> Response:

@@ -68,6 +68,7 @@ def run_detail(run: RunRecord, steps: list[StepView]) -> dict[str, Any]:
         "retryNumber": run.retry_number,
         "attempt": run.attempt,
         "takeovers": run.takeovers,
+        "deadlineSeconds": run.deadline_seconds,
         "source": {
             "id": run.workflow_id,
             "name": run.workflow_name,

@@ -103,8 +103,12 @@ class AsyncEigenpalClient:
         version: str | None = None,
         overrides: Any = None,
         idempotency_key: str | None = None,
+        deadline_seconds: float | None = None,
     ) -> Run:
-        """Start a run; with `wait_for_completion=N` the server holds up to N s (max 55)."""
+        """Start a run; with `wait_for_completion=N` the server holds up to N s (max 55).
+
+        `deadline_seconds` gives this run its own deadline (the workflow's `timeout_seconds`
+        otherwise): past it the run ends `failed`, saying it timed out."""
         call = core.start_call(
             target,
             input,
@@ -112,6 +116,7 @@ class AsyncEigenpalClient:
             version=version,
             overrides=overrides,
             idempotency_key=idempotency_key,
+            deadline_seconds=deadline_seconds,
         )
         return core.parse_start(await self._send(call))
 

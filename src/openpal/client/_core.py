@@ -117,6 +117,7 @@ def start_call(
     version: str | None = None,
     overrides: Any = None,
     idempotency_key: str | None = None,
+    deadline_seconds: float | None = None,
 ) -> Call:
     """`POST /api/v1/run/{target}`: JSON, or multipart streamed from disk when inputs hold files."""
     seg, target_version = target_segment(target)
@@ -125,6 +126,8 @@ def start_call(
         params["wait_for_completion"] = int(wait_for_completion)
     if version or target_version:
         params["version"] = version or target_version
+    if deadline_seconds is not None:
+        params["deadline_seconds"] = deadline_seconds
     headers = {"X-Eigenpal-Trigger": "api"}
     if idempotency_key:
         headers["Idempotency-Key"] = idempotency_key

@@ -100,8 +100,12 @@ class EigenpalClient:
         version: str | None = None,
         overrides: Any = None,
         idempotency_key: str | None = None,
+        deadline_seconds: float | None = None,
     ) -> Run:
-        """Start a run; with `wait_for_completion=N` the server holds up to N s (max 55)."""
+        """Start a run; with `wait_for_completion=N` the server holds up to N s (max 55).
+
+        `deadline_seconds` gives this run its own deadline (the workflow's `timeout_seconds`
+        otherwise): past it the run ends `failed`, saying it timed out."""
         call = core.start_call(
             target,
             input,
@@ -109,6 +113,7 @@ class EigenpalClient:
             version=version,
             overrides=overrides,
             idempotency_key=idempotency_key,
+            deadline_seconds=deadline_seconds,
         )
         return core.parse_start(self._send(call))
 

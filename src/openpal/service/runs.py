@@ -111,8 +111,11 @@ class RunService:
         trigger: str = "api",
         overrides: Any = None,
         idempotency_key: str | None = None,
+        deadline_seconds: float | None = None,
     ) -> RunRecord:
         """Validate and durably queue a run; answers once the run is in the store.
+
+        `deadline_seconds` overrides the workflow's `timeout_seconds` for this run.
 
         With an idempotency key, a repeat of the same request within 24 h returns the
         first run (a different request under the same key is a `Conflict`).
@@ -122,10 +125,19 @@ class RunService:
         ovr = normalise_overrides(overrides, wf)
         once = None
         if idempotency_key is not None:
-            digest = hashlib.sha256(dumps([record.id, ver.id, clean, ovr]).encode()).hexdigest()
+            asked = [record.id, ver.id, clean, ovr, deadline_seconds]
+            digest = hashlib.sha256(dumps(asked).encode()).hexdigest()
             once = IdempotencyKey(idempotency_key, digest, now_micros() - IDEMPOTENCY_WINDOW_US)
         return await self._queue(
-            tenant_id, record, ver, wf, clean, trigger, once=once, overrides=ovr
+            tenant_id,
+            record,
+            ver,
+            wf,
+            clean,
+            trigger,
+            once=once,
+            overrides=ovr,
+            deadline_seconds=deadline_seconds,
         )
 
     async def _queue(
@@ -264,6 +276,7 @@ class RunService:
             trigger,
             overrides=old.overrides,
             previous_execution_id=old.id,
+            deadline_seconds=old.deadline_seconds,
             retry_number=old.retry_number + 1,
             batch_id=old.batch_id,
         )

@@ -255,14 +255,15 @@ class PostgresStore:
             run.created_at,
             run.concurrency_key,
             run.concurrency_limit,
+            run.deadline_seconds,
         )
         insert = (
             "INSERT INTO runs (id, tenant_id, workflow_id, workflow_slug, workflow_name,"
             " version_id, version_label, status, trigger_type, input, overrides,"
             " previous_execution_id, retry_number, batch_id, created_at, updated_at,"
-            " concurrency_key, concurrency_limit, error, completed_at)"
+            " concurrency_key, concurrency_limit, deadline_seconds, error, completed_at)"
             " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15,"
-            " $16, $17, $18, $19)"
+            " $16, $17, $18, $19, $20)"
         )
         admit = run.admission == "reject" and run.concurrency_key and run.concurrency_limit
         if once is None and not admit:

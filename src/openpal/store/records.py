@@ -84,6 +84,7 @@ class NewRun:
     concurrency_key: str | None = None
     concurrency_limit: int | None = None
     admission: str | None = None
+    deadline_seconds: float | None = None  # overrides the workflow's timeout_seconds
 
 
 @dataclass(frozen=True)
@@ -127,6 +128,7 @@ class RunRecord:
     lease_expires_at: int | None
     takeovers: int = 0  # claims of this run after its worker's lease expired (crashes)
     concurrency_key: str | None = None  # admission-control group, when the workflow has one
+    deadline_seconds: float | None = None  # this run's own deadline, if it was given one
     input_json: str | None = None
     output_json: str | None = None
     overrides_json: str | None = None

@@ -39,7 +39,7 @@ SUMMARY_COLS = (
     " status, trigger_type, error, schema_valid, previous_execution_id, retry_number, batch_id,"
     " created_at, started_at, completed_at, updated_at, cancel_requested_at, next_step,"
     " step_started_at, attempt, fencing_token, lease_owner, lease_expires_at, takeovers,"
-    " concurrency_key"
+    " concurrency_key, deadline_seconds"
 )
 FULL_COLS = SUMMARY_COLS + ", input, output, overrides"
 WF_COLS = (
@@ -79,6 +79,7 @@ def run_from_row(row: tuple[Any, ...]) -> RunRecord:
         expires,
         takeovers,
         concurrency_key,
+        deadline_seconds,
         *json_cols,
     ) = row
     inp, out, ovr = json_cols if json_cols else (None, None, None)
@@ -111,6 +112,7 @@ def run_from_row(row: tuple[Any, ...]) -> RunRecord:
         lease_expires_at=expires,
         takeovers=takeovers,
         concurrency_key=concurrency_key,
+        deadline_seconds=deadline_seconds,
         input_json=inp,
         output_json=out,
         overrides_json=ovr,
@@ -260,4 +262,5 @@ def new_run_record(
         output_json=None,
         overrides_json=overrides_json,
         concurrency_key=run.concurrency_key,
+        deadline_seconds=run.deadline_seconds,
     )

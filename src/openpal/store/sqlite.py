@@ -251,6 +251,7 @@ class SqliteStore:
             run.created_at,
             run.concurrency_key,
             run.concurrency_limit,
+            run.deadline_seconds,
         )
         outcome: dict[str, str] = {}
 
@@ -293,8 +294,8 @@ class SqliteStore:
                 "INSERT INTO runs (id, tenant_id, type, workflow_id, workflow_slug, workflow_name,"
                 " version_id, version_label, status, trigger_type, input, overrides,"
                 " previous_execution_id, retry_number, batch_id, created_at, updated_at,"
-                " concurrency_key, concurrency_limit, error, completed_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " concurrency_key, concurrency_limit, deadline_seconds, error, completed_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 row,
             )
             return None

@@ -139,8 +139,9 @@ class RunExecutor:
         }
         last_output: Any = None
         deadline = None
-        if wf.timeout_seconds:
-            deadline = (run.started_at or run.created_at) + int(wf.timeout_seconds * 1_000_000)
+        limit_seconds = run.deadline_seconds or wf.timeout_seconds  # the run's own wins
+        if limit_seconds:
+            deadline = (run.started_at or run.created_at) + int(limit_seconds * 1_000_000)
         for index in range(run.next_step, len(wf.steps)):
             if cancelled.is_set():
                 await self._finish(run.id, token, RunStatus.CANCELLED, None, "cancelled by request")
@@ -157,7 +158,7 @@ class RunExecutor:
                     token,
                     RunStatus.FAILED,
                     None,
-                    f"run timed out: over its {wf.timeout_seconds:g} s deadline",
+                    f"run timed out: over its {limit_seconds:g} s deadline",
                 )
                 return
             status, error, attempts = "completed", None, 1
@@ -185,7 +186,7 @@ class RunExecutor:
                 await self._finish(run.id, token, RunStatus.CANCELLED, None, "cancelled by request")
                 return
             except _DeadlinePassed:
-                message = f"run timed out: over its {wf.timeout_seconds:g} s deadline"
+                message = f"run timed out: over its {limit_seconds:g} s deadline"
                 await self._checkpoint_end(
                     run.id, token, index, spec, "failed", None, message, 1, started
                 )
