@@ -65,3 +65,21 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, set | frozenset | tuple):
         return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def file_ids(value: Any) -> set[str]:
+    """Every stored file a value refers to (`FileRef`s and their JSON form, nested)."""
+    found: set[str] = set()
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, FileRef):
+            found.add(item.file_id)
+        elif isinstance(item, dict):
+            if FileRef.is_ref(item):
+                found.add(item[FILE_MARKER])
+            else:
+                stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
+    return found

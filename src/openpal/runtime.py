@@ -12,31 +12,16 @@ import asyncio
 import contextlib
 import logging
 
-from openpal.blobs.base import BlobStore
-from openpal.blobs.local import LocalBlobStore
+from openpal.blobs.factory import make_blob_store
 from openpal.service.catalog import Catalog
 from openpal.service.notify import Hub
 from openpal.service.retention import sweep_forever
 from openpal.settings import Settings
-from openpal.store.base import Store
 from openpal.store.factory import make_store
 from openpal.worker.executor import RunExecutor
 from openpal.worker.pool import WorkerPool
 
 log = logging.getLogger("openpal")
-
-
-def _blob_store(store: Store, settings: Settings) -> BlobStore:
-    """Files live next to the database: in the data folder for SQLite, in PostgreSQL
-    (cached in the data folder) when processes may be on many machines."""
-    local = LocalBlobStore(settings.blobs_dir)
-    if settings.database_url:
-        from openpal.blobs.postgres import PgBlobStore
-        from openpal.store.postgres import PostgresStore
-
-        assert isinstance(store, PostgresStore)
-        return PgBlobStore(store.db, local)
-    return local
 
 
 class Runtime:
@@ -48,7 +33,9 @@ class Runtime:
         self.store = make_store(
             settings.database_url, settings.database_path, pool_size=settings.db_pool_size
         )
-        self.blobs = _blob_store(self.store, settings)
+        self.blobs = make_blob_store(
+            self.store, settings.blobs_dir, postgres=settings.database_url is not None
+        )
         self.hub = Hub()
         self.catalog = Catalog(self.store)
         self.pool: WorkerPool | None = None
@@ -76,12 +63,13 @@ class Runtime:
                 poll_seconds=s.worker_poll_seconds,
             )
             self.pool.start()
-            if s.retention_days > 0:
-                self._tasks.append(
-                    asyncio.create_task(
-                        sweep_forever(self.store, s.retention_days), name="openpal-retention"
-                    )
+        if s.retention_days > 0:  # every process: each also cleans its own file cache
+            self._tasks.append(
+                asyncio.create_task(
+                    sweep_forever(self.store, self.blobs, s.retention_days),
+                    name="openpal-retention",
                 )
+            )
 
     async def stop(self) -> None:
         """Stop background tasks, let running executions hand their runs back, close."""

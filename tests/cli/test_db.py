@@ -6,6 +6,7 @@ import subprocess
 import sys
 import time
 
+from tests.api.test_runs import wait_terminal
 from tests.conftest import start_server
 
 
@@ -54,3 +55,67 @@ def test_unreachable_database_is_a_clear_error(tmp_path):
     res = _openpal("db", "upgrade", "--database-url", "postgresql://u@127.0.0.1:1/none")
     assert res.returncode == 1
     assert "cannot reach the database at postgresql://127.0.0.1:1/none" in res.stderr
+
+
+def _stored_files(data, db_url) -> set[str]:
+    if db_url is None:
+        return {f"sha256:{p.name}" for p in (data / "blobs" / "sha256").glob("??/*")}
+    import asyncio
+
+    import asyncpg
+
+    async def ids():
+        conn = await asyncpg.connect(db_url)
+        try:
+            return {r[0] for r in await conn.fetch("SELECT id FROM blobs")}
+        finally:
+            await conn.close()
+
+    return asyncio.run(ids())
+
+
+def test_prune_deletes_files_no_remaining_run_refers_to(tmp_path, db_url):
+    import hashlib
+
+    data = tmp_path / "data"
+    where = ("--data-dir", str(data), *(("--database-url", db_url) if db_url else ()))
+    shared, lonely = b"shared content", b"only the old run has this"
+    ids = {f"sha256:{hashlib.sha256(b).hexdigest()}" for b in (shared, lonely)}
+    srv = start_server(data, env={"OPENPAL_RETENTION_DAYS": "0"}, database_url=db_url)
+
+    def send(api, content):
+        resp = api.post(
+            "/api/v1/run/workflows.file-info",
+            params={"wait_for_completion": 20},
+            files={"doc": ("f.bin", content, "application/octet-stream")},
+        )
+        assert resp.json()["status"] == "completed", resp.text
+        return resp.json()["runId"]
+
+    try:
+        with srv.client() as api:
+            send(api, shared)
+            send(api, lonely)
+            time.sleep(2.0)
+            newer = send(api, shared)  # keeps `shared` referenced after the prune
+    finally:
+        srv.stop()
+    assert _stored_files(data, db_url) == ids
+    # runs finished more than ~1 s ago go; the newest stays
+    pruned = _openpal(
+        "db", "prune", *where, "--older-than-days", "0.0000116", "--file-grace-seconds", "0"
+    )
+    assert pruned.returncode == 0, pruned.stderr
+    assert pruned.stdout.strip().endswith(
+        "deleted 2 runs finished more than 1.16e-05 days ago, and 1 unused files"
+    ), pruned.stdout
+    assert _stored_files(data, db_url) == {f"sha256:{hashlib.sha256(shared).hexdigest()}"}
+    srv = start_server(data, database_url=db_url)
+    try:
+        with srv.client() as api:  # the remaining run's file is intact and readable
+            rerun = api.post(f"/api/v1/runs/{newer}/rerun").json()
+            final = wait_terminal(api, rerun["runId"])
+            assert final["status"] == "completed", final
+            assert final["output"]["info"]["sha256"] == hashlib.sha256(shared).hexdigest()
+    finally:
+        srv.stop()

@@ -17,6 +17,17 @@ class BlobStore(Protocol):
         """Store a stream; raises `PayloadTooLarge` past `max_bytes` and keeps nothing."""
         ...
 
+    async def candidates(self, older_than: int) -> list[str]:
+        """Ids of stored files last written before `older_than` (µs since the epoch):
+        what a garbage collection may consider. A file stored again (same content)
+        counts as written anew."""
+        ...
+
+    async def delete(self, file_ids: list[str], older_than: int) -> int:
+        """Delete these files, each only if it is still older than `older_than` and (where
+        the store can tell) no run refers to it; returns how many were deleted."""
+        ...
+
     async def resolve(self, ref: dict[str, object]) -> FileRef:
         """A stored JSON reference turned back into a readable `FileRef` (with a local
         path when the content exists; fetched first if it lives elsewhere)."""

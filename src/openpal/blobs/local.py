@@ -65,6 +65,35 @@ class LocalBlobStore:
             path=self.local_path(file_id),
         )
 
+    async def candidates(self, older_than: int) -> list[str]:
+        return await asyncio.to_thread(self._candidates, older_than)
+
+    def _candidates(self, older_than: int) -> list[str]:
+        found = []
+        for path in (self.root / "sha256").glob("??/*"):
+            try:
+                if path.stat().st_mtime_ns // 1000 < older_than:
+                    found.append(f"sha256:{path.name}")
+            except FileNotFoundError:
+                continue
+        return found
+
+    async def delete(self, file_ids: list[str], older_than: int) -> int:
+        return await asyncio.to_thread(self._delete, file_ids, older_than)
+
+    def _delete(self, file_ids: list[str], older_than: int) -> int:
+        deleted = 0
+        for file_id in file_ids:
+            path = self.local_path(file_id)
+            try:  # stored again since it was listed: it is in use, keep it
+                if path is None or path.stat().st_mtime_ns // 1000 >= older_than:
+                    continue
+                path.unlink()
+            except FileNotFoundError:
+                continue
+            deleted += 1
+        return deleted
+
     def adopt(self, tmp: Path, hexd: str) -> Path:
         """Move a complete, verified file (in `root/tmp`) into place under its hash."""
         final = self._path(hexd)

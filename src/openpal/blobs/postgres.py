@@ -45,6 +45,30 @@ class PgBlobStore:
         await self.db.tx(lambda c: _upload(c, ref.file_id, path, ref.size))
         return ref
 
+    async def candidates(self, older_than: int) -> list[str]:
+        rows = await self.db.fetch("SELECT id FROM blobs WHERE created_at < $1", older_than)
+        stored = {r[0] for r in rows}
+        # cached copies of files the database no longer has (another process deleted them)
+        cached = await self.cache.candidates(older_than)
+        known = await self.db.fetch("SELECT id FROM blobs WHERE id = ANY($1::text[])", cached)
+        gone = set(cached) - {r[0] for r in known}
+        return sorted(stored | gone)
+
+    async def delete(self, file_ids: list[str], older_than: int) -> int:
+        # One statement re-checks age and references as it deletes, so a file stored
+        # again or referenced by a new run since it was listed is kept.
+        rows = await self.db.fetch(
+            "DELETE FROM blobs b WHERE b.id = ANY($1::text[]) AND b.created_at < $2"
+            " AND NOT EXISTS (SELECT 1 FROM run_files f WHERE f.blob_id = b.id) RETURNING b.id",
+            file_ids,
+            older_than,
+        )
+        deleted = {r[0] for r in rows}
+        still = await self.db.fetch("SELECT id FROM blobs WHERE id = ANY($1::text[])", file_ids)
+        uncache = [f for f in file_ids if f not in {r[0] for r in still}]
+        await self.cache.delete(uncache, older_than)
+        return len(deleted)
+
     async def resolve(self, ref: dict[str, object]) -> FileRef:
         file_id = str(ref["fileId"])
         if self.cache.local_path(file_id) is None:
@@ -78,14 +102,17 @@ class PgBlobStore:
 
 
 async def _upload(conn: asyncpg.Connection, file_id: str, path: Path, size: int) -> None:
+    # `xmax = 0` tells a fresh insert from a conflict; a conflict still refreshes
+    # created_at, so a garbage collection running now leaves the file alone
     created = await conn.fetchval(
         "INSERT INTO blobs (id, size, created_at) VALUES ($1, $2, $3)"
-        " ON CONFLICT (id) DO NOTHING RETURNING id",
+        " ON CONFLICT (id) DO UPDATE SET created_at = EXCLUDED.created_at"
+        " RETURNING (xmax = 0)",
         file_id,
         size,
         time.time_ns() // 1000,
     )
-    if created is None:
+    if not created:
         return  # same content already stored (by this or another process)
     with path.open("rb") as f:
         seq = 0

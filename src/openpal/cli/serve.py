@@ -138,17 +138,39 @@ def upgrade(data_dir: Path, database_url: str | None) -> None:
     help="Delete finished runs completed longer ago than this "
     "(default OPENPAL_RETENTION_DAYS, 30).",
 )
-def prune_cmd(data_dir: Path, database_url: str | None, older_than_days: float | None) -> None:
-    """Delete finished runs (and their steps) older than the retention age, in batches."""
-    from openpal.service.retention import prune
+@click.option(
+    "--file-grace-seconds",
+    type=float,
+    default=3600.0,
+    show_default=True,
+    help="Keep unreferenced files younger than this (an upload precedes its run).",
+)
+def prune_cmd(
+    data_dir: Path,
+    database_url: str | None,
+    older_than_days: float | None,
+    file_grace_seconds: float,
+) -> None:
+    """Delete finished runs (and their steps) older than the retention age, in batches,
+    then the stored files no remaining run refers to."""
+    from openpal.blobs.factory import make_blob_store
+    from openpal.service.retention import collect_files, prune
 
     settings = load_settings(data_dir=data_dir, database_url=database_url)
     days = settings.retention_days if older_than_days is None else older_than_days
     if days <= 0:
         raise click.UsageError("--older-than-days must be more than 0")
+    if file_grace_seconds < 0:
+        raise click.UsageError("--file-grace-seconds must be at least 0")
 
-    async def op(store: Store) -> int:
-        return await prune(store, days)
+    async def op(store: Store) -> tuple[int, int]:
+        blobs = make_blob_store(
+            store, settings.blobs_dir, postgres=settings.database_url is not None
+        )
+        runs = await prune(store, days)
+        return runs, await collect_files(store, blobs, grace_seconds=file_grace_seconds)
 
-    deleted = with_store(settings, op)
-    click.echo(f"deleted {deleted} runs finished more than {days:g} days ago")
+    runs, files = with_store(settings, op)
+    click.echo(
+        f"deleted {runs} runs finished more than {days:g} days ago, and {files} unused files"
+    )

@@ -1,4 +1,5 @@
-"""Retention: delete finished runs older than a configured age, in bounded batches."""
+"""Retention: delete finished runs older than a configured age, in bounded batches, then
+the stored files no remaining run refers to."""
 
 from __future__ import annotations
 
@@ -6,12 +7,20 @@ import asyncio
 import logging
 import time
 
+from openpal.blobs.base import BlobStore
 from openpal.store.base import Store
 
 log = logging.getLogger("openpal.retention")
 
 BATCH = 500
 SWEEP_EVERY_SECONDS = 3600.0
+# A file is uploaded moments before the run that refers to it is created: only files
+# older than this are ever considered garbage.
+FILE_GRACE_SECONDS = 3600.0
+
+
+def _micros_ago(seconds: float) -> int:
+    return time.time_ns() // 1000 - int(seconds * 1_000_000)
 
 
 async def prune(store: Store, older_than_days: float, *, batch: int = BATCH) -> int:
@@ -19,7 +28,7 @@ async def prune(store: Store, older_than_days: float, *, batch: int = BATCH) -> 
 
     Each batch is its own short transaction, so API writes interleave with the sweep.
     """
-    before = time.time_ns() // 1000 - int(older_than_days * 86_400 * 1_000_000)
+    before = _micros_ago(older_than_days * 86_400)
     total = 0
     while True:
         deleted = await store.prune_runs(before, batch)
@@ -29,13 +38,35 @@ async def prune(store: Store, older_than_days: float, *, batch: int = BATCH) -> 
         await asyncio.sleep(0)  # let other work in between batches
 
 
-async def sweep_forever(store: Store, older_than_days: float) -> None:
-    """The background task of `openpal serve`: prune now and then every hour."""
+async def collect_files(
+    store: Store, blobs: BlobStore, *, grace_seconds: float = FILE_GRACE_SECONDS
+) -> int:
+    """Delete stored files older than `grace_seconds` that no run refers to; returns how
+    many. The blob store re-checks age (and, on PostgreSQL, references) as it deletes."""
+    older_than = _micros_ago(grace_seconds)
+    candidates = await blobs.candidates(older_than)
+    total = 0
+    for i in range(0, len(candidates), BATCH):
+        batch = candidates[i : i + BATCH]
+        live = await store.referenced_files(batch)
+        total += await blobs.delete([f for f in batch if f not in live], older_than)
+        await asyncio.sleep(0)
+    return total
+
+
+async def sweep_forever(store: Store, blobs: BlobStore, older_than_days: float) -> None:
+    """The background task of every openpal process: prune now, then every hour."""
     while True:
         try:
             deleted = await prune(store, older_than_days)
-            if deleted:
-                log.info("retention: deleted %d runs older than %g days", deleted, older_than_days)
+            files = await collect_files(store, blobs)
+            if deleted or files:
+                log.info(
+                    "retention: deleted %d runs older than %g days and %d unused files",
+                    deleted,
+                    older_than_days,
+                    files,
+                )
         except Exception:
             log.exception("retention sweep failed; trying again later")
         await asyncio.sleep(SWEEP_EVERY_SECONDS)

@@ -178,6 +178,11 @@ class Store(Protocol):
         and idempotency keys; returns how many were deleted (call again until 0)."""
         ...
 
+    async def referenced_files(self, file_ids: list[str]) -> set[str]:
+        """Which of these stored files some run still refers to (runs record the files
+        of their input when they are created; pruning a run drops its references)."""
+        ...
+
     async def release_run(self, run_id: str, token: int, now: int) -> bool:
         """Hand a held run back to the queue (pending) so another worker continues it."""
         ...

@@ -23,6 +23,7 @@ from openpal.engine.states import (
     sources_of,
 )
 from openpal.errors import Conflict, InvalidTransition, LeaseLost
+from openpal.files import file_ids
 from openpal.store.pg_engine import PgEngine
 from openpal.store.records import (
     ApiKeyRecord,
@@ -266,7 +267,8 @@ class PostgresStore:
             " $16, $17, $18, $19, $20)"
         )
         admit = run.admission == "reject" and run.concurrency_key and run.concurrency_limit
-        if once is None and not admit:
+        files = sorted(file_ids(run.input))
+        if once is None and not admit and not files:
             await self.db.execute(insert, *values, None, None)
             return new_run_record(run, input_json, overrides_json)
         outcome: dict[str, str] = {}
@@ -291,6 +293,12 @@ class PostgresStore:
                     row[7] = RunStatus.REJECTED.value
                     row[-2:] = [outcome["rejected"], run.created_at]
             await c.execute(insert, *row)
+            if files:
+                await c.executemany(
+                    "INSERT INTO run_files (run_id, blob_id) VALUES ($1, $2)"
+                    " ON CONFLICT DO NOTHING",
+                    [(run.id, f) for f in files],
+                )
 
         if once is None:
             await self.db.tx(insert_run)
@@ -565,6 +573,12 @@ class PostgresStore:
             return len(ids)
 
         return await self.db.tx(op)
+
+    async def referenced_files(self, file_ids: list[str]) -> set[str]:
+        rows = await self.db.fetch(
+            "SELECT DISTINCT blob_id FROM run_files WHERE blob_id = ANY($1::text[])", file_ids
+        )
+        return {r[0] for r in rows}
 
     async def release_run(self, run_id: str, token: int, now: int) -> bool:
         result = await self.db.execute(

@@ -17,6 +17,7 @@ from openpal.engine.states import (
     sources_of,
 )
 from openpal.errors import Conflict, InvalidTransition, LeaseLost
+from openpal.files import file_ids
 from openpal.store.records import (
     ApiKeyRecord,
     Checkpointed,
@@ -254,6 +255,7 @@ class SqliteStore:
             run.deadline_seconds,
         )
         outcome: dict[str, str] = {}
+        files = sorted(file_ids(run.input))
 
         def op(c: sqlite3.Connection) -> RunRecord | None:
             if once is not None:
@@ -298,6 +300,11 @@ class SqliteStore:
                 " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 row,
             )
+            if files:
+                c.executemany(
+                    "INSERT OR IGNORE INTO run_files (run_id, blob_id) VALUES (?, ?)",
+                    [(run.id, f) for f in files],
+                )
             return None
 
         existing = await self.db.write(op)
@@ -523,6 +530,19 @@ class SqliteStore:
             return len(ids)
 
         return await self.db.write(op)
+
+    async def referenced_files(self, file_ids: list[str]) -> set[str]:
+        if not file_ids:
+            return set()
+
+        def op(c: sqlite3.Connection) -> set[str]:
+            marks = ",".join("?" * len(file_ids))
+            rows = c.execute(
+                f"SELECT DISTINCT blob_id FROM run_files WHERE blob_id IN ({marks})", file_ids
+            )
+            return {r[0] for r in rows}
+
+        return await self.db.read(op)
 
     async def release_run(self, run_id: str, token: int, now: int) -> bool:
         def op(c: sqlite3.Connection) -> bool:
