@@ -371,3 +371,25 @@ def test_unsupported_content_type_is_400(api):
         "/api/v1/run/workflows.hello", content=b"hi", headers={"content-type": "text/plain"}
     )
     assert_envelope(resp, 400, "<root>")
+
+
+def test_a_workflow_written_in_python_runs_like_yaml(api):
+    body = api.post(
+        "/api/v1/run/workflows.py-flow", json={"total": 600}, params={"wait_for_completion": 20}
+    ).json()
+    assert body["status"] == "completed", body
+    assert body["output"] == {"label": "NONE", "total": 600, "grade": "A"}
+    steps = wait_terminal(api, body["runId"])["stepExecutions"]
+    assert [(s["stepName"], s["status"], s["attempts"]) for s in steps] == [
+        ("fetch", "completed", 2),  # retried once, as its Retry says
+        ("grade", "completed", 1),
+        ("summary", "completed", 1),
+    ]
+    small = api.post(
+        "/api/v1/run/workflows.py-flow",
+        json={"total": 5, "label": "x"},
+        params={"wait_for_completion": 20},
+    ).json()
+    assert small["output"] == {"label": "X", "total": 5, "grade": None}  # grade skipped
+    wf = api.get("/api/v1/workflows/py-flow").json()
+    assert "function: py_flow:fetch" in wf["yamlContent"]

@@ -22,7 +22,7 @@ from typing import Any
 from openpal.steps.base import Problem, StepContext
 from openpal.workflows.model import StepSpec
 
-__all__ = ["PythonStep", "resolve"]
+__all__ = ["PythonStep", "import_from", "resolve"]
 
 _REFERENCE = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
@@ -68,6 +68,14 @@ def _resolve(reference: str, base_dir: str | None) -> _Target:
         target = _Target(obj, _takes_ctx(obj), _is_async(obj))
         _targets[key] = target
     return target
+
+
+def import_from(module_name: str, base_dir: str) -> Any:
+    """Import `module_name` with `base_dir` on the import path (as `python` steps do)."""
+    with _lock:
+        if base_dir not in sys.path:
+            sys.path.insert(0, base_dir)
+        return importlib.import_module(module_name)
 
 
 def _takes_ctx(func: Callable[..., Any]) -> bool:

@@ -17,6 +17,7 @@ from openpal.steps.registry import get_step_type, step_type_names
 from openpal.workflows.concurrency_section import parse_concurrency
 from openpal.workflows.inputs_section import parse_inputs
 from openpal.workflows.model import InputSpec, RetryPolicy, StepSpec, WorkflowDef
+from openpal.workflows.python_api import load_python_workflows
 from openpal.workflows.templates import (
     check_condition,
     check_template,
@@ -50,28 +51,50 @@ def load_workflow_file(path: str | Path) -> WorkflowDef:
 
 
 def load_workflow_dir(folder: str | Path) -> list[WorkflowDef]:
-    """Every `*.yaml` / `*.yml` of `folder` (not recursive), in file-name order.
+    """Every `*.yaml` / `*.yml` of `folder` (not recursive), in file-name order, and the
+    `Workflow` objects of its `*.py` files that define any (see `python_api`).
 
     Two files declaring the same `name` are an error naming both files.
     """
-    folder = Path(folder)
+    folder = Path(folder).resolve()
     if not folder.is_dir():
         raise WorkflowLoadError(str(folder), "<root>", "not a folder")
-    files = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+    files = sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".py"))
     first_file: dict[str, str] = {}
     out: list[WorkflowDef] = []
     for path in files:
-        wf = load_workflow_file(path)
-        if wf.slug in first_file:
-            raise WorkflowLoadError(
-                str(path),
-                "name",
-                f"workflow {wf.slug!r} is also defined in {first_file[wf.slug]}",
-                line=parse_yaml(wf.source_text, str(path)).line("name"),
-            )
-        first_file[wf.slug] = str(path)
-        out.append(wf)
+        if not path.is_file():
+            continue
+        found = _python_workflows(path) if path.suffix == ".py" else [load_workflow_file(path)]
+        for wf in found:
+            _add(wf, path, first_file, out)
     return out
+
+
+def _python_workflows(path: Path) -> list[WorkflowDef]:
+    """Only modules that mention `Workflow(` are imported: step modules are left alone
+    (importing them is the run's business)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return []
+    if path.name.startswith("_") or "Workflow(" not in text:
+        return []
+    return load_python_workflows(path)
+
+
+def _add(wf: WorkflowDef, path: Path, first_file: dict[str, str], out: list[WorkflowDef]) -> None:
+    if wf.slug in first_file:
+        raise WorkflowLoadError(
+            str(path),
+            "name",
+            f"workflow {wf.slug!r} is also defined in {first_file[wf.slug]}",
+            line=parse_yaml(wf.source_text, str(path)).line("name")
+            if path.suffix != ".py"
+            else None,
+        )
+    first_file[wf.slug] = str(path)
+    out.append(wf)
 
 
 def load_workflow_text(
