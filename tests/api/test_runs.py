@@ -303,7 +303,7 @@ def test_resume_of_a_run_that_is_not_waiting_is_409(api):
         "/api/v1/run/workflows.hello", json={}, params={"wait_for_completion": 20}
     ).json()["runId"]
     body = assert_envelope(api.post(f"/api/v1/runs/{run_id}/resume"), 409)
-    assert "not waiting" in body["issues"][0]["message"]
+    assert "is completed; only a run waiting for approval" in body["issues"][0]["message"]
 
 
 def test_step_timeout_fails_the_step(api):

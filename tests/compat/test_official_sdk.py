@@ -232,3 +232,18 @@ def test_context_manager_closes_cleanly(srv):
         client.runs.list(limit=1)
     with pytest.raises(RuntimeError):
         client.runs.list(limit=1)
+
+
+def test_resume_approves_a_run_waiting_for_a_person(client):
+    started = client.run("workflows.approval", {"amount": 75})
+    deadline = time.monotonic() + 20
+    while _status(client.runs.get(started.run_id).status) != "waiting":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    answer = client.runs.resume(started.run_id)  # the official SDK sends no body
+    assert answer["status"] == "pending" and answer["id"] == started.run_id
+    deadline = time.monotonic() + 20
+    while _status((run := client.runs.get(started.run_id)).status) not in TERMINAL:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert _status(run.status) == "completed"

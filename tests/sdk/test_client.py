@@ -187,3 +187,26 @@ async def test_async_run_with_its_own_deadline(server):
             "workflows.deadline", {}, wait_for_completion=20, deadline_seconds=10
         )
     assert run.status == "completed"
+
+
+def _until_waiting(client, run_id):
+    deadline = time.monotonic() + 20
+    while client.runs.get(run_id).status != "waiting":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+
+
+def test_approve_with_output_and_reject_with_reason(client):
+    approved = client.run("workflows.approval", {"amount": 10})
+    _until_waiting(client, approved.run_id)
+    assert client.runs.resume(approved.run_id, {"by": "sdk"})["status"] == "pending"
+    deadline = time.monotonic() + 20
+    while (run := client.runs.get(approved.run_id)).status != "completed":
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    assert run.output == {"approved_by": "sdk", "amount": 10}
+    refused = client.run("workflows.approval", {"amount": 10})
+    _until_waiting(client, refused.run_id)
+    answer = client.runs.reject(refused.run_id, "no budget")
+    assert answer["status"] == "rejected"
+    assert client.runs.get(refused.run_id).error == "rejected by reviewer: no budget"

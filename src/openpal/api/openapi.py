@@ -143,6 +143,15 @@ SPEC: dict[str, Any] = {
                     "cancelRequestedAt": {"type": ["string", "null"]},
                 },
             },
+            "Decision": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "runId": {"type": "string"},
+                    "status": _STATUS,
+                    "error": {"type": ["string", "null"]},
+                },
+            },
             "Page": {
                 "type": "object",
                 "required": ["data", "total", "limit", "offset"],
@@ -180,6 +189,11 @@ SPEC: dict[str, Any] = {
                     _path_param("target", "`workflows.<slug-or-id>`"),
                     _query("wait_for_completion", "seconds to hold", "integer"),
                     _query("version", "version label or version id; default latest"),
+                    _query(
+                        "deadline_seconds",
+                        "this run's own deadline (overrides the workflow's timeout_seconds)",
+                        "number",
+                    ),
                 ],
                 "responses": {
                     "200": _ok("RunStart", "Run ended while held"),
@@ -245,9 +259,36 @@ SPEC: dict[str, Any] = {
         },
         "/api/v1/runs/{run_id}/resume": {
             "post": {
-                "summary": "Resume a run waiting for approval (409 when it is not waiting)",
+                "summary": "Approve a run waiting for approval (409 when it is not)",
+                "description": "The run goes back to pending and a worker continues it. An "
+                "optional JSON body becomes the approval step's output (without one: "
+                '{"approved": true}).',
                 "parameters": [_RUN_ID],
-                "responses": {"200": _ok("Cancel"), **_ERRORS},
+                "requestBody": {
+                    "required": False,
+                    "content": {"application/json": {"schema": {}}},
+                },
+                "responses": {"200": _ok("Decision"), **_ERRORS},
+            }
+        },
+        "/api/v1/runs/{run_id}/reject": {
+            "post": {
+                "summary": "Reject a run waiting for approval (409 when it is not)",
+                "description": "The run ends rejected at once; its error carries the reason.",
+                "parameters": [_RUN_ID],
+                "requestBody": {
+                    "required": False,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "properties": {"reason": {"type": "string", "maxLength": 2000}},
+                                "additionalProperties": False,
+                            }
+                        }
+                    },
+                },
+                "responses": {"200": _ok("Decision"), **_ERRORS},
             }
         },
         "/api/v1/workflows": {

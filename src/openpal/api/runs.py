@@ -140,6 +140,39 @@ async def rerun_run(request: Request) -> Response:
     )
 
 
+MAX_DECISION_BYTES = 1024 * 1024
+
+
+async def _optional_json(request: Request) -> Any:
+    """The request's JSON body, or None when there is none."""
+    body = await request.body()
+    if not body.strip():
+        return None
+    if len(body) > MAX_DECISION_BYTES:
+        raise InvalidInput([Issue("<body>", f"must be at most {MAX_DECISION_BYTES} bytes")])
+    try:
+        return json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidInput([Issue("<body>", f"not valid JSON: {exc}")]) from None
+
+
 async def resume_run(request: Request) -> Response:
-    run = await _svc(request).resume(_tenant(request), request.path_params["run_id"])
-    return JSON({"id": run.id, "status": run.status.value})
+    """Approve a run waiting for approval; an optional JSON body becomes the approval
+    step's output."""
+    payload = await _optional_json(request)
+    run = await _svc(request).resume(_tenant(request), request.path_params["run_id"], payload)
+    return JSON({"id": run.id, "runId": run.id, "status": run.status.value})
+
+
+async def reject_run(request: Request) -> Response:
+    """Turn down a run waiting for approval: `{"reason": "..."}` (optional)."""
+    body = await _optional_json(request)
+    reason = None
+    if body is not None:
+        if not isinstance(body, dict) or set(body) - {"reason"}:
+            raise InvalidInput([Issue("<body>", 'must be {"reason": "..."} or empty')])
+        reason = body.get("reason")
+        if reason is not None and (not isinstance(reason, str) or len(reason) > 2000):
+            raise InvalidInput([Issue("reason", "must be text of at most 2000 characters")])
+    run = await _svc(request).reject(_tenant(request), request.path_params["run_id"], reason)
+    return JSON({"id": run.id, "runId": run.id, "status": run.status.value, "error": run.error})

@@ -69,6 +69,8 @@ def run_detail(run: RunRecord, steps: list[StepView]) -> dict[str, Any]:
         "attempt": run.attempt,
         "takeovers": run.takeovers,
         "deadlineSeconds": run.deadline_seconds,
+        "waitingFor": run.waiting_for if run.status.value == "waiting" else None,
+        "waitUntil": iso(run.wait_until) if run.status.value == "waiting" else None,
         "source": {
             "id": run.workflow_id,
             "name": run.workflow_name,

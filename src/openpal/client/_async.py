@@ -164,10 +164,16 @@ class Runs:
         call = core.Call("POST", core.run_path(run_id, "/rerun"), json_body={}, retry=False)
         return core.parse_start(await self._c._send(call))
 
-    async def resume(self, run_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = await self._c._send(
-            core.Call("POST", core.run_path(run_id, "/resume"), retry=False)
-        )
+    async def resume(self, run_id: str, output: Any = None) -> dict[str, Any]:
+        """Approve a run waiting for approval; `output` (JSON) becomes the approval step's
+        output (`{"approved": true}` without it)."""
+        result: dict[str, Any] = await self._c._send(core.decision_call(run_id, "resume", output))
+        return result
+
+    async def reject(self, run_id: str, reason: str | None = None) -> dict[str, Any]:
+        """Turn down a run waiting for approval: it ends `rejected` with `reason`."""
+        body = None if reason is None else {"reason": reason}
+        result: dict[str, Any] = await self._c._send(core.decision_call(run_id, "reject", body))
         return result
 
 

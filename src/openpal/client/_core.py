@@ -109,6 +109,14 @@ def _is_file(value: Any) -> bool:
     return hasattr(value, "read") and hasattr(value, "name")
 
 
+def decision_call(run_id: str, action: str, body: Any) -> Call:
+    """`POST /api/v1/runs/{id}/resume|reject` with an optional JSON body."""
+    call = Call("POST", run_path(run_id, f"/{action}"), retry=False)
+    if body is not None:
+        call.json_body = body
+    return call
+
+
 def start_call(
     target: str | dict[str, Any],
     input: dict[str, Any] | None,

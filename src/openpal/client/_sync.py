@@ -158,10 +158,16 @@ class Runs:
         call = core.Call("POST", core.run_path(run_id, "/rerun"), json_body={}, retry=False)
         return core.parse_start(self._c._send(call))
 
-    def resume(self, run_id: str) -> dict[str, Any]:
-        result: dict[str, Any] = self._c._send(
-            core.Call("POST", core.run_path(run_id, "/resume"), retry=False)
-        )
+    def resume(self, run_id: str, output: Any = None) -> dict[str, Any]:
+        """Approve a run waiting for approval; `output` (JSON) becomes the approval step's
+        output (`{"approved": true}` without it)."""
+        result: dict[str, Any] = self._c._send(core.decision_call(run_id, "resume", output))
+        return result
+
+    def reject(self, run_id: str, reason: str | None = None) -> dict[str, Any]:
+        """Turn down a run waiting for approval: it ends `rejected` with `reason`."""
+        body = None if reason is None else {"reason": reason}
+        result: dict[str, Any] = self._c._send(core.decision_call(run_id, "reject", body))
         return result
 
 

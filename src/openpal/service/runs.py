@@ -223,10 +223,18 @@ class RunService:
                         rec.completed_at,
                     )
                 )
-            elif i == run.next_step and run.status == RunStatus.RUNNING:
+            elif i == run.next_step and run.status in (RunStatus.RUNNING, RunStatus.WAITING):
                 views.append(
                     StepView(
-                        i, spec.name, spec.type, "running", None, None, 1, run.step_started_at, None
+                        i,
+                        spec.name,
+                        spec.type,
+                        run.status.value,
+                        None,
+                        None,
+                        1,
+                        run.step_started_at,
+                        None,
                     )
                 )
             else:
@@ -281,10 +289,37 @@ class RunService:
             batch_id=old.batch_id,
         )
 
-    async def resume(self, tenant_id: str, run_id: str) -> RunRecord:
-        """Resume a run waiting for approval. No step type waits yet, so any other
-        status is a conflict that says what the run is doing."""
-        run = await self.get(tenant_id, run_id)
-        if run.status != RunStatus.WAITING:
-            raise Conflict(f"run {run_id} is {run.status.value}, not waiting; nothing to resume")
-        raise Conflict(f"run {run_id} is waiting on a step that cannot be resumed by hand")
+    async def resume(self, tenant_id: str, run_id: str, payload: Any = None) -> RunRecord:
+        """Approve a run waiting for approval: it continues, and the approval step's
+        output is `payload` (or `{"approved": true}`)."""
+        return await self._decide(tenant_id, run_id, approve=True, payload=payload, reason=None)
+
+    async def reject(self, tenant_id: str, run_id: str, reason: str | None) -> RunRecord:
+        """Turn down a run waiting for approval: it ends `rejected` with the reason."""
+        return await self._decide(tenant_id, run_id, approve=False, payload=None, reason=reason)
+
+    async def _decide(
+        self, tenant_id: str, run_id: str, *, approve: bool, payload: Any, reason: str | None
+    ) -> RunRecord:
+        run = await self.store.decide_run(
+            tenant_id, run_id, approve=approve, payload=payload, reason=reason, now=now_micros()
+        )
+        if run is None:
+            raise NotFound(f"run {run_id} not found")
+        decided = (
+            run.status == RunStatus.PENDING and run.decision == "approved"
+            if approve
+            else run.status == RunStatus.REJECTED and run.waiting_for == "approval"
+        )
+        if not decided:
+            what = run.status.value
+            if run.status == RunStatus.WAITING:
+                what = f"waiting for a {run.waiting_for}, not for approval"
+            raise Conflict(
+                f"run {run_id} is {what}; only a run waiting for approval can be decided"
+            )
+        if approve:
+            self.hub.run_queued()
+        else:
+            self.hub.run_finished(run.id)
+        return run

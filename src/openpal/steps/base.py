@@ -17,6 +17,31 @@ from openpal.errors import RunCancelled
 from openpal.workflows.model import StepSpec
 
 
+class Suspend(Exception):
+    """Raised by a step to pause the run in `waiting` (no worker held) until a timer
+    fires (`until`, µs since the epoch) or a person decides (`waiting_for="approval"`)."""
+
+    def __init__(self, waiting_for: str, until: int | None) -> None:
+        super().__init__(f"waiting for {waiting_for}")
+        self.waiting_for = waiting_for
+        self.until = until
+
+
+class Reject(Exception):
+    """Raised by a step to end the run `rejected` (the workflow declines to produce a
+    result): an approval turned down or timed out, or a step's own judgement."""
+
+
+@dataclass(frozen=True)
+class Resumption:
+    """Why a waiting run runs again: its timer fired, or a person decided."""
+
+    waiting_for: str  # "timer" | "approval"
+    until: int | None  # the timer / approval deadline it waited for (µs)
+    decision: str | None  # "approved" when a person approved; None otherwise
+    payload: Any = None  # the approver's JSON body, if any
+
+
 @dataclass
 class StepContext:
     """Handed to every step (and to `python` callables that take a `ctx` parameter)."""
@@ -26,6 +51,7 @@ class StepContext:
     workflow: str
     attempt: int = 1
     base_dir: str | None = None
+    resumed: Resumption | None = None  # set when this step paused the run and it resumed
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("openpal.step"))
     _cancelled: threading.Event = field(default_factory=threading.Event)
     _on_heartbeat: Callable[[], None] | None = None

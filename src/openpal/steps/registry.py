@@ -8,6 +8,7 @@ start-up, before any workflow is loaded, so reads need no lock.
 from __future__ import annotations
 
 from openpal.steps.base import StepType
+from openpal.steps.control import ApprovalStep, WaitStep
 from openpal.steps.python_step import PythonStep
 from openpal.steps.transform import RegexExtractStep, SetStep, TemplateStep
 
@@ -31,5 +32,12 @@ def step_type_names() -> list[str]:
     return sorted(_TYPES)
 
 
-for _builtin in (SetStep(), TemplateStep(), RegexExtractStep(), PythonStep()):
+for _builtin in (
+    SetStep(),
+    TemplateStep(),
+    RegexExtractStep(),
+    PythonStep(),
+    WaitStep(),
+    ApprovalStep(),
+):
     register(_builtin)

@@ -136,8 +136,9 @@ class Store(Protocol):
     async def claim_runs(
         self, worker_id: str, limit: int, lease_seconds: float, now: int
     ) -> list[Claim]:
-        """Take up to `limit` runs: pending ones first, then running ones whose lease
-        expired. Each claim bumps the fencing token."""
+        """Take up to `limit` runs: waiting ones whose time came (timer fired, approval
+        deadline passed), pending ones (admission-controlled first, within their limits),
+        then running ones whose lease expired. Each claim bumps the fencing token."""
         ...
 
     async def checkpoint(
@@ -176,6 +177,29 @@ class Store(Protocol):
     async def prune_runs(self, before: int, limit: int) -> int:
         """Delete up to `limit` terminal runs completed before `before`, with their steps
         and idempotency keys; returns how many were deleted (call again until 0)."""
+        ...
+
+    async def park_run(
+        self, run_id: str, token: int, *, waiting_for: str, wake_at: int | None, now: int
+    ) -> RunRecord:
+        """Move a held run to `waiting` at its current step and drop the lease (no worker
+        is held). `wake_at`: when a worker takes it up again, None for never by itself.
+        Raises `LeaseLost` if `token` is no longer the run's."""
+        ...
+
+    async def decide_run(
+        self,
+        tenant_id: str,
+        run_id: str,
+        *,
+        approve: bool,
+        payload: Any,
+        reason: str | None,
+        now: int,
+    ) -> RunRecord | None:
+        """A person's decision on a run waiting for approval: approve → `pending` with the
+        decision and `payload` recorded (a worker continues it), reject → `rejected` now.
+        A run not waiting for approval is returned unchanged; None if unknown."""
         ...
 
     async def referenced_files(self, file_ids: list[str]) -> set[str]:

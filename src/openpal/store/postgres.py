@@ -415,8 +415,19 @@ class PostgresStore:
         )
 
         async def op(c: asyncpg.Connection) -> list[Claim]:
-            rows: list[Any] = []
-            if await c.fetchval(HAS_LIMITED_PENDING):
+            # waiting runs whose timer fired or whose approval deadline passed
+            rows: list[Any] = list(
+                await c.fetch(
+                    "WITH picked AS MATERIALIZED (SELECT id FROM runs WHERE status = 'waiting'"
+                    " AND wait_until <= $3 ORDER BY wait_until LIMIT $4 FOR UPDATE SKIP LOCKED)"
+                    f" {start} WHERE id IN (SELECT id FROM picked) RETURNING {FULL_COLS}",
+                    worker_id,
+                    expires,
+                    now,
+                    limit,
+                )
+            )
+            if len(rows) < limit and await c.fetchval(HAS_LIMITED_PENDING):
                 # admission-controlled runs first, one claimer at a time (all processes):
                 # counting a group's executing runs and filling its slots must not interleave
                 await c.execute("SELECT pg_advisory_xact_lock($1)", _ADMISSION_LOCK)
@@ -427,7 +438,7 @@ class PostgresStore:
                     worker_id,
                     expires,
                     now,
-                    limit,
+                    limit - len(rows),
                 )
             if len(rows) < limit:
                 rows += await c.fetch(
@@ -484,7 +495,8 @@ class PostgresStore:
         # are written together or not at all.
         row = await self.db.fetchrow(
             "WITH r AS (UPDATE runs SET next_step = $1, step_started_at = $2,"
-            " lease_expires_at = $3, updated_at = $2, status = $4"
+            " lease_expires_at = $3, updated_at = $2, status = $4, waiting_for = NULL,"
+            " wait_until = NULL, decision = NULL, resume_payload = NULL"
             f" WHERE id = $5 AND fencing_token = $6 AND status IN ({_RUNNING})"
             " RETURNING cancel_requested_at),"
             " s AS (INSERT INTO step_executions (run_id, step_index, step_name, status, output,"
@@ -573,6 +585,56 @@ class PostgresStore:
             return len(ids)
 
         return await self.db.tx(op)
+
+    async def park_run(
+        self, run_id: str, token: int, *, waiting_for: str, wake_at: int | None, now: int
+    ) -> RunRecord:
+        row = await self.db.fetchrow(
+            "UPDATE runs SET status = 'waiting', waiting_for = $1, wait_until = $2,"
+            " decision = NULL, resume_payload = NULL, lease_owner = NULL,"
+            " lease_expires_at = NULL, step_started_at = $3, updated_at = $3"
+            " WHERE id = $4 AND fencing_token = $5 AND status = 'running'"
+            f" RETURNING {FULL_COLS}",
+            waiting_for,
+            wake_at,
+            now,
+            run_id,
+            token,
+        )
+        if row is None:
+            raise LeaseLost(f"run {run_id}: lease lost before it could wait")
+        return run_from_row(tuple(row))
+
+    async def decide_run(
+        self,
+        tenant_id: str,
+        run_id: str,
+        *,
+        approve: bool,
+        payload: Any,
+        reason: str | None,
+        now: int,
+    ) -> RunRecord | None:
+        waiting = "status = 'waiting' AND waiting_for = 'approval'"
+        if approve:
+            await self.db.execute(
+                "UPDATE runs SET status = 'pending', decision = 'approved', resume_payload = $1,"
+                f" updated_at = $2 WHERE id = $3 AND tenant_id = $4 AND {waiting}",
+                None if payload is None else dumps(payload),
+                now,
+                run_id,
+                tenant_id,
+            )
+        else:
+            await self.db.execute(
+                "UPDATE runs SET status = 'rejected', error = $1, completed_at = $2,"
+                f" updated_at = $2 WHERE id = $3 AND tenant_id = $4 AND {waiting}",
+                f"rejected by reviewer: {reason}" if reason else "rejected by reviewer",
+                now,
+                run_id,
+                tenant_id,
+            )
+        return await self.get_run(tenant_id, run_id)
 
     async def referenced_files(self, file_ids: list[str]) -> set[str]:
         rows = await self.db.fetch(

@@ -129,9 +129,17 @@ class RunRecord:
     takeovers: int = 0  # claims of this run after its worker's lease expired (crashes)
     concurrency_key: str | None = None  # admission-control group, when the workflow has one
     deadline_seconds: float | None = None  # this run's own deadline, if it was given one
+    waiting_for: str | None = None  # "timer" | "approval" while (or after) the run waits
+    wait_until: int | None = None  # when a worker takes the waiting run up again
+    decision: str | None = None  # "approved" once a person approved the waiting step
+    resume_payload_json: str | None = None  # the approver's JSON body
     input_json: str | None = None
     output_json: str | None = None
     overrides_json: str | None = None
+
+    @property
+    def resume_payload(self) -> Any:
+        return None if self.resume_payload_json is None else loads(self.resume_payload_json)
 
     @property
     def input(self) -> Any:

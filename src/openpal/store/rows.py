@@ -39,7 +39,7 @@ SUMMARY_COLS = (
     " status, trigger_type, error, schema_valid, previous_execution_id, retry_number, batch_id,"
     " created_at, started_at, completed_at, updated_at, cancel_requested_at, next_step,"
     " step_started_at, attempt, fencing_token, lease_owner, lease_expires_at, takeovers,"
-    " concurrency_key, deadline_seconds"
+    " concurrency_key, deadline_seconds, waiting_for, wait_until, decision, resume_payload"
 )
 FULL_COLS = SUMMARY_COLS + ", input, output, overrides"
 WF_COLS = (
@@ -80,6 +80,10 @@ def run_from_row(row: tuple[Any, ...]) -> RunRecord:
         takeovers,
         concurrency_key,
         deadline_seconds,
+        waiting_for,
+        wait_until,
+        decision,
+        resume_payload,
         *json_cols,
     ) = row
     inp, out, ovr = json_cols if json_cols else (None, None, None)
@@ -113,6 +117,10 @@ def run_from_row(row: tuple[Any, ...]) -> RunRecord:
         takeovers=takeovers,
         concurrency_key=concurrency_key,
         deadline_seconds=deadline_seconds,
+        waiting_for=waiting_for,
+        wait_until=wait_until,
+        decision=decision,
+        resume_payload_json=resume_payload,
         input_json=inp,
         output_json=out,
         overrides_json=ovr,

@@ -382,11 +382,18 @@ class SqliteStore:
         )
 
         def op(c: sqlite3.Connection) -> list[Claim]:
-            rows: list[Any] = []
-            if c.execute(HAS_LIMITED_PENDING).fetchone()[0]:  # admission-controlled first
+            # waiting runs whose timer fired or whose approval deadline passed
+            rows: list[Any] = c.execute(
+                f"{start} WHERE id IN (SELECT id FROM runs WHERE status = 'waiting'"
+                f" AND wait_until <= ? ORDER BY wait_until LIMIT ?) RETURNING {FULL_COLS}",
+                (worker_id, expires, now, now, now, now, limit),
+            ).fetchall()
+            if (
+                len(rows) < limit and c.execute(HAS_LIMITED_PENDING).fetchone()[0]
+            ):  # admission-controlled first
                 rows += c.execute(
                     f"{start} WHERE id IN ({admissible_query('?')}) RETURNING {FULL_COLS}",
-                    (worker_id, expires, now, now, now, limit),
+                    (worker_id, expires, now, now, now, limit - len(rows)),
                 ).fetchall()
             if len(rows) < limit:
                 rows += c.execute(
@@ -441,7 +448,8 @@ class SqliteStore:
         def op(c: sqlite3.Connection) -> Checkpointed:
             row = c.execute(
                 "UPDATE runs SET next_step = ?, step_started_at = ?, lease_expires_at = ?,"
-                " updated_at = ?, status = ? WHERE id = ? AND fencing_token = ?"
+                " updated_at = ?, status = ?, waiting_for = NULL, wait_until = NULL,"
+                " decision = NULL, resume_payload = NULL WHERE id = ? AND fencing_token = ?"
                 " AND status IN ('running', 'finalizing') RETURNING cancel_requested_at",
                 (next_step, now, expires, now, new_status, run_id, token),
             ).fetchone()
@@ -528,6 +536,59 @@ class SqliteStore:
             c.execute(f"DELETE FROM idempotency_keys WHERE run_id IN ({marks})", ids)
             c.execute(f"DELETE FROM runs WHERE id IN ({marks})", ids)
             return len(ids)
+
+        return await self.db.write(op)
+
+    async def park_run(
+        self, run_id: str, token: int, *, waiting_for: str, wake_at: int | None, now: int
+    ) -> RunRecord:
+        def op(c: sqlite3.Connection) -> RunRecord:
+            row = c.execute(
+                "UPDATE runs SET status = 'waiting', waiting_for = ?, wait_until = ?,"
+                " decision = NULL, resume_payload = NULL, lease_owner = NULL,"
+                " lease_expires_at = NULL, step_started_at = ?, updated_at = ?"
+                " WHERE id = ? AND fencing_token = ? AND status = 'running'"
+                f" RETURNING {FULL_COLS}",
+                (waiting_for, wake_at, now, now, run_id, token),
+            ).fetchone()
+            if row is None:
+                raise LeaseLost(f"run {run_id}: lease lost before it could wait")
+            return run_from_row(row)
+
+        return await self.db.write(op)
+
+    async def decide_run(
+        self,
+        tenant_id: str,
+        run_id: str,
+        *,
+        approve: bool,
+        payload: Any,
+        reason: str | None,
+        now: int,
+    ) -> RunRecord | None:
+        body = None if payload is None else dumps(payload)
+        error = f"rejected by reviewer: {reason}" if reason else "rejected by reviewer"
+
+        def op(c: sqlite3.Connection) -> RunRecord | None:
+            if approve:
+                c.execute(
+                    "UPDATE runs SET status = 'pending', decision = 'approved',"
+                    " resume_payload = ?, updated_at = ? WHERE id = ? AND tenant_id = ?"
+                    " AND status = 'waiting' AND waiting_for = 'approval'",
+                    (body, now, run_id, tenant_id),
+                )
+            else:
+                c.execute(
+                    "UPDATE runs SET status = 'rejected', error = ?, completed_at = ?,"
+                    " updated_at = ? WHERE id = ? AND tenant_id = ?"
+                    " AND status = 'waiting' AND waiting_for = 'approval'",
+                    (error, now, now, run_id, tenant_id),
+                )
+            row = c.execute(
+                f"SELECT {FULL_COLS} FROM runs WHERE id = ? AND tenant_id = ?", (run_id, tenant_id)
+            ).fetchone()
+            return run_from_row(row) if row else None
 
         return await self.db.write(op)
 

@@ -17,10 +17,10 @@ from openpal.errors import LeaseLost, RunCancelled, Unavailable
 from openpal.files import FileRef
 from openpal.service.catalog import Catalog
 from openpal.service.notify import Hub
-from openpal.steps.base import StepContext
+from openpal.steps.base import Reject, Resumption, StepContext, Suspend
 from openpal.steps.registry import get_step_type
 from openpal.store.base import Store
-from openpal.store.records import Checkpointed, Claim, StepResult
+from openpal.store.records import Checkpointed, Claim, RunRecord, StepResult
 from openpal.workflows.model import RetryPolicy, StepSpec, WorkflowDef
 from openpal.workflows.templates import evaluate_condition, render_value
 
@@ -48,6 +48,13 @@ async def rehydrate(value: Any, blobs: BlobStore) -> Any:
     if isinstance(value, list):
         return [await rehydrate(v, blobs) for v in value]
     return value
+
+
+def _resumption(run: RunRecord) -> Resumption | None:
+    """What the step the run waited at needs to know, when the run was waiting."""
+    if run.waiting_for is None:
+        return None
+    return Resumption(run.waiting_for, run.wait_until, run.decision, run.resume_payload)
 
 
 class _DeadlinePassed(Exception):
@@ -142,6 +149,7 @@ class RunExecutor:
         limit_seconds = run.deadline_seconds or wf.timeout_seconds  # the run's own wins
         if limit_seconds:
             deadline = (run.started_at or run.created_at) + int(limit_seconds * 1_000_000)
+        resumed = _resumption(run)
         for index in range(run.next_step, len(wf.steps)):
             if cancelled.is_set():
                 await self._finish(run.id, token, RunStatus.CANCELLED, None, "cancelled by request")
@@ -169,8 +177,27 @@ class RunExecutor:
                     output = overrides[spec.name]
                 else:
                     output, attempts = await self._run_step(
-                        wf, spec, scope, run.id, run.attempt, cancelled, deadline
+                        wf, spec, scope, run.id, run.attempt, cancelled, deadline, resumed
                     )
+            except Suspend as pause:
+                await self._durably(
+                    functools.partial(
+                        self.store.park_run,
+                        run.id,
+                        token,
+                        waiting_for=pause.waiting_for,
+                        wake_at=pause.until,
+                        now=now_micros(),
+                    )
+                )
+                log.info("run %s: waiting for %s at step %r", run.id, pause.waiting_for, spec.name)
+                return
+            except Reject as refusal:
+                await self._checkpoint_end(
+                    run.id, token, index, spec, "rejected", None, str(refusal), 1, started
+                )
+                await self._finish(run.id, token, RunStatus.REJECTED, None, str(refusal))
+                return
             except RunCancelled:
                 await self._checkpoint_end(
                     run.id,
@@ -199,6 +226,7 @@ class RunExecutor:
                 )
                 await self._finish(run.id, token, RunStatus.FAILED, None, message)
                 return
+            resumed = None  # only the step the run waited at is resumed
             scope["steps"][spec.name] = {"output": output}
             last_output = output
             result = StepResult(
@@ -244,6 +272,7 @@ class RunExecutor:
         run_attempt: int,
         cancelled: threading.Event,
         deadline: int | None = None,
+        resumed: Resumption | None = None,
     ) -> tuple[Any, int]:
         step_type = get_step_type(spec.type)
         policy = spec.retry
@@ -257,6 +286,7 @@ class RunExecutor:
                 workflow=wf.slug,
                 attempt=attempt,
                 base_dir=wf.base_dir,
+                resumed=resumed,
                 _cancelled=cancelled,
             )
             try:
@@ -269,7 +299,7 @@ class RunExecutor:
                 if limit is not None:
                     return await asyncio.wait_for(coro, limit), attempt
                 return await coro, attempt
-            except RunCancelled:
+            except (RunCancelled, Suspend, Reject):
                 raise
             except TimeoutError:
                 if left is not None and limit == max(left, 0.0):
