@@ -247,3 +247,25 @@ def test_resume_approves_a_run_waiting_for_a_person(client):
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert _status(run.status) == "completed"
+
+
+def test_run_and_wait_extracts_every_field_of_a_corpus_invoice(client, tmp_path, monkeypatch):
+    from tests.corpus.invoices import corpus, make_invoice
+
+    monkeypatch.chdir(tmp_path)
+    inv = next(i for i in corpus(12, seed=5) if i.layout == "german")
+    make_invoice(inv, tmp_path / "contract.pdf")
+    final = client.workflows.executions.run_and_wait(
+        "extract-invoice", input={"contract_document": Path("contract.pdf")}
+    )
+    assert final["status"] == "completed"  # the official SDK returns a plain dict here
+    out = final["output"]
+    assert (out["invoice_number"], out["invoice_date"], out["vendor"]) == (
+        inv.invoice_number,
+        inv.invoice_date,
+        inv.vendor,
+    )
+    assert (out["total"], out["currency"]) == (pytest.approx(inv.total), inv.currency)
+    assert [r["description"] for r in out["line_items"]] == [
+        r["description"] for r in inv.line_items
+    ]

@@ -69,7 +69,7 @@ def test_run_and_wait_returns_a_typed_run_with_steps(client, tmp_path):
     assert isinstance(final, Run) and final.status == "completed"
     assert final["status"] == "completed" and final["runId"] == final.id
     assert final.output["invoice_number"] == "INV-5"
-    assert [s.step_name for s in final.steps] == ["parse", "fields", "normalise"]
+    assert [s.step_name for s in final.steps] == ["parse", "fields"]
     assert all(s.status == "completed" and s.attempts == 1 for s in final.steps)
 
 

@@ -276,6 +276,7 @@ async def test_extract_invoice_reads_a_generated_pdf(tmp_path: Path):
         "vendor": "Acme Tools GmbH",
         "total": 1234.5,
         "currency": "EUR",
+        "line_items": [],
     }
 
 
@@ -296,6 +297,7 @@ async def test_extract_invoice_other_layouts(tmp_path: Path):
         "vendor": "Widgets Inc.",
         "total": 99.9,
         "currency": "USD",
+        "line_items": [],
     }
     text = tmp_path / "inv.txt"
     text.write_text("Seller: Brit Ltd\nInvoice no. GB-7\nDate: 2 Jan 2026\nTotal: £1.234,00\n")
@@ -306,6 +308,7 @@ async def test_extract_invoice_other_layouts(tmp_path: Path):
         "vendor": "Brit Ltd",
         "total": 1234.0,
         "currency": "GBP",
+        "line_items": [],
     }
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from openpal.steps.base import StepType
 from openpal.steps.control import ApprovalStep, WaitStep
+from openpal.steps.documents import PdfTextStep
+from openpal.steps.extract import ExtractStep
 from openpal.steps.python_step import PythonStep
 from openpal.steps.transform import RegexExtractStep, SetStep, TemplateStep
 
@@ -39,5 +41,7 @@ for _builtin in (
     PythonStep(),
     WaitStep(),
     ApprovalStep(),
+    PdfTextStep(),
+    ExtractStep(),
 ):
     register(_builtin)
