@@ -46,6 +46,14 @@ class Server:
     data_dir: Path
     proc: subprocess.Popen[bytes]
     log_path: Path
+    database_url: str | None = None
+
+    def env(self) -> dict[str, str]:
+        """An environment for `openpal` commands that work on this server's database."""
+        env = {k: v for k, v in os.environ.items() if k != "OPENPAL_DATABASE_URL"}
+        if self.database_url is not None:
+            env["OPENPAL_DATABASE_URL"] = self.database_url
+        return env
 
     def client(self, **kw: object) -> httpx.Client:
         return httpx.Client(
@@ -112,7 +120,7 @@ def start_server(
             raise RuntimeError(f"openpal serve did not start:\n{log_path.read_text()}")
         time.sleep(0.05)
     key = api_key or (data_dir / "api-key").read_text().strip()
-    return Server(base, key, data_dir, proc, log_path)
+    return Server(base, key, data_dir, proc, log_path, database_url)
 
 
 @dataclass

@@ -7,6 +7,7 @@ steps can `read()` them and templates can read `name`, `mimeType`, `size`.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -65,6 +66,26 @@ def to_jsonable(value: Any) -> Any:
     if isinstance(value, set | frozenset | tuple):
         return list(value)
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+_ARTIFACT_SEGMENT = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]*$")
+MAX_ARTIFACT_PATH = 200
+
+
+def check_artifact_path(path: str) -> str | None:
+    """Why `path` cannot name an artifact (relative, `a-z A-Z 0-9 . _ -` segments joined
+    by `/`, no `..`), or None."""
+    if not isinstance(path, str) or not path:
+        return "must be a non-empty relative path such as reports/summary.txt"
+    if len(path) > MAX_ARTIFACT_PATH:
+        return f"must be at most {MAX_ARTIFACT_PATH} characters"
+    for segment in path.split("/"):
+        if segment in ("", ".", "..") or not _ARTIFACT_SEGMENT.match(segment):
+            return (
+                f"segment {segment!r} is not allowed (use letters, digits, . _ -; no empty,"
+                " '.' or '..' segments, no leading /)"
+            )
+    return None
 
 
 def file_ids(value: Any) -> set[str]:

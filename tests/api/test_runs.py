@@ -393,3 +393,27 @@ def test_a_workflow_written_in_python_runs_like_yaml(api):
     assert small["output"] == {"label": "X", "total": 5, "grade": None}  # grade skipped
     wf = api.get("/api/v1/workflows/py-flow").json()
     assert "function: py_flow:fetch" in wf["yamlContent"]
+
+
+def test_output_schema_sets_schema_valid(api):
+    def run(slug, count):
+        return api.post(
+            f"/api/v1/run/workflows.{slug}",
+            params={"wait_for_completion": 20},
+            json={"count": count},
+        ).json()
+
+    good = run("shaped", 3)
+    assert good["status"] == "completed" and good["output"] == {"count": 3}
+    summary = api.get(f"/api/v1/runs/{good['runId']}").json()["run"]
+    assert summary["schemaValid"] is True
+    loose = run("shaped", 2.5)  # a number, not an integer
+    assert loose["status"] == "completed"
+    assert api.get(f"/api/v1/runs/{loose['runId']}").json()["run"]["schemaValid"] is False
+    strict = run("shaped-strict", 2.5)
+    assert strict["status"] == "failed"
+    assert strict["error"].startswith("output does not match the workflow's output_schema: count:")
+    plain = api.post(
+        "/api/v1/run/workflows.hello", params={"wait_for_completion": 20}, json={}
+    ).json()
+    assert api.get(f"/api/v1/runs/{plain['runId']}").json()["run"]["schemaValid"] is None

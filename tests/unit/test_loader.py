@@ -223,3 +223,24 @@ def test_concurrency_section_loads():
         "reject",
     )
     assert load_workflow_text(_LIMITED.replace("concurrency: {}\n", "")).concurrency is None
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ("output_schema: {type: nope}\n", "output_schema"),
+        ("output_schema: [1]\n", "output_schema"),
+        ("settings: [1]\n", "settings"),
+        ("settings: {strict_output_schema: maybe}\n", "settings.strict_output_schema"),
+    ],
+)
+def test_output_schema_and_settings_errors(extra, field):
+    assert _error("name: x\n" + extra + "steps: [{name: a, type: transform.set}]\n").field == field
+
+
+def test_output_schema_loads_with_strictness():
+    wf = load_workflow_text(
+        "name: x\noutput_schema: {type: object}\nsettings: {strict_output_schema: true,"
+        " other: 1}\nsteps: [{name: a, type: transform.set}]\n"
+    )
+    assert wf.output_schema == {"type": "object"} and wf.strict_output_schema is True

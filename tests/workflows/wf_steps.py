@@ -37,3 +37,19 @@ def tally(ctx, note: str) -> dict:
         with open(path, "a", encoding="utf-8") as f:  # O_APPEND: one short write, atomic
             f.write(f"{ctx.run_id} {ctx.step_name} {os.getpid()}\n")
     return {"note": note, "pid": os.getpid()}
+
+
+def report(ctx, title: str) -> dict:
+    """Write three artifacts: text, bytes in a sub-folder, and an existing file."""
+    import tempfile
+
+    ctx.artifact("report.txt", f"Report: {title}\n")
+    ctx.artifact("data/raw.bin", bytes(range(256)) * 4, mime_type="application/octet-stream")
+    with tempfile.NamedTemporaryFile("wb", suffix=".csv", delete=False) as f:
+        f.write(b"a,b\n1,2\n")
+    ctx.artifact("table.csv", file=f.name)  # read by the engine once the step returns
+    return {"title": title}
+
+
+def bad_artifact(ctx) -> None:
+    ctx.artifact("../escape.txt", "nope")

@@ -59,6 +59,7 @@ def create_app(settings: Settings) -> Starlette:
         Route(f"{v1}/runs/{{run_id}}/rerun", runs.rerun_run, methods=["POST"]),
         Route(f"{v1}/runs/{{run_id}}/resume", runs.resume_run, methods=["POST"]),
         Route(f"{v1}/runs/{{run_id}}/reject", runs.reject_run, methods=["POST"]),
+        Route(f"{v1}/runs/{{run_id}}/artifact/{{path:path}}", runs.get_artifact, methods=["GET"]),
         Route(f"{v1}/workflows", workflows.list_workflows, methods=["GET"]),
         Route(f"{v1}/workflows/{{workflow_id}}", workflows.get_workflow, methods=["GET"]),
         Route(f"{v1}/workflows/{{workflow_id}}/versions", workflows.list_versions, methods=["GET"]),

@@ -8,12 +8,13 @@ import time
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from openpal.api.queries import parse_run_filter
 from openpal.api.uploads import read_start_body
 from openpal.api.wire import cancel_response, run_detail, run_summary, start_response
-from openpal.errors import InvalidInput, Issue
+from openpal.errors import InvalidInput, Issue, NotFound
+from openpal.files import check_artifact_path
 from openpal.service.runs import RunService
 from openpal.store.records import ApiKeyRecord
 
@@ -109,12 +110,33 @@ def _deadline_seconds(request: Request) -> float | None:
     return value
 
 
+async def get_artifact(request: Request) -> Response:
+    """`GET /runs/{id}/artifact/{path}`: a file the run's steps wrote."""
+    run_id, path = request.path_params["run_id"], request.path_params["path"]
+    problem = check_artifact_path(path)
+    if problem:
+        raise InvalidInput([Issue("path", problem)])
+    found = await _svc(request).artifact(_tenant(request), run_id, path)
+    ref = await request.app.state.blobs.resolve(
+        {"fileId": found.blob_id, "name": found.name, "mimeType": found.mime_type}
+    )
+    if ref.path is None:
+        raise NotFound(f"artifact {path!r} of run {run_id}: its content is gone")
+    return FileResponse(
+        ref.path,
+        media_type=found.mime_type,
+        filename=found.name,
+        headers={"cache-control": "private, max-age=31536000, immutable"},
+    )
+
+
 async def get_run(request: Request) -> Response:
     run_id = request.path_params["run_id"]
     include = {t.strip() for t in request.query_params.get("include", "").split(",")}
     if "detail" in include:
         run, steps = await _svc(request).detail(_tenant(request), run_id)
-        return JSON({"run": run_detail(run, steps)})
+        artifacts = await _svc(request).artifacts(_tenant(request), run_id)
+        return JSON({"run": run_detail(run, steps, artifacts)})
     run = await _svc(request).get(_tenant(request), run_id)
     body = run_summary(run)
     if "output" in include:

@@ -6,7 +6,7 @@ from typing import Any
 
 from openpal.engine.dates import iso
 from openpal.service.runs import StepView
-from openpal.store.records import RunRecord, VersionRecord, WorkflowRecord
+from openpal.store.records import ArtifactRecord, RunRecord, VersionRecord, WorkflowRecord
 
 
 def run_summary(run: RunRecord) -> dict[str, Any]:
@@ -43,7 +43,21 @@ def run_summary(run: RunRecord) -> dict[str, Any]:
     }
 
 
-def run_detail(run: RunRecord, steps: list[StepView]) -> dict[str, Any]:
+def artifact_entry(a: ArtifactRecord) -> dict[str, Any]:
+    return {
+        "path": a.path,
+        "name": a.name,
+        "mimeType": a.mime_type,
+        "size": a.size,
+        "stepName": a.step_name,
+        "createdAt": iso(a.created_at),
+        "url": f"/api/v1/runs/{a.run_id}/artifact/{a.path}",
+    }
+
+
+def run_detail(
+    run: RunRecord, steps: list[StepView], artifacts: list[ArtifactRecord] | None = None
+) -> dict[str, Any]:
     """The `include=detail` payload.
 
     Deliberately *not* RunSummary-shaped (no `sourceId`/`agentSlug`; the source is
@@ -69,6 +83,7 @@ def run_detail(run: RunRecord, steps: list[StepView]) -> dict[str, Any]:
         "attempt": run.attempt,
         "takeovers": run.takeovers,
         "deadlineSeconds": run.deadline_seconds,
+        "artifacts": [artifact_entry(a) for a in artifacts or []],
         "waitingFor": run.waiting_for if run.status.value == "waiting" else None,
         "waitUntil": iso(run.wait_until) if run.status.value == "waiting" else None,
         "source": {

@@ -43,12 +43,20 @@ def keys() -> None:
 
 @keys.command("create")
 @click.option("--name", default="cli", show_default=True, help="A label to recognise the key.")
+@click.option(
+    "--tenant",
+    default="default",
+    show_default=True,
+    help="The tenant the key acts for: it sees and starts only that tenant's runs.",
+)
 @data_dir_option
 @database_url_option
-def create(name: str, data_dir: Path, database_url: str | None) -> None:
+def create(name: str, tenant: str, data_dir: Path, database_url: str | None) -> None:
     """Create a key and print it (it is shown only this once)."""
+    if not tenant or len(tenant) > 100 or not tenant.replace("-", "").replace("_", "").isalnum():
+        raise click.UsageError("--tenant must be 1-100 letters, digits, - or _")
     settings = load_settings(data_dir=data_dir, database_url=database_url)
-    secret, record = mint_key(name)
+    secret, record = mint_key(name, tenant)
 
     async def op(store: Store) -> None:
         await store.create_api_key(record)

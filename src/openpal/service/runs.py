@@ -19,6 +19,7 @@ from openpal.service.inputs import validate_input
 from openpal.service.notify import Hub
 from openpal.store.base import Store
 from openpal.store.records import (
+    ArtifactRecord,
     IdempotencyKey,
     NewRun,
     RunFilter,
@@ -241,6 +242,17 @@ class RunService:
                 status = "pending" if not run.status.terminal else "not_run"
                 views.append(StepView(i, spec.name, spec.type, status, None, None, 0, None, None))
         return run, views
+
+    async def artifacts(self, tenant_id: str, run_id: str) -> list[ArtifactRecord]:
+        """The files a run's steps wrote (404 for a run of another tenant)."""
+        await self.get(tenant_id, run_id)
+        return await self.store.list_artifacts(run_id)
+
+    async def artifact(self, tenant_id: str, run_id: str, path: str) -> ArtifactRecord:
+        for found in await self.artifacts(tenant_id, run_id):
+            if found.path == path:
+                return found
+        raise NotFound(f"run {run_id} has no artifact {path!r}")
 
     async def list(
         self, flt: RunFilter, *, sources: list[str] | None = None, cursor: str | None = None

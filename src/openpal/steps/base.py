@@ -11,9 +11,11 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
 from openpal.errors import RunCancelled
+from openpal.files import check_artifact_path
 from openpal.workflows.model import StepSpec
 
 
@@ -30,6 +32,16 @@ class Suspend(Exception):
 class Reject(Exception):
     """Raised by a step to end the run `rejected` (the workflow declines to produce a
     result): an approval turned down or timed out, or a step's own judgement."""
+
+
+@dataclass(frozen=True)
+class PendingArtifact:
+    """A file a step asked to keep; stored by the engine when the step succeeds."""
+
+    path: str
+    content: bytes | None
+    file: Path | None
+    mime_type: str | None
 
 
 @dataclass(frozen=True)
@@ -52,6 +64,7 @@ class StepContext:
     attempt: int = 1
     base_dir: str | None = None
     resumed: Resumption | None = None  # set when this step paused the run and it resumed
+    artifacts: list[PendingArtifact] = field(default_factory=list)
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("openpal.step"))
     _cancelled: threading.Event = field(default_factory=threading.Event)
     _on_heartbeat: Callable[[], None] | None = None
@@ -65,6 +78,28 @@ class StepContext:
         """Raise `RunCancelled` if the run was asked to stop; call it often in long steps."""
         if self._cancelled.is_set():
             raise RunCancelled(f"run {self.run_id} was cancelled")
+
+    def artifact(
+        self,
+        path: str,
+        content: bytes | str | None = None,
+        *,
+        file: str | Path | None = None,
+        mime_type: str | None = None,
+    ) -> str:
+        """Keep a file with the run: `content` (bytes, or text as UTF-8) or an existing
+        `file`. It is stored when the step succeeds, listed in the run's detail and
+        downloadable at `GET /api/v1/runs/{run id}/artifact/{path}`. Returns `path`."""
+        problem = check_artifact_path(path)
+        if problem:
+            raise ValueError(f"artifact path {path!r}: {problem}")
+        if (content is None) == (file is None):
+            raise ValueError("give an artifact either content or file")
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        self.artifacts.append(
+            PendingArtifact(path, data, None if file is None else Path(file), mime_type)
+        )
+        return path
 
     def heartbeat(self) -> None:
         """Tell the engine the step is alive (keeps the worker's lease fresh)."""

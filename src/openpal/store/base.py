@@ -14,6 +14,7 @@ from typing import Any, Protocol
 from openpal.engine.states import RunStatus
 from openpal.store.records import (
     ApiKeyRecord,
+    ArtifactRecord,
     Checkpointed,
     Claim,
     IdempotencyKey,
@@ -200,6 +201,15 @@ class Store(Protocol):
         """A person's decision on a run waiting for approval: approve → `pending` with the
         decision and `payload` recorded (a worker continues it), reject → `rejected` now.
         A run not waiting for approval is returned unchanged; None if unknown."""
+        ...
+
+    async def save_artifacts(self, artifacts: list[ArtifactRecord]) -> None:
+        """Record files a step wrote (a path written again is replaced); the run refers to
+        their blobs from then on."""
+        ...
+
+    async def list_artifacts(self, run_id: str) -> list[ArtifactRecord]:
+        """A run's artifacts, by path."""
         ...
 
     async def referenced_files(self, file_ids: list[str]) -> set[str]:

@@ -27,6 +27,7 @@ from openpal.files import file_ids
 from openpal.store.pg_engine import PgEngine
 from openpal.store.records import (
     ApiKeyRecord,
+    ArtifactRecord,
     Checkpointed,
     Claim,
     IdempotencyKey,
@@ -60,6 +61,7 @@ from openpal.store.rows import (
 
 _WF_FROM = "FROM workflows w LEFT JOIN workflow_versions v ON v.id = w.current_version_id"
 _RUNNING = status_list(CANCEL_AT_CHECKPOINT)
+_ART_COLS = "run_id, path, blob_id, name, mime_type, size, step_name, created_at"
 _ADMISSION_LOCK = 0x6F70656E61646D  # pg_advisory_xact_lock key serialising limited claims
 
 
@@ -635,6 +637,43 @@ class PostgresStore:
                 tenant_id,
             )
         return await self.get_run(tenant_id, run_id)
+
+    async def save_artifacts(self, artifacts: list[ArtifactRecord]) -> None:
+        if not artifacts:
+            return
+
+        async def op(c: asyncpg.Connection) -> None:
+            await c.executemany(
+                f"INSERT INTO run_artifacts ({_ART_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+                " ON CONFLICT (run_id, path) DO UPDATE SET blob_id = EXCLUDED.blob_id,"
+                " name = EXCLUDED.name, mime_type = EXCLUDED.mime_type, size = EXCLUDED.size,"
+                " step_name = EXCLUDED.step_name, created_at = EXCLUDED.created_at",
+                [
+                    (
+                        a.run_id,
+                        a.path,
+                        a.blob_id,
+                        a.name,
+                        a.mime_type,
+                        a.size,
+                        a.step_name,
+                        a.created_at,
+                    )
+                    for a in artifacts
+                ],
+            )
+            await c.executemany(
+                "INSERT INTO run_files (run_id, blob_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+                [(a.run_id, a.blob_id) for a in artifacts],
+            )
+
+        await self.db.tx(op)
+
+    async def list_artifacts(self, run_id: str) -> list[ArtifactRecord]:
+        rows = await self.db.fetch(
+            f"SELECT {_ART_COLS} FROM run_artifacts WHERE run_id = $1 ORDER BY path", run_id
+        )
+        return [ArtifactRecord(*r) for r in rows]
 
     async def referenced_files(self, file_ids: list[str]) -> set[str]:
         rows = await self.db.fetch(

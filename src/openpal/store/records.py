@@ -15,6 +15,11 @@ def dumps(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=to_jsonable)
 
 
+def to_plain(value: Any) -> Any:
+    """`value` as plain JSON data (files become their references), as it will be stored."""
+    return json.loads(dumps(value))
+
+
 def loads(text: str | None) -> Any:
     return None if text is None else json.loads(text)
 
@@ -177,6 +182,20 @@ class StepRecord:
     @property
     def output(self) -> Any:
         return loads(self.output_json)
+
+
+@dataclass(frozen=True)
+class ArtifactRecord:
+    """A file a step wrote, kept with its run under a relative `path`."""
+
+    run_id: str
+    path: str
+    blob_id: str
+    name: str
+    mime_type: str
+    size: int
+    step_name: str
+    created_at: int
 
 
 @dataclass(frozen=True)

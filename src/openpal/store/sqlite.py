@@ -20,6 +20,7 @@ from openpal.errors import Conflict, InvalidTransition, LeaseLost
 from openpal.files import file_ids
 from openpal.store.records import (
     ApiKeyRecord,
+    ArtifactRecord,
     Checkpointed,
     Claim,
     IdempotencyKey,
@@ -51,6 +52,8 @@ from openpal.store.rows import (
     wf_from_row,
 )
 from openpal.store.sqlite_engine import SqliteEngine
+
+_ART_COLS = "run_id, path, blob_id, name, mime_type, size, step_name, created_at"
 
 
 class SqliteStore:
@@ -591,6 +594,33 @@ class SqliteStore:
             return run_from_row(row) if row else None
 
         return await self.db.write(op)
+
+    async def save_artifacts(self, artifacts: list[ArtifactRecord]) -> None:
+        rows = [
+            (a.run_id, a.path, a.blob_id, a.name, a.mime_type, a.size, a.step_name, a.created_at)
+            for a in artifacts
+        ]
+
+        def op(c: sqlite3.Connection) -> None:
+            c.executemany(
+                f"INSERT OR REPLACE INTO run_artifacts ({_ART_COLS}) VALUES (?,?,?,?,?,?,?,?)", rows
+            )
+            c.executemany(
+                "INSERT OR IGNORE INTO run_files (run_id, blob_id) VALUES (?, ?)",
+                [(a.run_id, a.blob_id) for a in artifacts],
+            )
+
+        if rows:
+            await self.db.write(op)
+
+    async def list_artifacts(self, run_id: str) -> list[ArtifactRecord]:
+        def op(c: sqlite3.Connection) -> list[ArtifactRecord]:
+            rows = c.execute(
+                f"SELECT {_ART_COLS} FROM run_artifacts WHERE run_id = ? ORDER BY path", (run_id,)
+            ).fetchall()
+            return [ArtifactRecord(*r) for r in rows]
+
+        return await self.db.read(op)
 
     async def referenced_files(self, file_ids: list[str]) -> set[str]:
         if not file_ids:

@@ -5,22 +5,31 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import mimetypes
 import random
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from openpal.blobs.base import BlobStore
 from openpal.engine.states import RunStatus
-from openpal.errors import LeaseLost, RunCancelled, Unavailable
+from openpal.errors import LeaseLost, PayloadTooLarge, RunCancelled, Unavailable
 from openpal.files import FileRef
+from openpal.schemas import schema_errors
 from openpal.service.catalog import Catalog
 from openpal.service.notify import Hub
-from openpal.steps.base import Reject, Resumption, StepContext, Suspend
+from openpal.steps.base import PendingArtifact, Reject, Resumption, StepContext, Suspend
 from openpal.steps.registry import get_step_type
 from openpal.store.base import Store
-from openpal.store.records import Checkpointed, Claim, RunRecord, StepResult
+from openpal.store.records import (
+    ArtifactRecord,
+    Checkpointed,
+    Claim,
+    RunRecord,
+    StepResult,
+    to_plain,
+)
 from openpal.workflows.model import RetryPolicy, StepSpec, WorkflowDef
 from openpal.workflows.templates import evaluate_condition, render_value
 
@@ -48,6 +57,16 @@ async def rehydrate(value: Any, blobs: BlobStore) -> Any:
     if isinstance(value, list):
         return [await rehydrate(v, blobs) for v in value]
     return value
+
+
+async def _chunks(item: PendingArtifact) -> AsyncIterator[bytes]:
+    if item.content is not None:
+        yield item.content
+        return
+    assert item.file is not None
+    with item.file.open("rb") as f:
+        while chunk := await asyncio.to_thread(f.read, 1024 * 1024):
+            yield chunk
 
 
 def _resumption(run: RunRecord) -> Resumption | None:
@@ -78,6 +97,7 @@ class RunExecutor:
         hub: Hub,
         lease_seconds: float,
         recovery_budget: int = 3,
+        max_artifact_bytes: int = 1024 * 1024 * 1024,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -85,6 +105,7 @@ class RunExecutor:
         self.hub = hub
         self.lease_seconds = lease_seconds
         self.recovery_budget = recovery_budget
+        self.max_artifact_bytes = max_artifact_bytes
         # set on shutdown: finish the current step, checkpoint, hand the run back
         self.draining = asyncio.Event()
 
@@ -170,13 +191,14 @@ class RunExecutor:
                 )
                 return
             status, error, attempts = "completed", None, 1
+            pending: list[PendingArtifact] = []
             try:
                 if spec.if_ and not evaluate_condition(spec.if_, scope):
                     status, output, attempts = "skipped", None, 0
                 elif spec.name in overrides:
                     output = overrides[spec.name]
                 else:
-                    output, attempts = await self._run_step(
+                    output, attempts, pending = await self._run_step(
                         wf, spec, scope, run.id, run.attempt, cancelled, deadline, resumed
                     )
             except Suspend as pause:
@@ -227,6 +249,16 @@ class RunExecutor:
                 await self._finish(run.id, token, RunStatus.FAILED, None, message)
                 return
             resumed = None  # only the step the run waited at is resumed
+            if pending:
+                try:
+                    await self._keep_artifacts(run.id, spec.name, pending)
+                except (OSError, ValueError, PayloadTooLarge) as exc:
+                    message = f"step {spec.name!r} failed: could not keep an artifact: {exc}"
+                    await self._checkpoint_end(
+                        run.id, token, index, spec, "failed", None, message, attempts, started
+                    )
+                    await self._finish(run.id, token, RunStatus.FAILED, None, message)
+                    return
             scope["steps"][spec.name] = {"output": output}
             last_output = output
             result = StepResult(
@@ -261,7 +293,17 @@ class RunExecutor:
                 run.id, token, RunStatus.FAILED, None, f"output mapping failed: {exc}"
             )
             return
-        await self._finish(run.id, token, RunStatus.COMPLETED, final, None)
+        valid = None
+        if wf.output_schema is not None:
+            problems = schema_errors(to_plain(final), dict(wf.output_schema))
+            valid = not problems
+            if problems and wf.strict_output_schema:
+                message = "output does not match the workflow's output_schema: " + "; ".join(
+                    problems
+                )
+                await self._finish(run.id, token, RunStatus.FAILED, final, message, valid)
+                return
+        await self._finish(run.id, token, RunStatus.COMPLETED, final, None, valid)
 
     async def _run_step(
         self,
@@ -273,7 +315,7 @@ class RunExecutor:
         cancelled: threading.Event,
         deadline: int | None = None,
         resumed: Resumption | None = None,
-    ) -> tuple[Any, int]:
+    ) -> tuple[Any, int, list[PendingArtifact]]:
         step_type = get_step_type(spec.type)
         policy = spec.retry
         attempt = 0
@@ -297,8 +339,8 @@ class RunExecutor:
                     limit = max(left, 0.0)
                 coro = step_type.run(config, ctx)
                 if limit is not None:
-                    return await asyncio.wait_for(coro, limit), attempt
-                return await coro, attempt
+                    return await asyncio.wait_for(coro, limit), attempt, ctx.artifacts
+                return await coro, attempt, ctx.artifacts
             except (RunCancelled, Suspend, Reject):
                 raise
             except TimeoutError:
@@ -354,14 +396,44 @@ class RunExecutor:
         )
 
     async def _finish(
-        self, run_id: str, token: int, status: RunStatus, output: Any, error: str | None
+        self,
+        run_id: str,
+        token: int,
+        status: RunStatus,
+        output: Any,
+        error: str | None,
+        schema_valid: bool | None = None,
     ) -> None:
         await self._durably(
             lambda: self.store.finish_run(
-                run_id, token, status, output=output, error=error, now=now_micros()
+                run_id,
+                token,
+                status,
+                output=output,
+                error=error,
+                now=now_micros(),
+                schema_valid=schema_valid,
             )
         )
         self.hub.run_finished(run_id)
+
+    async def _keep_artifacts(
+        self, run_id: str, step_name: str, pending: list[PendingArtifact]
+    ) -> None:
+        """Store the files a step wrote and record them with the run."""
+        records = []
+        for item in pending:
+            name = item.path.rsplit("/", 1)[-1]
+            mime = item.mime_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
+            ref = await self.blobs.put_stream(
+                _chunks(item), name=name, mime_type=mime, max_bytes=self.max_artifact_bytes
+            )
+            records.append(
+                ArtifactRecord(
+                    run_id, item.path, ref.file_id, name, mime, ref.size, step_name, now_micros()
+                )
+            )
+        await self._durably(functools.partial(self.store.save_artifacts, records))
 
     async def _durably(self, write: Callable[[], Awaitable[T]]) -> T:
         """Run a store write, riding out a database outage for up to one lease: past

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from openpal.errors import WorkflowLoadError
+from openpal.schemas import check_schema
 from openpal.steps.registry import get_step_type, step_type_names
 from openpal.workflows.concurrency_section import parse_concurrency
 from openpal.workflows.inputs_section import parse_inputs
@@ -32,9 +33,9 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 # Step names are read back as `steps.<name>` in Liquid, so they must be identifiers.
 STEP_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 # Keys other EigenPal tools write; accepted so their files load, otherwise unused.
-_FOREIGN_KEYS = {"kind", "enabled", "triggerMethods", "settings", "defaultModel", "output_schema"}
+_FOREIGN_KEYS = {"kind", "enabled", "triggerMethods", "defaultModel"}
 TOP_KEYS = {"name", "title", "version", "description", "inputs", "steps", "output"}
-TOP_KEYS |= {"timeout_seconds", "concurrency"} | _FOREIGN_KEYS
+TOP_KEYS |= {"timeout_seconds", "concurrency", "output_schema", "settings"} | _FOREIGN_KEYS
 STEP_KEYS = {"name", "type", "with", "if", "retry", "timeout_seconds", "description"}
 RETRY_KEYS = {"max_attempts", "backoff_seconds", "backoff_factor", "max_backoff_seconds", "jitter"}
 RUN_FIELDS = {"id", "workflow", "attempt"}
@@ -128,11 +129,35 @@ def load_workflow_text(
         title=_optional_text(data, "title", src),
         timeout_seconds=_timeout(data.get("timeout_seconds"), "timeout_seconds", src),
         concurrency=parse_concurrency(data.get("concurrency"), src, {spec.name for spec in inputs}),
+        output_schema=_output_schema(data.get("output_schema"), src),
+        strict_output_schema=_strict_output(data.get("settings"), src),
         source_text=text,
         source_path=source_path,
         base_dir=base_dir,
         content_hash=hashlib.sha256(text.encode("utf-8")).hexdigest(),
     )
+
+
+def _output_schema(value: Any, src: Source) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    problem = check_schema(value)
+    if problem:
+        raise src.error("output_schema", problem)
+    return dict(value)
+
+
+def _strict_output(settings: Any, src: Source) -> bool:
+    """`settings: {strict_output_schema: true}` fails runs whose output misses the schema.
+    Other settings (written by other EigenPal tools) are accepted and ignored."""
+    if settings is None:
+        return False
+    if not isinstance(settings, dict):
+        raise src.error("settings", "must be a mapping")
+    strict = settings.get("strict_output_schema", False)
+    if not isinstance(strict, bool):
+        raise src.error("settings.strict_output_schema", "must be true or false")
+    return strict
 
 
 def _version(value: Any, src: Source) -> str | None:

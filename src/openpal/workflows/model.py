@@ -83,6 +83,8 @@ class WorkflowDef:
     title: str | None = None  # human name; defaults to the slug
     timeout_seconds: float | None = None
     concurrency: ConcurrencySpec | None = None
+    output_schema: Mapping[str, Any] | None = None  # JSON Schema the output is checked against
+    strict_output_schema: bool = False  # a mismatch fails the run (else: schemaValid false)
     source_text: str = ""  # the YAML as written (served as yamlContent)
     source_path: str | None = None
     base_dir: str | None = None  # folder put on sys.path for `python` steps
