@@ -34,7 +34,10 @@ class Runtime:
             settings.database_url, settings.database_path, pool_size=settings.db_pool_size
         )
         self.blobs = make_blob_store(
-            self.store, settings.blobs_dir, postgres=settings.database_url is not None
+            self.store,
+            settings.blobs_dir,
+            postgres=settings.database_url is not None,
+            kind=settings.blob_store,
         )
         self.hub = Hub()
         self.catalog = Catalog(self.store)

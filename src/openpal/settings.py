@@ -73,9 +73,15 @@ class Settings:
     db_pool_size: int = 10  # connections per process (PostgreSQL)
     worker_poll_seconds: float = 1.0  # idle workers look for work this often without an event
     hold_poll_seconds: float = 2.0  # held requests re-read their run this often without an event
+    blob_store: str | None = None  # "s3" for an S3-compatible bucket; default: next to the DB
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        if self.blob_store not in (None, "s3"):
+            raise SettingsError(
+                f"OPENPAL_BLOB_STORE={self.blob_store!r}: use s3, or leave it unset (files then"
+                " live next to the database)"
+            )
         url = self.database_url
         if url is not None and not url.startswith(("postgresql://", "postgres://")):
             scheme = url.split("://", 1)[0] if "://" in url else url[:20]
@@ -130,6 +136,7 @@ class Settings:
             db_pool_size=_int(env, "OPENPAL_DB_POOL_SIZE", 10, 1),
             worker_poll_seconds=_float(env, "OPENPAL_WORKER_POLL_SECONDS", 1.0),
             hold_poll_seconds=_float(env, "OPENPAL_HOLD_POLL_SECONDS", 2.0),
+            blob_store=env.get("OPENPAL_BLOB_STORE") or None,
         )
 
     def with_(self, **changes: Any) -> Settings:

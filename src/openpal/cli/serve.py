@@ -165,7 +165,10 @@ def prune_cmd(
 
     async def op(store: Store) -> tuple[int, int]:
         blobs = make_blob_store(
-            store, settings.blobs_dir, postgres=settings.database_url is not None
+            store,
+            settings.blobs_dir,
+            postgres=settings.database_url is not None,
+            kind=settings.blob_store,
         )
         runs = await prune(store, days)
         return runs, await collect_files(store, blobs, grace_seconds=file_grace_seconds)
