@@ -1,0 +1,76 @@
+"""The benchmark's table (with the targets of issue 7) and chart."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+# (label, section, key, target, lower is better)
+ROWS: list[tuple[str, str, str, float | None, bool]] = [
+    ("W-latency p50 (ms)", "latency", "p50_ms", 5, True),
+    ("W-latency p95 (ms)", "latency", "p95_ms", None, True),
+    ("W-latency p99 (ms)", "latency", "p99_ms", 25, True),
+    ("W-throughput (runs/s)", "throughput", "runs_per_s", 1000, False),
+    ("W-throughput starts/s", "throughput", "starts_per_s", None, False),
+    ("W-steps per step (ms)", "steps", "per_step_ms", 2, True),
+    ("W-list seed filter p95 (ms)", "list", "seed_filter_p95_ms", 50, True),
+    ("W-list first page p95 (ms)", "list", "first_page_p95_ms", 50, True),
+    ("W-list page 100 p95 (ms)", "list", "page_100_p95_ms", 50, True),
+    ("W-cancel pending p50 (ms)", "cancel", "pending_p50_ms", 10, True),
+    ("W-cancel running p50 (ms)", "cancel", "running_p50_ms", None, True),
+]
+
+
+def _mark(value: float, target: float | None, lower: bool) -> str:
+    if target is None:
+        return ""
+    met = value <= target if lower else value >= target
+    return "met" if met else f"missed by {abs(value - target):.1f}"
+
+
+def table(results: dict[str, Any]) -> str:
+    backends = results["backends"]
+    head = "| workload | target | " + " | ".join(b["backend"] for b in backends) + " |"
+    lines = [head, "| --- | --- | " + " | ".join("---" for _ in backends) + " |"]
+    for label, section, key, target, lower in ROWS:
+        cells = []
+        for b in backends:
+            value = b.get(section, {}).get(key)
+            if value is None:
+                cells.append("—")
+                continue
+            mark = _mark(value, target, lower) if b["backend"] == "sqlite" else ""
+            cells.append(f"{value:g}" + (f" ({mark})" if mark else ""))
+        bound = "" if target is None else ("≤ " if lower else "≥ ") + f"{target:g}"
+        lines.append(f"| {label} | {bound} | " + " | ".join(cells) + " |")
+    for label, key in (("idle RSS (MiB)", "memory_idle_mb"), ("peak RSS (MiB)", "memory_peak_mb")):
+        cells = [", ".join(f"{n} {v:g}" for n, v in b.get(key, {}).items()) for b in backends]
+        target = "≤ 120 (idle)" if key == "memory_idle_mb" else ""
+        lines.append(f"| {label} | {target} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def chart(results: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    panels = [
+        ("W-latency (ms)", "latency", ["p50_ms", "p95_ms", "p99_ms"]),
+        ("W-throughput (runs/s)", "throughput", ["runs_per_s"]),
+        ("W-list at scale (ms, p95)", "list", ["seed_filter_p95_ms", "page_100_p95_ms"]),
+    ]
+    fig, axes = plt.subplots(1, len(panels), figsize=(13, 4))
+    for ax, (title, section, keys) in zip(axes, panels, strict=True):
+        width = 0.8 / max(1, len(results["backends"]))
+        for i, b in enumerate(results["backends"]):
+            values = [b.get(section, {}).get(k, 0) for k in keys]
+            xs = [j + i * width for j in range(len(keys))]
+            ax.bar(xs, values, width=width, label=b["backend"])
+        ax.set_xticks([j + width * (len(results["backends"]) - 1) / 2 for j in range(len(keys))])
+        ax.set_xticklabels([k.replace("_ms", "").replace("_", " ") for k in keys], fontsize=8)
+        ax.set_title(title)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
