@@ -88,6 +88,9 @@ def main() -> None:
     p.add_argument("--quick", action="store_true", help="small sizes (CI)")
     p.add_argument("--json", type=Path, help="also write the results here")
     p.add_argument("--chart", type=Path, help="draw a PNG chart here (needs matplotlib)")
+    p.add_argument(
+        "--peers", default="", help="comma-separated peers to run too: celery (needs redis)"
+    )
     a = p.parse_args()
     sizes = QUICK if a.quick else FULL
     backends = ["sqlite", "postgres"] if a.backend == "both" else [a.backend]
@@ -99,7 +102,19 @@ def main() -> None:
         },
         "sizes": sizes,
         "backends": [run_backend(b, sizes, a.pg_admin_url) for b in backends],
+        "peers": [],
     }
+    for peer in filter(None, a.peers.split(",")):
+        if peer != "celery":
+            raise SystemExit(f"unknown peer {peer!r} (known: celery)")
+        from bench.peers import celery_peer
+
+        why = celery_peer.available()
+        if why:
+            print(f"[celery] skipped: {why}", file=sys.stderr)
+            continue
+        print("[celery] W-latency, W-throughput …", file=sys.stderr)
+        results["peers"].append(celery_peer.run(sizes))
     print(table(results))
     text = json.dumps(results, indent=2)
     print(text)

@@ -4,6 +4,7 @@ process and workers on a fresh PostgreSQL database. Reads RSS from /proc."""
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -46,6 +47,8 @@ class Deployment:
     def memory(self, peak: bool = False) -> dict[str, float]:
         return {name: round(rss_mb(p.pid, peak), 1) for name, p in self.procs}
 
+    owns_data: bool = False
+
     def stop(self) -> None:
         for _, p in self.procs:
             p.terminate()
@@ -54,6 +57,8 @@ class Deployment:
                 p.wait(20)
             except subprocess.TimeoutExpired:
                 p.kill()
+        if self.owns_data:
+            shutil.rmtree(self.data_dir, ignore_errors=True)
 
 
 def _spawn(args: list[str], data: Path, env: dict[str, str], log: str) -> subprocess.Popen[bytes]:
@@ -99,7 +104,7 @@ def start(
         env["OPENPAL_DATABASE_URL"] = database_url
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    dep = Deployment(backend, base, "", data)
+    dep = Deployment(backend, base, "", data, owns_data=data_dir is None)
     if backend == "sqlite":
         proc = _spawn(["serve", "--port", str(port), "--concurrency", str(concurrency)],
                       data / "api", env, "log")  # fmt: skip

@@ -47,6 +47,22 @@ def table(results: dict[str, Any]) -> str:
         cells = [", ".join(f"{n} {v:g}" for n, v in b.get(key, {}).items()) for b in backends]
         target = "≤ 120 (idle)" if key == "memory_idle_mb" else ""
         lines.append(f"| {label} | {target} | " + " | ".join(cells) + " |")
+    for peer in results.get("peers", []):
+        lines.append("")
+        lines.append(f"Peer: {peer['backend']}")
+        lat, thr = peer["latency"], peer["throughput"]
+        lines.append(
+            f"  W-latency p50 {lat['p50_ms']:g} ms, p99 {lat['p99_ms']:g} ms;"
+            f" W-throughput {thr['runs_per_s']:g} runs/s"
+        )
+        for b in backends:
+            mine = b.get("throughput", {}).get("runs_per_s")
+            p50 = b.get("latency", {}).get("p50_ms")
+            if mine and p50:
+                lines.append(
+                    f"  openpal {b['backend']} / peer: throughput x{mine / thr['runs_per_s']:.2f},"
+                    f" latency p50 x{p50 / lat['p50_ms']:.2f} (lower is better)"
+                )
     return "\n".join(lines)
 
 
