@@ -77,16 +77,26 @@ def chart(results: dict[str, Any], path: Path) -> None:
         ("W-throughput (runs/s)", "throughput", ["runs_per_s"]),
         ("W-list at scale (ms, p95)", "list", ["seed_filter_p95_ms", "page_100_p95_ms"]),
     ]
+    series = [(f"openpal {b['backend']}", b) for b in results["backends"]]
+    series += [(p["backend"].split(" + ")[0].split(" ")[0], p) for p in results.get("peers", [])]
     fig, axes = plt.subplots(1, len(panels), figsize=(13, 4))
     for ax, (title, section, keys) in zip(axes, panels, strict=True):
-        width = 0.8 / max(1, len(results["backends"]))
-        for i, b in enumerate(results["backends"]):
+        shown = [(name, b) for name, b in series if section in b]
+        width = 0.8 / max(1, len(shown))
+        for i, (name, b) in enumerate(shown):
             values = [b.get(section, {}).get(k, 0) for k in keys]
             xs = [j + i * width for j in range(len(keys))]
-            ax.bar(xs, values, width=width, label=b["backend"])
-        ax.set_xticks([j + width * (len(results["backends"]) - 1) / 2 for j in range(len(keys))])
+            ax.bar(xs, values, width=width, label=name)
+        ax.set_xticks([j + width * (len(shown) - 1) / 2 for j in range(len(keys))])
         ax.set_xticklabels([k.replace("_ms", "").replace("_", " ") for k in keys], fontsize=8)
         ax.set_title(title)
         ax.legend()
     fig.tight_layout()
     fig.savefig(path, dpi=110)
+
+
+if __name__ == "__main__":  # redraw: python -m bench.report results.json chart.png
+    import json
+    import sys
+
+    chart(json.loads(Path(sys.argv[1]).read_text()), Path(sys.argv[2]))
