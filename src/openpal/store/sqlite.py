@@ -90,7 +90,7 @@ class SqliteStore:
             ).fetchone()
             return ApiKeyRecord(*row) if row else None
 
-        return await self.db.read(op)
+        return await self.db.read_point(op)
 
     async def count_api_keys(self) -> int:
         return await self.db.read(_count_keys)
@@ -169,7 +169,7 @@ class SqliteStore:
             ).fetchone()
             return wf_from_row(row) if row else None
 
-        return await self.db.read(op)
+        return await self.db.read_point(op)
 
     async def list_workflows(
         self, *, search: str | None, name: str | None, limit: int, offset: int
@@ -218,7 +218,7 @@ class SqliteStore:
             ).fetchone()
             return ver_from_row(row) if row else None
 
-        return await self.db.read(op)
+        return await self.db.read_point(op)
 
     async def find_version(self, workflow_id: str, label: str) -> VersionRecord | None:
         def op(c: sqlite3.Connection) -> VersionRecord | None:
@@ -229,7 +229,7 @@ class SqliteStore:
             ).fetchone()
             return ver_from_row(row) if row else None
 
-        return await self.db.read(op)
+        return await self.db.read_point(op)
 
     # -- runs: API side ---------------------------------------------------
     async def create_run(self, run: NewRun, *, once: IdempotencyKey | None = None) -> RunRecord:
@@ -323,7 +323,7 @@ class SqliteStore:
             ).fetchone()
             return run_from_row(row) if row else None
 
-        return await self.db.read(op)
+        return await self.db.read_point(op)
 
     async def get_steps(self, run_id: str) -> list[StepRecord]:
         def op(c: sqlite3.Connection) -> list[StepRecord]:
@@ -335,7 +335,7 @@ class SqliteStore:
             ).fetchall()
             return [StepRecord(*r) for r in rows]
 
-        return await self.db.read(op)
+        return await self.db.read_point(op)
 
     async def list_runs(self, flt: RunFilter) -> list[RunRecord]:
         sql, args = list_runs_query(flt, qmarks())

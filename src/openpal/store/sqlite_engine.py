@@ -161,6 +161,14 @@ class SqliteEngine:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._readers, self._read_on_thread, op)
 
+    async def read_point(self, op: Callable[[sqlite3.Connection], T]) -> T:
+        """Run a primary-key lookup right here, on the event loop's own connection.
+
+        A point read takes tens of microseconds; handing it to a reader thread costs
+        more than the read (two thread switches and a fight for the GIL under load).
+        Scans and anything that may read many rows go through `read`."""
+        return self._read_on_thread(op)
+
     def read_sync(self, op: Callable[[sqlite3.Connection], T]) -> T:
         return self._readers.submit(self._read_on_thread, op).result()
 
