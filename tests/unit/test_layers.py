@@ -19,6 +19,7 @@ FORBIDDEN = {
     "service": {"api", "worker", "cli"},
     "worker": {"api", "cli"},
     "api": {"cli"},
+    "ui": {"api", "cli", "worker"},
     # the SDK speaks HTTP only: nothing of the server side
     "client": {"engine", "store", "service", "api", "worker", "cli", "workflows", "steps", "blobs"},
 }

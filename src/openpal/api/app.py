@@ -21,6 +21,7 @@ from openpal.runtime import Runtime
 from openpal.service.keys import KeyChecker
 from openpal.service.runs import RunService
 from openpal.settings import Settings
+from openpal.ui.routes import routes as ui_routes
 
 log = logging.getLogger("openpal")
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings) -> Starlette:
         Route("/openapi.json", openapi.serve, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),
+        *ui_routes,
     ]
     app = Starlette(
         routes=routes,
@@ -82,6 +84,7 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.key_checker = checker
     app.state.store = store
     app.state.blobs = runtime.blobs
     app.state.hub = hub

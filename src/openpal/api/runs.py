@@ -10,11 +10,11 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
-from openpal.api.queries import parse_run_filter
 from openpal.api.uploads import read_start_body
 from openpal.api.wire import cancel_response, run_detail, run_summary, start_response
 from openpal.errors import InvalidInput, Issue, NotFound
 from openpal.files import check_artifact_path
+from openpal.service.queries import parse_run_filter
 from openpal.service.runs import RunService
 from openpal.store.records import ApiKeyRecord
 

@@ -1,0 +1,1 @@
+"""The web dashboard: server-rendered pages at `/`, no build step (see `routes`)."""

@@ -1,0 +1,370 @@
+"""Dashboard pages: runs, one run, workflows, one workflow; sign-in; actions.
+
+Server-rendered HTML (Jinja2 templates in `ui/templates`), one small script for
+live updates (`ui/static/app.js` re-fetches the part of the page marked live while
+a run is not finished). Every page works through the same service layer as the
+API, with the signed-in key's tenant.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.datastructures import UploadFile
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from openpal.engine.dates import iso
+from openpal.engine.states import RunStatus
+from openpal.errors import Conflict, InvalidInput, NotFound, OpenpalError
+from openpal.service.queries import parse_run_filter
+from openpal.service.runs import RunService
+from openpal.store.records import ApiKeyRecord, RunFilter
+from openpal.ui import session
+
+HERE = Path(__file__).resolve().parent
+PAGE_SIZE = 50
+PRESETS = {"24h": "now()-24h", "7d": "now()-7d", "30d": "now()-30d"}
+
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates.filters["iso"] = iso
+templates.filters["pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False, default=str)
+
+
+def _duration(run: Any) -> str:
+    if run.started_at is None:
+        return ""
+    end = run.completed_at
+    if end is None:
+        return "…"
+    ms = (end - run.started_at) / 1000
+    return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
+
+
+templates.globals["duration"] = _duration
+templates.globals["STATUSES"] = [s.value for s in RunStatus]
+
+
+def _render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    html = templates.get_template(name).render(request=request, **ctx)
+    return HTMLResponse(
+        html,
+        status,
+        headers={
+            "cache-control": "no-store",
+            "x-frame-options": "DENY",
+            "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        },
+    )
+
+
+def _svc(request: Request) -> RunService:
+    svc: RunService = request.app.state.runs
+    return svc
+
+
+async def _who(request: Request) -> tuple[ApiKeyRecord, str] | Response:
+    found = await session.signed_in(request)
+    if found is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", 303)
+    return found
+
+
+def _safe_next(value: str | None) -> str:
+    if not value or not value.startswith("/") or value.startswith("//"):
+        return "/runs"
+    return value
+
+
+# -- sign-in ---------------------------------------------------------------------------
+async def login(request: Request) -> Response:
+    nxt = _safe_next(request.query_params.get("next"))
+    if request.method == "GET":
+        return _render(request, "login.html", next=nxt, error=None)
+    form = await request.form()
+    secret = str(form.get("api_key") or "").strip()
+    nxt = _safe_next(str(form.get("next") or ""))
+    checker = request.app.state.key_checker
+    try:
+        await checker.check(f"Bearer {secret}")
+    except OpenpalError:
+        return _render(request, "login.html", 401, next=nxt, error="That API key is not valid.")
+    response = RedirectResponse(nxt, 303)
+    session.sign_in(response, secret, secure=request.url.scheme == "https")
+    return response
+
+
+async def logout(request: Request) -> Response:
+    response = RedirectResponse("/login", 303)
+    session.sign_out(response)
+    return response
+
+
+async def home(request: Request) -> Response:
+    return RedirectResponse("/runs", 303)
+
+
+# -- runs ------------------------------------------------------------------------------
+def _filter_params(request: Request) -> dict[str, str]:
+    """The page's controls, as the API's query parameters."""
+    q = request.query_params
+    params: dict[str, str] = {}
+    statuses = [s for s in q.getlist("status") if s]
+    if statuses:
+        params["status"] = ",".join(statuses)
+    if q.get("workflow"):
+        params["source"] = q["workflow"]
+    since = q.get("since", "")
+    if since in PRESETS:
+        params["from"] = PRESETS[since]
+    elif q.get("from"):
+        params["from"] = q["from"]
+    if q.get("to"):
+        params["to"] = q["to"]
+    if q.get("q"):
+        params["id"] = q["q"]
+    if q.get("cursor"):
+        params["cursor"] = q["cursor"]
+    params["limit"] = str(PAGE_SIZE)
+    return params
+
+
+async def runs_page(request: Request) -> Response:
+    who = await _who(request)
+    if isinstance(who, Response):
+        return who
+    key, secret = who
+    q = request.query_params
+    error = None
+    runs: list[Any] = []
+    next_cursor = None
+    try:
+        params = _filter_params(request)
+        text = params.pop("id", None)
+        flt, sources, cursor = parse_run_filter(key.tenant_id, params)
+        if text:
+            flt = replace(flt, id_contains=text[:100])
+        runs, next_cursor = await _svc(request).list(flt, sources=sources, cursor=cursor)
+    except InvalidInput as exc:
+        error = "; ".join(f"{i.field}: {i.message}" for i in exc.issues)
+    workflows, _ = await request.app.state.store.list_workflows(
+        search=None, name=None, limit=100, offset=0
+    )
+    keep = [(k, v) for k, v in q.multi_items() if k != "cursor" and v]
+    next_url = f"/runs?{urlencode([*keep, ('cursor', next_cursor)])}" if next_cursor else None
+    name = "runs_rows.html" if q.get("fragment") == "rows" else "runs.html"
+    return _render(
+        request,
+        name,
+        key=key,
+        csrf=session.csrf_token(secret),
+        runs=runs,
+        workflows=workflows,
+        chosen=set(q.getlist("status")),
+        q=q,
+        presets=PRESETS,
+        next_url=next_url,
+        error=error,
+        live=any(not r.status.terminal for r in runs) or not q.get("cursor"),
+    )
+
+
+async def run_page(request: Request) -> Response:
+    who = await _who(request)
+    if isinstance(who, Response):
+        return who
+    key, secret = who
+    run_id = request.path_params["run_id"]
+    try:
+        run, steps = await _svc(request).detail(key.tenant_id, run_id)
+        artifacts = await _svc(request).artifacts(key.tenant_id, run_id)
+    except NotFound:
+        return _render(request, "missing.html", 404, key=key, what=f"run {run_id}")
+    name = "run_live.html" if request.query_params.get("fragment") else "run.html"
+    return _render(
+        request,
+        name,
+        key=key,
+        csrf=session.csrf_token(secret),
+        run=run,
+        steps=steps,
+        artifacts=artifacts,
+        message=request.query_params.get("message"),
+    )
+
+
+async def run_artifact(request: Request) -> Response:
+    """Download an artifact with the session cookie (the API wants a bearer key)."""
+    who = await _who(request)
+    if isinstance(who, Response):
+        return who
+    key, _ = who
+    run_id, path = request.path_params["run_id"], request.path_params["path"]
+    try:
+        found = await _svc(request).artifact(key.tenant_id, run_id, path)
+    except NotFound:
+        return _render(request, "missing.html", 404, key=key, what=f"artifact {path}")
+    ref = await request.app.state.blobs.resolve(
+        {"fileId": found.blob_id, "name": found.name, "mimeType": found.mime_type}
+    )
+    if ref.path is None:
+        return _render(request, "missing.html", 404, key=key, what=f"content of {path}")
+    return FileResponse(ref.path, media_type=found.mime_type, filename=found.name)
+
+
+async def run_action(request: Request) -> Response:
+    who = await _who(request)
+    if isinstance(who, Response):
+        return who
+    key, secret = who
+    run_id, action = request.path_params["run_id"], request.path_params["action"]
+    form = await request.form()
+    if not session.csrf_ok(secret, form.get("csrf")):
+        return HTMLResponse("Form expired or forged (CSRF check failed).", 403)
+    svc = _svc(request)
+    target = run_id
+    try:
+        if action == "cancel":
+            await svc.cancel(key.tenant_id, run_id)
+            message = "Cancel requested."
+        elif action == "rerun":
+            target = (await svc.rerun(key.tenant_id, run_id, trigger="ui")).id
+            message = f"Rerun of {run_id} started."
+        elif action == "approve":
+            await svc.resume(key.tenant_id, run_id, None)
+            message = "Approved."
+        elif action == "reject":
+            reason = str(form.get("reason") or "").strip()[:2000] or None
+            await svc.reject(key.tenant_id, run_id, reason)
+            message = "Rejected."
+        else:
+            raise NotFound(f"no action {action!r}")
+    except (Conflict, NotFound, InvalidInput) as exc:
+        message = str(exc)
+    return RedirectResponse(f"/runs/{target}?{urlencode({'message': message})}", 303)
+
+
+# -- workflows -------------------------------------------------------------------------
+async def workflows_page(request: Request) -> Response:
+    who = await _who(request)
+    if isinstance(who, Response):
+        return who
+    key, _ = who
+    store = request.app.state.store
+    workflows, _ = await store.list_workflows(search=None, name=None, limit=100, offset=0)
+    stats = {}
+    for wf in workflows:
+        recent = await store.list_runs(RunFilter(key.tenant_id, workflow_ids=(wf.id,), limit=50))
+        done = [r for r in recent if r.status.terminal]
+        ok = sum(r.status == RunStatus.COMPLETED for r in done)
+        stats[wf.id] = (len(recent), round(100 * ok / len(done)) if done else None)
+    return _render(request, "workflows.html", key=key, workflows=workflows, stats=stats)
+
+
+async def workflow_page(request: Request) -> Response:
+    who = await _who(request)
+    if isinstance(who, Response):
+        return who
+    key, secret = who
+    store = request.app.state.store
+    wf = await store.get_workflow(request.path_params["slug"])
+    if wf is None:
+        return _render(request, "missing.html", 404, key=key, what="that workflow")
+    versions, _ = await store.list_versions(wf.id, limit=20, offset=0)
+    definition = await request.app.state.catalog.definition(wf.current_version_id)
+    recent = await store.list_runs(RunFilter(key.tenant_id, workflow_ids=(wf.id,), limit=10))
+    return _render(
+        request,
+        "workflow.html",
+        key=key,
+        csrf=session.csrf_token(secret),
+        wf=wf,
+        versions=versions,
+        definition=definition,
+        current=next((v for v in versions if v.id == wf.current_version_id), None),
+        recent=recent,
+        error=request.query_params.get("error"),
+    )
+
+
+async def start_from_form(request: Request) -> Response:
+    who = await _who(request)
+    if isinstance(who, Response):
+        return who
+    key, secret = who
+    slug = request.path_params["slug"]
+    settings = request.app.state.settings
+    form = await request.form(max_files=32, max_fields=256)
+    try:
+        if not session.csrf_ok(secret, form.get("csrf")):
+            return HTMLResponse("Form expired or forged (CSRF check failed).", 403)
+        _, _, wf = await request.app.state.catalog.resolve(f"workflows.{slug}", None)
+        data: dict[str, Any] = {}
+        for spec in wf.inputs:
+            value = form.get(f"input.{spec.name}")
+            if isinstance(value, UploadFile):
+                if value.filename:
+                    data[spec.name] = await request.app.state.blobs.put_stream(
+                        _chunks(value),
+                        name=value.filename,
+                        mime_type=value.content_type or "application/octet-stream",
+                        max_bytes=settings.max_upload_bytes,
+                    )
+                continue
+            if value is None or value == "":
+                continue
+            data[spec.name] = _typed(spec.type, str(value))
+        run = await _svc(request).start(key.tenant_id, f"workflows.{slug}", data, trigger="ui")
+    except (InvalidInput, NotFound, Conflict) as exc:
+        problem = exc.issues[0].message if exc.issues else str(exc)
+        field = exc.issues[0].field if exc.issues else ""
+        return RedirectResponse(
+            f"/workflows/{slug}?{urlencode({'error': f'{field}: {problem}'.strip(': ')})}", 303
+        )
+    finally:
+        await form.close()
+    return RedirectResponse(f"/runs/{run.id}", 303)
+
+
+def _typed(kind: str, raw: str) -> Any:
+    """A form field as the input's type (the service validates it afterwards)."""
+    if kind in ("number", "integer", "boolean", "object", "array"):
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw  # validation names the input and the expected type
+    return raw
+
+
+async def _chunks(upload: UploadFile) -> Any:
+    while chunk := await upload.read(1024 * 1024):
+        yield chunk
+
+
+routes = [
+    Route("/", home),
+    Route("/login", login, methods=["GET", "POST"]),
+    Route("/logout", logout, methods=["POST"]),
+    Route("/runs", runs_page),
+    Route("/runs/{run_id}", run_page),
+    Route("/runs/{run_id}/artifact/{path:path}", run_artifact),
+    Route("/runs/{run_id}/{action}", run_action, methods=["POST"]),
+    Route("/workflows", workflows_page),
+    Route("/workflows/{slug}", workflow_page),
+    Route("/workflows/{slug}/run", start_from_form, methods=["POST"]),
+    Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+]
