@@ -81,7 +81,8 @@ def serve(
     role = "API only" if not settings.run_workers else f"API + {settings.concurrency} workers"
     click.echo(
         f"openpal serving on http://{settings.host}:{settings.port}  ({role};"
-        f" data: {settings.describe_database()})"
+        f" data: {settings.describe_database()})\n"
+        f"dashboard: http://{settings.host}:{settings.port}/  (sign in with an API key)"
     )
     app = create_app(settings)
     uvicorn.run(
