@@ -89,8 +89,11 @@ def main() -> None:
     p.add_argument("--json", type=Path, help="also write the results here")
     p.add_argument("--chart", type=Path, help="draw a PNG chart here (needs matplotlib)")
     p.add_argument(
-        "--peers", default="", help="comma-separated peers to run too: celery (needs redis)"
+        "--peers",
+        default="",
+        help="comma-separated peers to run too: celery (needs redis), dbos (needs --dbos-python)",
     )
+    p.add_argument("--dbos-python", default=os.environ.get("OPENPAL_BENCH_DBOS_PYTHON"))
     a = p.parse_args()
     sizes = QUICK if a.quick else FULL
     backends = ["sqlite", "postgres"] if a.backend == "both" else [a.backend]
@@ -105,16 +108,24 @@ def main() -> None:
         "peers": [],
     }
     for peer in filter(None, a.peers.split(",")):
-        if peer != "celery":
-            raise SystemExit(f"unknown peer {peer!r} (known: celery)")
-        from bench.peers import celery_peer
+        if peer == "celery":
+            from bench.peers import celery_peer
 
-        why = celery_peer.available()
+            why = celery_peer.available()
+            if why is None:
+                print("[celery] W-latency, W-throughput …", file=sys.stderr)
+                results["peers"].append(celery_peer.run(sizes))
+        elif peer == "dbos":
+            from bench.peers import dbos_peer
+
+            why = dbos_peer.available(a.dbos_python)
+            if why is None:
+                print("[dbos] W-latency, W-throughput …", file=sys.stderr)
+                results["peers"].append(dbos_peer.run(sizes, a.dbos_python))
+        else:
+            raise SystemExit(f"unknown peer {peer!r} (known: celery, dbos)")
         if why:
-            print(f"[celery] skipped: {why}", file=sys.stderr)
-            continue
-        print("[celery] W-latency, W-throughput …", file=sys.stderr)
-        results["peers"].append(celery_peer.run(sizes))
+            print(f"[{peer}] skipped: {why}", file=sys.stderr)
     print(table(results))
     text = json.dumps(results, indent=2)
     print(text)
