@@ -91,9 +91,11 @@ def main() -> None:
     p.add_argument(
         "--peers",
         default="",
-        help="comma-separated peers to run too: celery (needs redis), dbos (needs --dbos-python)",
+        help="comma-separated peers to run too: celery (needs redis), dbos (--dbos-python),"
+        " prefect (--prefect-python)",
     )
     p.add_argument("--dbos-python", default=os.environ.get("OPENPAL_BENCH_DBOS_PYTHON"))
+    p.add_argument("--prefect-python", default=os.environ.get("OPENPAL_BENCH_PREFECT_PYTHON"))
     a = p.parse_args()
     sizes = QUICK if a.quick else FULL
     backends = ["sqlite", "postgres"] if a.backend == "both" else [a.backend]
@@ -122,8 +124,15 @@ def main() -> None:
             if why is None:
                 print("[dbos] W-latency, W-throughput …", file=sys.stderr)
                 results["peers"].append(dbos_peer.run(sizes, a.dbos_python))
+        elif peer == "prefect":
+            from bench.peers import prefect_peer
+
+            why = prefect_peer.available(a.prefect_python)
+            if why is None:
+                print("[prefect] W-latency, W-throughput (capped sizes) …", file=sys.stderr)
+                results["peers"].append(prefect_peer.run(sizes, a.prefect_python))
         else:
-            raise SystemExit(f"unknown peer {peer!r} (known: celery, dbos)")
+            raise SystemExit(f"unknown peer {peer!r} (known: celery, dbos, prefect)")
         if why:
             print(f"[{peer}] skipped: {why}", file=sys.stderr)
     print(table(results))
