@@ -60,8 +60,8 @@ def table(results: dict[str, Any]) -> str:
             p50 = b.get("latency", {}).get("p50_ms")
             if mine and p50:
                 lines.append(
-                    f"  openpal {b['backend']} / peer: throughput x{mine / thr['runs_per_s']:.2f},"
-                    f" latency p50 x{p50 / lat['p50_ms']:.2f} (lower is better)"
+                    f"  openpal {b['backend']} / peer: throughput x{mine / thr['runs_per_s']:.3g},"
+                    f" latency p50 x{p50 / lat['p50_ms']:.3g} (lower is better)"
                 )
     return "\n".join(lines)
 
