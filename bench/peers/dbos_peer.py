@@ -11,33 +11,18 @@ favours it in W-latency; openpal's numbers include an HTTP round trip per run.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import tempfile
 from pathlib import Path
 from typing import Any
+
+from bench.peers.external import available as _available
+from bench.peers.external import run_app
 
 APP = Path(__file__).resolve().parent / "dbos_app.py"
 
 
 def available(python: str | None) -> str | None:
-    if not python:
-        return "no --dbos-python given (an interpreter with `pip install dbos`)"
-    probe = subprocess.run([python, "-c", "import dbos"], capture_output=True)
-    if probe.returncode != 0:
-        return f"{python} cannot import dbos"
-    return None
+    return _available(python, "dbos", "--dbos-python")
 
 
 def run(sizes: dict[str, int], python: str) -> dict[str, Any]:
-    with tempfile.TemporaryDirectory(prefix="openpal-bench-dbos-") as folder:
-        done = subprocess.run(
-            [python, str(APP), str(sizes["latency"]), str(sizes["throughput"]), folder],
-            capture_output=True,
-            text=True,
-            timeout=1800,
-            check=True,
-        )
-    line = next(ln for ln in done.stdout.splitlines() if ln.startswith("{"))
-    result: dict[str, Any] = json.loads(line)
-    return result
+    return run_app(python, APP, sizes["latency"], sizes["throughput"])
