@@ -4,10 +4,29 @@ import asyncio
 
 import pytest
 
+from openpal.engine.ids import new_id
 from openpal.engine.states import RunStatus
 from openpal.errors import Conflict
-from openpal.store.records import IdempotencyKey
+from openpal.store.records import IdempotencyKey, NewRun
 from tests.contract.test_store import T0, _run, _step
+
+
+def _another(seed, at, **extra):
+    """A pending run of the same workflow version as `seed`, created at `at`."""
+    return NewRun(
+        id=new_id("exec", at),
+        tenant_id="t1",
+        workflow_id=seed.workflow_id,
+        workflow_slug="wf-a",
+        workflow_name="wf-a",
+        version_id=seed.version_id,
+        version_label="1.0",
+        input=extra.pop("input", {}),
+        trigger_type="api",
+        created_at=at,
+        status=RunStatus.PENDING,
+        **extra,
+    )
 
 
 async def test_concurrent_claimers_never_share_a_run(open_store):
@@ -38,26 +57,11 @@ async def test_queue_order_is_oldest_first(store):
 
 async def test_same_idempotency_key_at_once_creates_one_run(open_store):
     stores = [await open_store() for _ in range(3)]
-    from openpal.engine.ids import new_id
-    from openpal.store.records import NewRun
-
     wf_run = await _run(stores[0])  # registers the workflow
 
     async def start(s, i):
         return await s.create_run(
-            NewRun(
-                id=new_id("exec", T0 + 100 + i),
-                tenant_id="t1",
-                workflow_id=wf_run.workflow_id,
-                workflow_slug="wf-a",
-                workflow_name="wf-a",
-                version_id=wf_run.version_id,
-                version_label="1.0",
-                input={"n": 1},
-                trigger_type="api",
-                created_at=T0 + 100 + i,
-                status=RunStatus.PENDING,
-            ),
+            _another(wf_run, T0 + 100 + i, input={"n": 1}),
             once=IdempotencyKey("k-1", "hash-1", T0),
         )
 
@@ -65,19 +69,7 @@ async def test_same_idempotency_key_at_once_creates_one_run(open_store):
     assert len({r.id for r in results}) == 1
     with pytest.raises(Conflict):
         await stores[1].create_run(
-            NewRun(
-                id=new_id("exec", T0 + 200),
-                tenant_id="t1",
-                workflow_id=wf_run.workflow_id,
-                workflow_slug="wf-a",
-                workflow_name="wf-a",
-                version_id=wf_run.version_id,
-                version_label="1.0",
-                input={"n": 2},
-                trigger_type="api",
-                created_at=T0 + 200,
-                status=RunStatus.PENDING,
-            ),
+            _another(wf_run, T0 + 200, input={"n": 2}),
             once=IdempotencyKey("k-1", "hash-2", T0),
         )
 
@@ -132,33 +124,15 @@ async def _until(check, timeout=5.0):
 
 
 async def test_claims_respect_a_concurrency_limit_across_claimers(open_store):
-    from openpal.engine.ids import new_id
-    from openpal.store.records import NewRun
-
     stores = [await open_store() for _ in range(3)]
     seed = await _run(stores[0])
     group = f"{seed.workflow_id}/acme"
-
-    def limited(i):
-        return NewRun(
-            id=new_id("exec", T0 + 10 + i),
-            tenant_id="t1",
-            workflow_id=seed.workflow_id,
-            workflow_slug="wf-a",
-            workflow_name="wf-a",
-            version_id=seed.version_id,
-            version_label="1.0",
-            input={},
-            trigger_type="api",
-            created_at=T0 + 10 + i,
-            status=RunStatus.PENDING,
-            concurrency_key=group,
-            concurrency_limit=2,
-            admission="queue",
-        )
-
     for i in range(6):
-        await stores[0].create_run(limited(i))
+        await stores[0].create_run(
+            _another(
+                seed, T0 + 10 + i, concurrency_key=group, concurrency_limit=2, admission="queue"
+            )
+        )
     batches = await asyncio.gather(
         *(s.claim_runs(f"w{i}", 5, 30, T0 + 100) for i, s in enumerate(stores))
     )
@@ -184,33 +158,14 @@ async def test_claims_respect_a_concurrency_limit_across_claimers(open_store):
 
 
 async def test_reject_admission_counts_unfinished_runs(store):
-    from openpal.engine.ids import new_id
-    from openpal.store.records import NewRun
-
     seed = await _run(store)
     group = f"{seed.workflow_id}/k"
     made = []
     for i in range(3):
-        made.append(
-            await store.create_run(
-                NewRun(
-                    id=new_id("exec", T0 + 10 + i),
-                    tenant_id="t1",
-                    workflow_id=seed.workflow_id,
-                    workflow_slug="wf-a",
-                    workflow_name="wf-a",
-                    version_id=seed.version_id,
-                    version_label="1.0",
-                    input={},
-                    trigger_type="api",
-                    created_at=T0 + 10 + i,
-                    status=RunStatus.PENDING,
-                    concurrency_key=group,
-                    concurrency_limit=2,
-                    admission="reject",
-                )
-            )
+        run = _another(
+            seed, T0 + 10 + i, concurrency_key=group, concurrency_limit=2, admission="reject"
         )
+        made.append(await store.create_run(run))
     assert [r.status for r in made] == [RunStatus.PENDING, RunStatus.PENDING, RunStatus.REJECTED]
     stored = await store.get_run("t1", made[2].id)
     assert stored.status == RunStatus.REJECTED and "at most 2" in stored.error
