@@ -12,7 +12,7 @@ from starlette.responses import FileResponse, Response
 
 from openpal.api.uploads import read_start_body
 from openpal.api.wire import cancel_response, run_detail, run_summary, start_response
-from openpal.errors import InvalidInput, Issue, NotFound
+from openpal.errors import InvalidInput, Issue
 from openpal.files import check_artifact_path
 from openpal.service.queries import parse_run_filter
 from openpal.service.runs import RunService
@@ -116,14 +116,11 @@ async def get_artifact(request: Request) -> Response:
     problem = check_artifact_path(path)
     if problem:
         raise InvalidInput([Issue("path", problem)])
-    found = await _svc(request).artifact(_tenant(request), run_id, path)
-    ref = await request.app.state.blobs.resolve(
-        {"fileId": found.blob_id, "name": found.name, "mimeType": found.mime_type}
+    found, content = await _svc(request).artifact_file(
+        request.app.state.blobs, _tenant(request), run_id, path
     )
-    if ref.path is None:
-        raise NotFound(f"artifact {path!r} of run {run_id}: its content is gone")
     return FileResponse(
-        ref.path,
+        content,
         media_type=found.mime_type,
         filename=found.name,
         headers={"cache-control": "private, max-age=31536000, immutable"},

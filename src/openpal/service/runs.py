@@ -8,8 +8,10 @@ import contextlib
 import hashlib
 import time
 from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
+from openpal.blobs.base import BlobStore
 from openpal.engine.ids import new_id
 from openpal.engine.states import RunStatus
 from openpal.errors import Conflict, InvalidInput, Issue, NotFound
@@ -253,6 +255,19 @@ class RunService:
             if found.path == path:
                 return found
         raise NotFound(f"run {run_id} has no artifact {path!r}")
+
+    async def artifact_file(
+        self, blobs: BlobStore, tenant_id: str, run_id: str, path: str
+    ) -> tuple[ArtifactRecord, Path]:
+        """An artifact and where its content lies on disk (fetched into the local cache
+        when it lives in the database or a bucket); NotFound if either is missing."""
+        found = await self.artifact(tenant_id, run_id, path)
+        ref = await blobs.resolve(
+            {"fileId": found.blob_id, "name": found.name, "mimeType": found.mime_type}
+        )
+        if ref.path is None:
+            raise NotFound(f"artifact {path!r} of run {run_id}: its content is gone")
+        return found, ref.path
 
     async def list(
         self, flt: RunFilter, *, sources: list[str] | None = None, cursor: str | None = None

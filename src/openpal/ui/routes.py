@@ -215,15 +215,12 @@ async def run_artifact(request: Request) -> Response:
     key, _ = who
     run_id, path = request.path_params["run_id"], request.path_params["path"]
     try:
-        found = await _svc(request).artifact(key.tenant_id, run_id, path)
+        found, content = await _svc(request).artifact_file(
+            request.app.state.blobs, key.tenant_id, run_id, path
+        )
     except NotFound:
         return _render(request, "missing.html", 404, key=key, what=f"artifact {path}")
-    ref = await request.app.state.blobs.resolve(
-        {"fileId": found.blob_id, "name": found.name, "mimeType": found.mime_type}
-    )
-    if ref.path is None:
-        return _render(request, "missing.html", 404, key=key, what=f"content of {path}")
-    return FileResponse(ref.path, media_type=found.mime_type, filename=found.name)
+    return FileResponse(content, media_type=found.mime_type, filename=found.name)
 
 
 async def run_action(request: Request) -> Response:
