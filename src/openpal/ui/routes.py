@@ -8,7 +8,9 @@ API, with the signed-in key's tenant.
 
 from __future__ import annotations
 
+import functools
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -84,6 +86,23 @@ async def _who(request: Request) -> tuple[ApiKeyRecord, str] | Response:
     return found
 
 
+Page = Callable[[Request, ApiKeyRecord, str], Awaitable[Response]]
+
+
+def page(handler: Page) -> Callable[[Request], Awaitable[Response]]:
+    """A page for signed-in people only: the handler gets the key and its secret; anyone
+    else is sent to the sign-in page, and comes back here after it."""
+
+    @functools.wraps(handler)
+    async def guarded(request: Request) -> Response:
+        who = await _who(request)
+        if isinstance(who, Response):
+            return who
+        return await handler(request, *who)
+
+    return guarded
+
+
 def _safe_next(value: str | None) -> str:
     if not value or not value.startswith("/") or value.startswith("//"):
         return "/runs"
@@ -143,11 +162,8 @@ def _filter_params(request: Request) -> dict[str, str]:
     return params
 
 
-async def runs_page(request: Request) -> Response:
-    who = await _who(request)
-    if isinstance(who, Response):
-        return who
-    key, secret = who
+@page
+async def runs_page(request: Request, key: ApiKeyRecord, secret: str) -> Response:
     q = request.query_params
     error = None
     runs: list[Any] = []
@@ -183,11 +199,8 @@ async def runs_page(request: Request) -> Response:
     )
 
 
-async def run_page(request: Request) -> Response:
-    who = await _who(request)
-    if isinstance(who, Response):
-        return who
-    key, secret = who
+@page
+async def run_page(request: Request, key: ApiKeyRecord, secret: str) -> Response:
     run_id = request.path_params["run_id"]
     try:
         run, steps = await _svc(request).detail(key.tenant_id, run_id)
@@ -207,12 +220,9 @@ async def run_page(request: Request) -> Response:
     )
 
 
-async def run_artifact(request: Request) -> Response:
+@page
+async def run_artifact(request: Request, key: ApiKeyRecord, _secret: str) -> Response:
     """Download an artifact with the session cookie (the API wants a bearer key)."""
-    who = await _who(request)
-    if isinstance(who, Response):
-        return who
-    key, _ = who
     run_id, path = request.path_params["run_id"], request.path_params["path"]
     try:
         found, content = await _svc(request).artifact_file(
@@ -223,11 +233,8 @@ async def run_artifact(request: Request) -> Response:
     return FileResponse(content, media_type=found.mime_type, filename=found.name)
 
 
-async def run_action(request: Request) -> Response:
-    who = await _who(request)
-    if isinstance(who, Response):
-        return who
-    key, secret = who
+@page
+async def run_action(request: Request, key: ApiKeyRecord, secret: str) -> Response:
     run_id, action = request.path_params["run_id"], request.path_params["action"]
     form = await request.form()
     if not session.csrf_ok(secret, form.get("csrf")):
@@ -256,11 +263,8 @@ async def run_action(request: Request) -> Response:
 
 
 # -- workflows -------------------------------------------------------------------------
-async def workflows_page(request: Request) -> Response:
-    who = await _who(request)
-    if isinstance(who, Response):
-        return who
-    key, _ = who
+@page
+async def workflows_page(request: Request, key: ApiKeyRecord, _secret: str) -> Response:
     store = request.app.state.store
     workflows, _ = await store.list_workflows(search=None, name=None, limit=100, offset=0)
     stats = {}
@@ -272,11 +276,8 @@ async def workflows_page(request: Request) -> Response:
     return _render(request, "workflows.html", key=key, workflows=workflows, stats=stats)
 
 
-async def workflow_page(request: Request) -> Response:
-    who = await _who(request)
-    if isinstance(who, Response):
-        return who
-    key, secret = who
+@page
+async def workflow_page(request: Request, key: ApiKeyRecord, secret: str) -> Response:
     store = request.app.state.store
     wf = await store.get_workflow(request.path_params["slug"])
     if wf is None:
@@ -298,11 +299,8 @@ async def workflow_page(request: Request) -> Response:
     )
 
 
-async def start_from_form(request: Request) -> Response:
-    who = await _who(request)
-    if isinstance(who, Response):
-        return who
-    key, secret = who
+@page
+async def start_from_form(request: Request, key: ApiKeyRecord, secret: str) -> Response:
     slug = request.path_params["slug"]
     settings = request.app.state.settings
     form = await request.form(max_files=32, max_fields=256)
