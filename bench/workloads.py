@@ -7,14 +7,10 @@ import statistics
 import time
 from typing import Any
 
+from bench.peers.peer_summary import pct
 from openpal import AsyncEigenpalClient
 
 TERMINAL = {"completed", "failed", "cancelled", "rejected"}
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def ms(seconds: float) -> float:

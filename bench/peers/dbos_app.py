@@ -11,8 +11,10 @@ import json
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from importlib.metadata import version
 
 from dbos import DBOS, DBOSConfig
+from peer_summary import summary  # next to this script
 
 
 @DBOS.step()
@@ -23,11 +25,6 @@ def noop(i: int) -> dict:
 @DBOS.workflow()
 def noop3(i: int) -> dict:
     return noop(noop(noop(i)["i"])["i"])
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -51,24 +48,11 @@ def main() -> None:
                                 range(n_throughput)))  # fmt: skip
     elapsed = time.perf_counter() - t0
     assert results == [{"i": i} for i in range(n_throughput)]
-    from importlib.metadata import version
-
     print(
         json.dumps(
-            {
-                "backend": f"dbos {version('dbos')} (sqlite, in-process)",
-                "latency": {
-                    "runs": n_latency,
-                    "p50_ms": round(pct(times, 50) * 1000, 2),
-                    "p95_ms": round(pct(times, 95) * 1000, 2),
-                    "p99_ms": round(pct(times, 99) * 1000, 2),
-                },
-                "throughput": {
-                    "runs": n_throughput,
-                    "clients": 64,
-                    "runs_per_s": round(n_throughput / elapsed, 1),
-                },
-            }
+            summary(
+                f"dbos {version('dbos')} (sqlite, in-process)", times, n_throughput, 64, elapsed
+            )
         )
     )
     DBOS.destroy()

@@ -18,6 +18,8 @@ from concurrent.futures import ThreadPoolExecutor
 from importlib.metadata import version
 from pathlib import Path
 
+from peer_summary import summary  # next to this script
+
 
 def _free_port() -> int:
     with socket.socket() as s:
@@ -40,11 +42,6 @@ def noop3(i: int = 0) -> int:
 if __name__ == "__main__":
     noop3.serve(name="bench", limit=16)
 """
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -113,20 +110,13 @@ def main() -> None:
         elapsed = time.perf_counter() - t0
         print(
             json.dumps(
-                {
-                    "backend": f"prefect {version('prefect')} (local server, served deployment)",
-                    "latency": {
-                        "runs": n_latency,
-                        "p50_ms": round(pct(times, 50) * 1000, 2),
-                        "p95_ms": round(pct(times, 95) * 1000, 2),
-                        "p99_ms": round(pct(times, 99) * 1000, 2),
-                    },
-                    "throughput": {
-                        "runs": n_throughput,
-                        "clients": CLIENTS,
-                        "runs_per_s": round(n_throughput / elapsed, 2),
-                    },
-                }
+                summary(
+                    f"prefect {version('prefect')} (local server, served deployment)",
+                    times,
+                    n_throughput,
+                    CLIENTS,
+                    elapsed,
+                )
             )
         )
     finally:
