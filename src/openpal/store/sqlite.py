@@ -78,9 +78,6 @@ class SqliteStore:
     async def create_api_key(self, key: ApiKeyRecord) -> None:
         await self.db.write(lambda c: _insert_key(c, key))
 
-    def create_api_key_sync(self, key: ApiKeyRecord) -> None:
-        self.db.write_sync(lambda c: _insert_key(c, key))
-
     async def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
         def op(c: sqlite3.Connection) -> ApiKeyRecord | None:
             row = c.execute(
@@ -94,9 +91,6 @@ class SqliteStore:
 
     async def count_api_keys(self) -> int:
         return await self.db.read(_count_keys)
-
-    def count_api_keys_sync(self) -> int:
-        return self.db.read_sync(_count_keys)
 
     # -- workflows --------------------------------------------------------
     async def save_workflow_version(

@@ -96,21 +96,6 @@ class SqliteEngine:
         self._queue.put((op, future, loop))
         return await future
 
-    def write_sync(self, op: Callable[[sqlite3.Connection], T]) -> T:
-        """Blocking variant for code without an event loop (CLI commands)."""
-        done = threading.Event()
-        box: dict[str, Any] = {}
-
-        def deliver(result: Any, error: BaseException | None) -> None:
-            box["result"], box["error"] = result, error
-            done.set()
-
-        self._queue.put((op, deliver, None))
-        done.wait()
-        if box["error"] is not None:
-            raise box["error"]
-        return box["result"]  # type: ignore[no-any-return]
-
     def _write_loop(self) -> None:
         conn = self._writer_conn
         while True:
@@ -149,11 +134,8 @@ class SqliteEngine:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             outcomes = [(None, exc) for _ in batch]
-        for (_, target, loop), (result, error) in zip(batch, outcomes, strict=True):
-            if loop is None:
-                target(result, error)
-            else:
-                loop.call_soon_threadsafe(_resolve, target, result, error)
+        for (_, future, loop), (result, error) in zip(batch, outcomes, strict=True):
+            loop.call_soon_threadsafe(_resolve, future, result, error)
 
     # -- reads ------------------------------------------------------------
     async def read(self, op: Callable[[sqlite3.Connection], T]) -> T:
@@ -168,9 +150,6 @@ class SqliteEngine:
         more than the read (two thread switches and a fight for the GIL under load).
         Scans and anything that may read many rows go through `read`."""
         return self._read_on_thread(op)
-
-    def read_sync(self, op: Callable[[sqlite3.Connection], T]) -> T:
-        return self._readers.submit(self._read_on_thread, op).result()
 
     def _read_on_thread(self, op: Callable[[sqlite3.Connection], T]) -> T:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
