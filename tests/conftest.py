@@ -37,6 +37,16 @@ def stop_process(proc: subprocess.Popen[bytes]) -> None:
             proc.wait()
 
 
+def openpal_env(database_url: str | None, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment for an `openpal` subprocess: on `database_url`
+    (PostgreSQL), or on SQLite when None, whatever the caller's own environment says."""
+    env = {**os.environ, **(extra or {})}
+    env.pop("OPENPAL_DATABASE_URL", None)
+    if database_url is not None:
+        env["OPENPAL_DATABASE_URL"] = database_url
+    return env
+
+
 @dataclass
 class Server:
     """A live openpal process."""
@@ -50,10 +60,7 @@ class Server:
 
     def env(self) -> dict[str, str]:
         """An environment for `openpal` commands that work on this server's database."""
-        env = {k: v for k, v in os.environ.items() if k != "OPENPAL_DATABASE_URL"}
-        if self.database_url is not None:
-            env["OPENPAL_DATABASE_URL"] = self.database_url
-        return env
+        return openpal_env(self.database_url)
 
     def client(self, **kw: object) -> httpx.Client:
         return httpx.Client(
@@ -99,10 +106,7 @@ def start_server(
     ]
     if workflows is not None:
         cmd += ["--workflows", str(workflows)]
-    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    full_env.pop("OPENPAL_DATABASE_URL", None)
-    if database_url is not None:
-        full_env["OPENPAL_DATABASE_URL"] = database_url
+    full_env = openpal_env(database_url, {"PYTHONUNBUFFERED": "1", **(env or {})})
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=full_env)
     base = f"http://127.0.0.1:{port}"
@@ -152,10 +156,7 @@ def start_worker(
     cmd = [sys.executable, "-m", "openpal", "worker", "--data-dir", str(data_dir), *args]
     if workflows is not None:
         cmd += ["--workflows", str(workflows)]
-    full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    full_env.pop("OPENPAL_DATABASE_URL", None)
-    if database_url is not None:
-        full_env["OPENPAL_DATABASE_URL"] = database_url
+    full_env = openpal_env(database_url, {"PYTHONUNBUFFERED": "1", **(env or {})})
     with log_path.open("wb") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=full_env)
     deadline = time.monotonic() + 30
