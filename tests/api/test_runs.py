@@ -417,3 +417,20 @@ def test_output_schema_sets_schema_valid(api):
         "/api/v1/run/workflows.hello", params={"wait_for_completion": 20}, json={}
     ).json()
     assert api.get(f"/api/v1/runs/{plain['runId']}").json()["run"]["schemaValid"] is None
+
+
+@pytest.mark.parametrize("last", [False, True])
+def test_a_step_output_json_cannot_hold_fails_the_run_naming_the_step(api, last):
+    """In the middle the step's checkpoint refuses it; as the last step, the write that
+    ends the run does (the last checkpoint and the run's end are one write)."""
+    body = api.post(
+        "/api/v1/run/workflows.not-json",
+        params={"wait_for_completion": 20},
+        json={"last": last},
+    ).json()
+    step = "end" if last else "middle"
+    assert body["status"] == "failed", body
+    assert body["error"].startswith(f"step {step!r} returned an output that is not JSON"), body
+    detail = wait_terminal(api, body["runId"])
+    recorded = {s["stepName"]: s for s in detail["stepExecutions"]}
+    assert recorded[step]["status"] == "failed" and "not JSON" in recorded[step]["error"]

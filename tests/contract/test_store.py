@@ -358,3 +358,56 @@ async def test_prune_deletes_only_old_finished_runs(store):
     left = {r.id for r in await store.list_runs(RunFilter(tenant_id="t1"))}
     assert left == {still_pending.id, recent.id}
     assert await store.get_steps(old_done.id) == []
+
+
+async def test_finish_with_the_last_step_writes_both_at_once(store):
+    run = await _run(store)
+    [claim] = await store.claim_runs("w1", 10, 30, T0 + 1)
+    token = claim.run.fencing_token
+    await store.checkpoint(
+        run.id, token, _step(0, "a", {"v": 1}), next_step=1, finalizing=False,
+        lease_seconds=30, now=T0 + 2,
+    )  # fmt: skip
+    done = await store.finish_run(
+        run.id, token, RunStatus.COMPLETED, output={"ok": True}, error=None, now=T0 + 5,
+        schema_valid=True, last_step=_step(1, "b", [1, 2]),
+    )  # fmt: skip
+    assert done.status == RunStatus.COMPLETED and done.output == {"ok": True}
+    assert done.schema_valid is True and done.completed_at == T0 + 5
+    assert done.next_step == 2 and done.lease_owner is None and done.error is None
+    steps = await store.get_steps(run.id)
+    assert [(s.name, s.output, s.status) for s in steps] == [
+        ("a", {"v": 1}, "completed"),
+        ("b", [1, 2], "completed"),
+    ]
+
+
+async def test_a_cancel_during_the_last_step_wins_over_its_completion(store):
+    run = await _run(store)
+    [claim] = await store.claim_runs("w1", 10, 30, T0 + 1)
+    await store.request_cancel("t1", run.id, T0 + 2)
+    done = await store.finish_run(
+        run.id, claim.run.fencing_token, RunStatus.COMPLETED, output={"ok": True},
+        error=None, now=T0 + 5, schema_valid=True, last_step=_step(0, "only", {"v": 1}),
+    )  # fmt: skip
+    assert done.status == RunStatus.CANCELLED and done.error == "cancelled by request"
+    assert done.output is None and done.schema_valid is None
+    [step] = await store.get_steps(run.id)  # the step did finish: it is on record
+    assert (step.name, step.output) == ("only", {"v": 1})
+
+
+async def test_finish_with_the_last_step_is_fenced(store):
+    run = await _run(store)
+    [first] = await store.claim_runs("w1", 1, 1.0, T0)
+    [second] = await store.claim_runs("w2", 1, 30, T0 + 2_000_000)  # lease expired: taken over
+    with pytest.raises(LeaseLost):
+        await store.finish_run(
+            run.id, first.run.fencing_token, RunStatus.COMPLETED, output=1, error=None,
+            now=T0 + 3_000_000, last_step=_step(0, "late", "stale"),
+        )  # fmt: skip
+    assert await store.get_steps(run.id) == []  # nothing of the fenced worker's was kept
+    done = await store.finish_run(
+        run.id, second.run.fencing_token, RunStatus.FAILED, output=None, error="boom",
+        now=T0 + 4_000_000, last_step=StepResult(0, "s", "failed", None, "boom", 2, T0, T0 + 1),
+    )  # fmt: skip
+    assert done.status == RunStatus.FAILED and done.error == "boom"

@@ -53,3 +53,8 @@ def report(ctx, title: str) -> dict:
 
 def bad_artifact(ctx) -> None:
     ctx.artifact("../escape.txt", "nope")
+
+
+def not_json(where: str) -> object:
+    """An output JSON cannot hold (a plain object), from the step `where` names."""
+    return {"where": where, "thing": object()}

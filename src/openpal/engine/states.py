@@ -34,6 +34,8 @@ TERMINAL = frozenset(
 CANCEL_AT_ONCE = frozenset({RunStatus.CREATED, RunStatus.PENDING, RunStatus.WAITING})
 # In these a worker holds the run: a cancel is stamped and honoured at its next checkpoint.
 CANCEL_AT_CHECKPOINT = frozenset({RunStatus.RUNNING, RunStatus.FINALIZING})
+# The error of a run that ended because somebody asked it to.
+CANCELLED_BY_REQUEST = "cancelled by request"
 
 _S = RunStatus
 TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {

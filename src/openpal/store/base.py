@@ -171,8 +171,14 @@ class Store(Protocol):
         error: str | None,
         now: int,
         schema_valid: bool | None = None,
+        last_step: StepResult | None = None,
     ) -> RunRecord:
-        """Move a held run to a terminal status. Raises `LeaseLost` / `InvalidTransition`."""
+        """Move a held run to a terminal status. Raises `LeaseLost` / `InvalidTransition`.
+
+        With `last_step`, the run's final step is checkpointed in the same transaction
+        (running → finalizing → `status` at once: one write where there were two). A
+        cancel requested while that step ran wins: the run ends `cancelled`, with the
+        step recorded."""
         ...
 
     async def prune_runs(self, before: int, limit: int) -> int:

@@ -109,7 +109,7 @@ class PgEngine:
         if applied:
             log.info("applied migrations: %s", ", ".join(applied))
         self._pool = await asyncpg.create_pool(
-            self.url, min_size=min(2, self.pool_size), max_size=self.pool_size
+            self.url, min_size=min(2, self.pool_size), max_size=self.pool_size, reset=_keep
         )
 
     @property
@@ -187,3 +187,11 @@ async def _listen_on(conn: asyncpg.Connection, deliver: Callable[[str, str], Non
             await asyncio.wait_for(lost.wait(), _PING_SECONDS)
         except TimeoutError:
             await conn.fetchval("SELECT 1", timeout=_PING_SECONDS)
+
+
+async def _keep(conn: asyncpg.Connection) -> None:
+    """Pool reset: nothing to undo. asyncpg's default sends RESET ALL, CLOSE ALL, UNLISTEN *
+    and pg_advisory_unlock_all() on every release (a round trip per store call), but pooled
+    connections never change session state: advisory locks are transaction-scoped,
+    LISTEN has its own connection, nothing SETs. asyncpg still rolls back an open
+    transaction before calling this."""

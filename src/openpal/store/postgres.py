@@ -17,6 +17,7 @@ import asyncpg
 from openpal.engine.states import (
     CANCEL_AT_CHECKPOINT,
     CANCEL_AT_ONCE,
+    CANCELLED_BY_REQUEST,
     TERMINAL,
     RunStatus,
     check_transition,
@@ -501,13 +502,7 @@ class PostgresStore:
             " wait_until = NULL, decision = NULL, resume_payload = NULL"
             f" WHERE id = $5 AND fencing_token = $6 AND status IN ({_RUNNING})"
             " RETURNING cancel_requested_at),"
-            " s AS (INSERT INTO step_executions (run_id, step_index, step_name, status, output,"
-            " error, attempts, started_at, completed_at)"
-            " SELECT $5, $7, $8, $9, $10, $11, $12, $13, $14 FROM r"
-            " ON CONFLICT (run_id, step_index) DO UPDATE SET step_name = EXCLUDED.step_name,"
-            " status = EXCLUDED.status, output = EXCLUDED.output, error = EXCLUDED.error,"
-            " attempts = EXCLUDED.attempts, started_at = EXCLUDED.started_at,"
-            " completed_at = EXCLUDED.completed_at)"
+            f" s AS ({_save_step('$5', 7)})"
             " SELECT cancel_requested_at FROM r",
             next_step,
             now,
@@ -548,9 +543,14 @@ class PostgresStore:
         error: str | None,
         now: int,
         schema_valid: bool | None = None,
+        last_step: StepResult | None = None,
     ) -> RunRecord:
         if not status.terminal:
             raise InvalidTransition(f"finish_run needs a terminal status, not {status.value}")
+        if last_step is not None:
+            return await self._finish_with_step(
+                run_id, token, status, output, error, now, schema_valid, last_step
+            )
         allowed = status_list(sources_of(status) & CANCEL_AT_CHECKPOINT)
         row = await self.db.fetchrow(
             "UPDATE runs SET status = $1, output = $2, error = $3, schema_valid = $4,"
@@ -564,6 +564,53 @@ class PostgresStore:
             now,
             run_id,
             token,
+        )
+        if row is None:
+            raise LeaseLost(f"run {run_id}: lease lost before it could finish")
+        return run_from_row(tuple(row))
+
+    async def _finish_with_step(
+        self,
+        run_id: str,
+        token: int,
+        status: RunStatus,
+        output: Any,
+        error: str | None,
+        now: int,
+        schema_valid: bool | None,
+        step: StepResult,
+    ) -> RunRecord:
+        # one statement: the run's end and its last step's checkpoint (see the protocol)
+        row = await self.db.fetchrow(
+            "WITH r AS (UPDATE runs SET"
+            " status = CASE WHEN cancel_requested_at IS NULL THEN $1 ELSE 'cancelled' END,"
+            " output = CASE WHEN cancel_requested_at IS NULL THEN $2 END,"
+            " error = CASE WHEN cancel_requested_at IS NULL THEN $3 ELSE $4 END,"
+            " schema_valid = CASE WHEN cancel_requested_at IS NULL THEN $5::boolean END,"
+            " next_step = $6, completed_at = $7, updated_at = $7, lease_owner = NULL,"
+            " lease_expires_at = NULL, waiting_for = NULL, wait_until = NULL, decision = NULL,"
+            " resume_payload = NULL"
+            f" WHERE id = $8 AND fencing_token = $9 AND status IN ({_RUNNING})"
+            f" RETURNING {FULL_COLS}),"
+            f" s AS ({_save_step('$8', 10)})"
+            " SELECT * FROM r",
+            status.value,
+            None if output is None else dumps(output),
+            error,
+            CANCELLED_BY_REQUEST,
+            schema_valid,
+            step.index + 1,
+            now,
+            run_id,
+            token,
+            step.index,
+            step.name,
+            step.status,
+            dumps(step.output),
+            step.error,
+            step.attempts,
+            step.started_at,
+            step.completed_at,
         )
         if row is None:
             raise LeaseLost(f"run {run_id}: lease lost before it could finish")
@@ -690,3 +737,16 @@ class PostgresStore:
             token,
         )
         return result == "UPDATE 1"
+
+
+def _save_step(run_mark: str, first: int) -> str:
+    """Upsert the step row for run `r` (a CTE); the step's eight values are $first…"""
+    marks = ", ".join(f"${n}" for n in range(first, first + 8))
+    return (
+        "INSERT INTO step_executions (run_id, step_index, step_name, status, output, error,"
+        f" attempts, started_at, completed_at) SELECT {run_mark}, {marks} FROM r"
+        " ON CONFLICT (run_id, step_index) DO UPDATE SET step_name = EXCLUDED.step_name,"
+        " status = EXCLUDED.status, output = EXCLUDED.output, error = EXCLUDED.error,"
+        " attempts = EXCLUDED.attempts, started_at = EXCLUDED.started_at,"
+        " completed_at = EXCLUDED.completed_at"
+    )

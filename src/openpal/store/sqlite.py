@@ -11,6 +11,7 @@ from typing import Any
 from openpal.engine.states import (
     CANCEL_AT_CHECKPOINT,
     CANCEL_AT_ONCE,
+    CANCELLED_BY_REQUEST,
     TERMINAL,
     RunStatus,
     check_transition,
@@ -36,6 +37,7 @@ from openpal.store.records import (
 )
 from openpal.store.rows import (
     ACTIVE,
+    EXECUTING,
     FULL_COLS,
     HAS_LIMITED_PENDING,
     V_COLS,
@@ -452,21 +454,7 @@ class SqliteStore:
             ).fetchone()
             if row is None:
                 raise LeaseLost(f"run {run_id}: lease lost (token {token})")
-            c.execute(
-                "INSERT OR REPLACE INTO step_executions (run_id, step_index, step_name, status,"
-                " output, error, attempts, started_at, completed_at) VALUES (?,?,?,?,?,?,?,?,?)",
-                (
-                    run_id,
-                    step.index,
-                    step.name,
-                    step.status,
-                    output,
-                    step.error,
-                    step.attempts,
-                    step.started_at,
-                    step.completed_at,
-                ),
-            )
+            _save_step(c, run_id, step, output)
             return Checkpointed(cancel_requested=row[0] is not None)
 
         return await self.db.write(op)
@@ -494,10 +482,14 @@ class SqliteStore:
         error: str | None,
         now: int,
         schema_valid: bool | None = None,
+        last_step: StepResult | None = None,
     ) -> RunRecord:
         if not status.terminal:
             raise InvalidTransition(f"finish_run needs a terminal status, not {status.value}")
         out = None if output is None else dumps(output)
+        if last_step is not None:
+            return await self._finish_with_step(run_id, token, status, out, error, now,
+                                                schema_valid, last_step)  # fmt: skip
         allowed = status_list(sources_of(status) & CANCEL_AT_CHECKPOINT)
 
         def op(c: sqlite3.Connection) -> RunRecord:
@@ -510,6 +502,41 @@ class SqliteStore:
             ).fetchone()
             if row is None:
                 raise LeaseLost(f"run {run_id}: lease lost before it could finish")
+            return run_from_row(row)
+
+        return await self.db.write(op)
+
+    async def _finish_with_step(
+        self,
+        run_id: str,
+        token: int,
+        status: RunStatus,
+        out: str | None,
+        error: str | None,
+        now: int,
+        schema_valid: bool | None,
+        step: StepResult,
+    ) -> RunRecord:
+        step_output = dumps(step.output)
+
+        def op(c: sqlite3.Connection) -> RunRecord:
+            row = c.execute(
+                "UPDATE runs SET"
+                " status = CASE WHEN cancel_requested_at IS NULL THEN ? ELSE 'cancelled' END,"
+                " output = CASE WHEN cancel_requested_at IS NULL THEN ? END,"
+                " error = CASE WHEN cancel_requested_at IS NULL THEN ? ELSE ? END,"
+                " schema_valid = CASE WHEN cancel_requested_at IS NULL THEN ? END,"
+                " next_step = ?, completed_at = ?, updated_at = ?, lease_owner = NULL,"
+                " lease_expires_at = NULL, waiting_for = NULL, wait_until = NULL,"
+                " decision = NULL, resume_payload = NULL"
+                f" WHERE id = ? AND fencing_token = ? AND status IN ({EXECUTING})"
+                f" RETURNING {FULL_COLS}",
+                (status.value, out, error, CANCELLED_BY_REQUEST, schema_valid, step.index + 1,
+                 now, now, run_id, token),
+            ).fetchone()  # fmt: skip
+            if row is None:
+                raise LeaseLost(f"run {run_id}: lease lost before it could finish")
+            _save_step(c, run_id, step, step_output)
             return run_from_row(row)
 
         return await self.db.write(op)
@@ -651,3 +678,12 @@ def _insert_key(c: sqlite3.Connection, key: ApiKeyRecord) -> None:
 
 def _count_keys(c: sqlite3.Connection) -> int:
     return int(c.execute("SELECT COUNT(*) FROM api_keys").fetchone()[0])
+
+
+def _save_step(c: sqlite3.Connection, run_id: str, step: StepResult, output: str) -> None:
+    c.execute(
+        "INSERT OR REPLACE INTO step_executions (run_id, step_index, step_name, status,"
+        " output, error, attempts, started_at, completed_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        (run_id, step.index, step.name, step.status, output, step.error, step.attempts,
+         step.started_at, step.completed_at),
+    )  # fmt: skip

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from openpal.blobs.base import BlobStore
-from openpal.engine.states import RunStatus
+from openpal.engine.states import CANCELLED_BY_REQUEST, RunStatus
 from openpal.errors import LeaseLost, PayloadTooLarge, RunCancelled, Unavailable
 from openpal.files import FileRef
 from openpal.schemas import schema_errors
@@ -28,6 +28,7 @@ from openpal.store.records import (
     Claim,
     RunRecord,
     StepResult,
+    dumps,
     to_plain,
 )
 from openpal.workflows.model import RetryPolicy, StepSpec, WorkflowDef
@@ -171,9 +172,10 @@ class RunExecutor:
         if limit_seconds:
             deadline = (run.started_at or run.created_at) + int(limit_seconds * 1_000_000)
         resumed = _resumption(run)
+        last_step: StepResult | None = None
         for index in range(run.next_step, len(wf.steps)):
             if cancelled.is_set():
-                await self._finish(run.id, token, RunStatus.CANCELLED, None, "cancelled by request")
+                await self._finish(run.id, token, RunStatus.CANCELLED, None, CANCELLED_BY_REQUEST)
                 return
             if self.draining.is_set():
                 await self._durably(lambda: self.store.release_run(run.id, token, now_micros()))
@@ -228,11 +230,11 @@ class RunExecutor:
                     spec,
                     "cancelled",
                     None,
-                    "cancelled by request",
+                    CANCELLED_BY_REQUEST,
                     1,
                     started,
                 )
-                await self._finish(run.id, token, RunStatus.CANCELLED, None, "cancelled by request")
+                await self._finish(run.id, token, RunStatus.CANCELLED, None, CANCELLED_BY_REQUEST)
                 return
             except _DeadlinePassed:
                 message = f"run timed out: over its {limit_seconds:g} s deadline"
@@ -264,34 +266,56 @@ class RunExecutor:
             result = StepResult(
                 index, spec.name, status, output, error, attempts, started, now_micros()
             )
+            if index + 1 == len(wf.steps):  # checkpointed with the run's end, in one write
+                last_step = result
+                break
             try:
-                last = index + 1 == len(wf.steps)
                 cp = await self._durably(
-                    functools.partial(self._checkpoint, run.id, token, result, index + 1, last)
+                    functools.partial(self._checkpoint, run.id, token, result, index + 1)
                 )
             except (TypeError, ValueError) as exc:  # output that JSON cannot hold
-                message = f"step {spec.name!r} returned an output that is not JSON: {exc}"
-                await self._checkpoint_end(
-                    run.id, token, index, spec, "failed", None, message, attempts, started
-                )
-                await self._finish(run.id, token, RunStatus.FAILED, None, message)
+                await self._not_json(run.id, token, index, spec, exc, attempts, started)
                 return
             if cp.cancel_requested:
                 cancelled.set()
+        try:
+            await self._end(run.id, token, wf, scope, claim, run.next_step, last_output,
+                            cancelled, last_step)  # fmt: skip
+        except (TypeError, ValueError) as exc:
+            if last_step is None or _is_json(last_step.output):
+                raise  # the run's output: an engine error
+            spec = wf.steps[last_step.index]
+            await self._not_json(run.id, token, last_step.index, spec, exc,
+                                 last_step.attempts, last_step.started_at)  # fmt: skip
+
+    async def _end(
+        self,
+        run_id: str,
+        token: int,
+        wf: WorkflowDef,
+        scope: dict[str, Any],
+        claim: Claim,
+        first_step: int,
+        last_output: Any,
+        cancelled: threading.Event,
+        last_step: StepResult | None,
+    ) -> None:
+        """Finalize: the output mapping and schema, then one write ending the run (with
+        its last step's checkpoint when that step ran here)."""
         if cancelled.is_set():
-            await self._finish(run.id, token, RunStatus.CANCELLED, None, "cancelled by request")
+            await self._finish(run_id, token, RunStatus.CANCELLED, None, CANCELLED_BY_REQUEST,
+                               last_step=last_step)  # fmt: skip
             return
         try:
             if wf.output is not None:
                 final = render_value(wf.output, scope)
-            elif claim.done and run.next_step == len(wf.steps):
+            elif claim.done and first_step == len(wf.steps):
                 final = scope["steps"][wf.steps[-1].name]["output"]
             else:
                 final = last_output
         except Exception as exc:
-            await self._finish(
-                run.id, token, RunStatus.FAILED, None, f"output mapping failed: {exc}"
-            )
+            await self._finish(run_id, token, RunStatus.FAILED, None,
+                               f"output mapping failed: {exc}", last_step=last_step)  # fmt: skip
             return
         valid = None
         if wf.output_schema is not None:
@@ -301,9 +325,27 @@ class RunExecutor:
                 message = "output does not match the workflow's output_schema: " + "; ".join(
                     problems
                 )
-                await self._finish(run.id, token, RunStatus.FAILED, final, message, valid)
+                await self._finish(run_id, token, RunStatus.FAILED, final, message, valid,
+                                   last_step=last_step)  # fmt: skip
                 return
-        await self._finish(run.id, token, RunStatus.COMPLETED, final, None, valid)
+        await self._finish(run_id, token, RunStatus.COMPLETED, final, None, valid,
+                           last_step=last_step)  # fmt: skip
+
+    async def _not_json(
+        self,
+        run_id: str,
+        token: int,
+        index: int,
+        spec: StepSpec,
+        exc: Exception,
+        attempts: int,
+        started: int,
+    ) -> None:
+        message = f"step {spec.name!r} returned an output that is not JSON: {exc}"
+        await self._checkpoint_end(
+            run_id, token, index, spec, "failed", None, message, attempts, started
+        )
+        await self._finish(run_id, token, RunStatus.FAILED, None, message)
 
     async def _run_step(
         self,
@@ -378,19 +420,18 @@ class RunExecutor:
         result = StepResult(
             index, spec.name, status, output, error, attempts, started, now_micros()
         )
-        await self._durably(
-            functools.partial(self._checkpoint, run_id, token, result, index, False)
-        )
+        await self._durably(functools.partial(self._checkpoint, run_id, token, result, index))
 
     async def _checkpoint(
-        self, run_id: str, token: int, result: StepResult, next_step: int, finalizing: bool
+        self, run_id: str, token: int, result: StepResult, next_step: int
     ) -> Checkpointed:
+        # never `finalizing`: the last step is checkpointed by the write that ends the run
         return await self.store.checkpoint(
             run_id,
             token,
             result,
             next_step=next_step,
-            finalizing=finalizing,
+            finalizing=False,
             lease_seconds=self.lease_seconds,
             now=now_micros(),
         )
@@ -403,6 +444,8 @@ class RunExecutor:
         output: Any,
         error: str | None,
         schema_valid: bool | None = None,
+        *,
+        last_step: StepResult | None = None,
     ) -> None:
         await self._durably(
             lambda: self.store.finish_run(
@@ -413,6 +456,7 @@ class RunExecutor:
                 error=error,
                 now=now_micros(),
                 schema_valid=schema_valid,
+                last_step=last_step,
             )
         )
         self.hub.run_finished(run_id)
@@ -464,3 +508,11 @@ class RunExecutor:
                 continue  # try again next interval; the lease may still be ours then
             if not renewed:
                 return
+
+
+def _is_json(value: Any) -> bool:
+    try:
+        dumps(value)
+    except (TypeError, ValueError):
+        return False
+    return True
