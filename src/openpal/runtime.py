@@ -27,9 +27,14 @@ log = logging.getLogger("openpal")
 class Runtime:
     """Everything a process needs besides its HTTP routes."""
 
-    def __init__(self, settings: Settings, *, workers: bool) -> None:
+    def __init__(self, settings: Settings, *, workers: bool, api: bool = True) -> None:
         self.settings = settings
         self.workers = workers
+        # the events this process acts on: held requests wait for `finished`, workers
+        # for `work` and for `cancel` of the runs they execute
+        self.events = frozenset(
+            (["finished"] if api else []) + (["work", "cancel"] if workers else [])
+        )
         self.store = make_store(
             settings.database_url, settings.database_path, pool_size=settings.db_pool_size
         )
@@ -51,7 +56,9 @@ class Runtime:
         loaded = await self.catalog.load(list(s.workflows_dirs), examples=s.load_examples)
         log.info("loaded %d workflows: %s", len(loaded), ", ".join(w.slug for w in loaded))
         self._tasks.append(
-            asyncio.create_task(self.store.listen(self.hub.deliver), name="openpal-listen")
+            asyncio.create_task(
+                self.store.listen(self.hub.deliver, self.events), name="openpal-listen"
+            )
         )
         if self.workers:
             executor = RunExecutor(

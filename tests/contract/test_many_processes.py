@@ -91,29 +91,35 @@ async def test_events_reach_other_processes(open_store):
         heard.append((kind, run_id))
         got.set()
 
+    api_heard: list[tuple[str, str]] = []
     listening = asyncio.create_task(worker.listen(deliver))
+    # an API process hears only finished runs (what its held requests wait for)
+    api_listening = asyncio.create_task(
+        api.listen(lambda kind, run_id: api_heard.append((kind, run_id)), frozenset({"finished"}))
+    )
     try:
         if open_store.backend == "postgres":
             await _until(lambda: ("resync", "") in heard)
         run = await _run(api)
         (claim,) = await worker.claim_runs("w", 1, 30, T0 + 1)
         await api.request_cancel("t1", run.id, T0 + 2)
-        await worker.checkpoint(
-            run.id, 1, _step(0), next_step=1, finalizing=True, lease_seconds=30, now=T0 + 3
-        )
+        await worker.checkpoint(run.id, 1, _step(0), next_step=1, finalizing=True, now=T0 + 3)
         await worker.finish_run(
             run.id, claim.run.fencing_token, RunStatus.CANCELLED, output=None, error="x", now=T0 + 4
         )
         if open_store.backend == "postgres":
             await _until(lambda: ("finished", run.id) in heard)
             assert heard[1:] == [("work", ""), ("cancel", run.id), ("finished", run.id)]
+            await _until(lambda: ("finished", run.id) in api_heard)
+            assert api_heard == [("resync", ""), ("finished", run.id)]
         else:
             await asyncio.sleep(0.3)
-            assert heard == []
+            assert heard == [] and api_heard == []
     finally:
-        listening.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await listening
+        for task in (listening, api_listening):
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task
 
 
 async def _until(check, timeout=5.0):
@@ -147,7 +153,6 @@ async def test_claims_respect_a_concurrency_limit_across_claimers(open_store):
         _step(0),
         next_step=1,
         finalizing=True,
-        lease_seconds=30,
         now=T0 + 101,
     )
     await stores[0].finish_run(

@@ -120,7 +120,6 @@ async def test_cancel_running_is_stamped_and_seen_at_checkpoint(store):
         _step(0),
         next_step=1,
         finalizing=False,
-        lease_seconds=30,
         now=T0 + 3,
     )
     assert cp.cancel_requested
@@ -148,11 +147,10 @@ async def test_claim_checkpoint_finish(store):
         _step(0, "a", {"v": 1}),
         next_step=1,
         finalizing=False,
-        lease_seconds=30,
         now=T0 + 3,
     )
     await store.checkpoint(
-        run.id, 1, _step(1, "b", [1, 2]), next_step=2, finalizing=True, lease_seconds=30, now=T0 + 4
+        run.id, 1, _step(1, "b", [1, 2]), next_step=2, finalizing=True, now=T0 + 4
     )
     mid = await store.get_run("t1", run.id)
     assert mid.status == RunStatus.FINALIZING and mid.next_step == 2
@@ -173,7 +171,6 @@ async def test_expired_lease_is_taken_over_and_the_old_owner_is_fenced(store):
         _step(0, "a", "first"),
         next_step=1,
         finalizing=False,
-        lease_seconds=1.0,
         now=T0 + 10,
     )
     # not expired yet: nobody else gets it
@@ -189,7 +186,6 @@ async def test_expired_lease_is_taken_over_and_the_old_owner_is_fenced(store):
             _step(1, "b"),
             next_step=2,
             finalizing=True,
-            lease_seconds=30,
             now=T0 + 2_000_001,
         )
     with pytest.raises(LeaseLost):
@@ -222,7 +218,6 @@ async def test_terminal_run_never_changes(store):
             _step(0),
             next_step=1,
             finalizing=False,
-            lease_seconds=30,
             now=T0 + 3,
         )
     same = await store.request_cancel("t1", run.id, T0 + 4)
@@ -341,7 +336,6 @@ async def test_prune_deletes_only_old_finished_runs(store):
         _step(0, "a", 1),
         next_step=1,
         finalizing=True,
-        lease_seconds=30,
         now=T0 + 2,
     )
     await store.finish_run(
@@ -366,7 +360,7 @@ async def test_finish_with_the_last_step_writes_both_at_once(store):
     token = claim.run.fencing_token
     await store.checkpoint(
         run.id, token, _step(0, "a", {"v": 1}), next_step=1, finalizing=False,
-        lease_seconds=30, now=T0 + 2,
+        now=T0 + 2,
     )  # fmt: skip
     done = await store.finish_run(
         run.id, token, RunStatus.COMPLETED, output={"ok": True}, error=None, now=T0 + 5,
@@ -411,3 +405,16 @@ async def test_finish_with_the_last_step_is_fenced(store):
         now=T0 + 4_000_000, last_step=StepResult(0, "s", "failed", None, "boom", 2, T0, T0 + 1),
     )  # fmt: skip
     assert done.status == RunStatus.FAILED and done.error == "boom"
+
+
+async def test_a_checkpoint_leaves_the_lease_to_the_lease_keeper(store):
+    """Checkpoints do not renew the lease (so PostgreSQL can update the run in place);
+    `renew_lease` does, and only for the current holder."""
+    run = await _run(store)
+    [held] = await store.claim_runs("w1", 1, 1.0, T0)
+    await store.checkpoint(run.id, held.run.fencing_token, _step(0), next_step=1,
+                           finalizing=False, now=T0 + 900_000)  # fmt: skip
+    [taken] = await store.claim_runs("w2", 1, 1.0, T0 + 1_100_000)  # expired all the same
+    assert taken.run.id == run.id and taken.run.takeovers == 1
+    assert await store.renew_lease(run.id, taken.run.fencing_token, 1.0, T0 + 1_900_000)
+    assert await store.claim_runs("w3", 1, 1.0, T0 + 2_500_000) == []  # renewed: still held

@@ -79,7 +79,7 @@ def _run(settings: Settings) -> None:
 async def _serve_forever(settings: Settings) -> None:
     from openpal.runtime import Runtime
 
-    runtime = Runtime(settings, workers=True)
+    runtime = Runtime(settings, workers=True, api=False)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

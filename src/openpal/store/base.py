@@ -27,6 +27,9 @@ from openpal.store.records import (
     WorkflowRecord,
 )
 
+# What `Store.listen` can hear (besides `resync`).
+EVENT_KINDS = frozenset({"work", "finished", "cancel"})
+
 
 class Store(Protocol):
     """Durable state of one openpal deployment."""
@@ -39,12 +42,16 @@ class Store(Protocol):
         """Flush and release connections."""
         ...
 
-    async def listen(self, deliver: Callable[[str, str], None]) -> None:
+    async def listen(
+        self, deliver: Callable[[str, str], None], kinds: frozenset[str] = EVENT_KINDS
+    ) -> None:
         """Until cancelled, call `deliver(kind, run_id)` for run events from *other*
         processes: `work` (a run became pending), `finished` (a run reached a terminal
         status), `cancel` (a cancel was stamped on a held run), `resync` (events may
-        have been missed: re-read what you wait on). A backend without cross-process
-        events never delivers; its users rely on their safety polls."""
+        have been missed: re-read what you wait on; always delivered). Only `kinds` are
+        heard: a process without workers needs no `work`, one without an API no
+        `finished`. A backend without cross-process events never delivers; its users
+        rely on their safety polls."""
         ...
 
     # -- API keys ---------------------------------------------------------
@@ -150,11 +157,12 @@ class Store(Protocol):
         *,
         next_step: int,
         finalizing: bool,
-        lease_seconds: float,
         now: int,
     ) -> Checkpointed:
-        """Write a finished step and the run's progress in one transaction and renew
-        the lease. Raises `LeaseLost` if `token` is no longer the run's."""
+        """Write a finished step and the run's progress in one transaction. Raises
+        `LeaseLost` if `token` is no longer the run's. The lease is not touched (the
+        executor's lease keeper renews it): on PostgreSQL the update then changes no
+        indexed column and stays a heap-only (HOT) update."""
         ...
 
     async def renew_lease(self, run_id: str, token: int, lease_seconds: float, now: int) -> bool:

@@ -25,7 +25,8 @@ from openpal.store.schema import bundled_migrations
 T = TypeVar("T")
 log = logging.getLogger("openpal.store")
 
-CHANNEL = "openpal"
+# one channel per event kind (migration 0012): a process hears only what it acts on
+CHANNEL_PREFIX = "openpal_"
 _MIGRATION_LOCK = 0x6F70656E70616C  # "openpal": pg_advisory_xact_lock key
 _PING_SECONDS = 15.0
 
@@ -145,8 +146,9 @@ class PgEngine:
             pool, self._pool = self._pool, None
             await pool.close()
 
-    async def listen(self, deliver: Callable[[str, str], None]) -> None:
-        """Deliver `(kind, run_id)` for every NOTIFY on the channel, until cancelled.
+    async def listen(self, deliver: Callable[[str, str], None], kinds: frozenset[str]) -> None:
+        """Deliver `(kind, run_id)` for every NOTIFY on the channels of `kinds`
+        (`openpal_<kind>`, payload: the run id), until cancelled.
 
         One dedicated connection (not from the pool). When it drops, reconnect
         with backoff and deliver `("resync", "")`: events sent while deaf are lost,
@@ -163,7 +165,7 @@ class PgEngine:
                 continue
             backoff = 0.2
             try:
-                await _listen_on(conn, deliver)
+                await _listen_on(conn, deliver, kinds)
             except Exception as exc:  # whatever broke the connection, listening must go on
                 log.warning("LISTEN connection lost (%s); reconnecting", exc)
             finally:
@@ -171,16 +173,18 @@ class PgEngine:
                     await asyncio.wait_for(conn.close(), 5)
 
 
-async def _listen_on(conn: asyncpg.Connection, deliver: Callable[[str, str], None]) -> None:
+async def _listen_on(
+    conn: asyncpg.Connection, deliver: Callable[[str, str], None], kinds: frozenset[str]
+) -> None:
     """Listen on one connection until it is lost (pinging it now and then)."""
     lost = asyncio.Event()
 
-    def on_notify(_c: object, _pid: int, _channel: str, payload: str) -> None:
-        kind, _, run_id = payload.partition(":")
-        deliver(kind, run_id)
+    def on_notify(_c: object, _pid: int, channel: str, payload: str) -> None:
+        deliver(channel.removeprefix(CHANNEL_PREFIX), payload)
 
     conn.add_termination_listener(lambda _c: lost.set())
-    await conn.add_listener(CHANNEL, on_notify)
+    for kind in sorted(kinds):
+        await conn.add_listener(CHANNEL_PREFIX + kind, on_notify)
     deliver("resync", "")
     while not lost.is_set():
         try:

@@ -25,6 +25,7 @@ from openpal.engine.states import (
 )
 from openpal.errors import Conflict, InvalidTransition, LeaseLost
 from openpal.files import file_ids
+from openpal.store.base import EVENT_KINDS
 from openpal.store.pg_engine import PgEngine
 from openpal.store.records import (
     ApiKeyRecord,
@@ -78,8 +79,10 @@ class PostgresStore:
     async def close(self) -> None:
         await self.db.close()
 
-    async def listen(self, deliver: Callable[[str, str], None]) -> None:
-        await self.db.listen(deliver)
+    async def listen(
+        self, deliver: Callable[[str, str], None], kinds: frozenset[str] = EVENT_KINDS
+    ) -> None:
+        await self.db.listen(deliver, kinds)
 
     # -- API keys ---------------------------------------------------------
     async def create_api_key(self, key: ApiKeyRecord) -> None:
@@ -491,22 +494,21 @@ class PostgresStore:
         *,
         next_step: int,
         finalizing: bool,
-        lease_seconds: float,
         now: int,
     ) -> Checkpointed:
         # One statement, one round trip: the guarded run update and the step row
-        # are written together or not at all.
+        # are written together or not at all. No indexed column changes (status only
+        # when finalizing): a HOT update, no index touched (fillfactor leaves room).
         row = await self.db.fetchrow(
             "WITH r AS (UPDATE runs SET next_step = $1, step_started_at = $2,"
-            " lease_expires_at = $3, updated_at = $2, status = $4, waiting_for = NULL,"
+            " updated_at = $2, status = $3, waiting_for = NULL,"
             " wait_until = NULL, decision = NULL, resume_payload = NULL"
-            f" WHERE id = $5 AND fencing_token = $6 AND status IN ({_RUNNING})"
+            f" WHERE id = $4 AND fencing_token = $5 AND status IN ({_RUNNING})"
             " RETURNING cancel_requested_at),"
-            f" s AS ({_save_step('$5', 7)})"
+            f" s AS ({_save_step('$4', 6)})"
             " SELECT cancel_requested_at FROM r",
             next_step,
             now,
-            now + int(lease_seconds * 1_000_000),
             "finalizing" if finalizing else "running",
             run_id,
             token,

@@ -19,6 +19,7 @@ from openpal.engine.states import (
 )
 from openpal.errors import Conflict, InvalidTransition, LeaseLost
 from openpal.files import file_ids
+from openpal.store.base import EVENT_KINDS
 from openpal.store.records import (
     ApiKeyRecord,
     ArtifactRecord,
@@ -72,7 +73,9 @@ class SqliteStore:
     async def close(self) -> None:
         self.db.close()
 
-    async def listen(self, deliver: Callable[[str, str], None]) -> None:
+    async def listen(
+        self, deliver: Callable[[str, str], None], kinds: frozenset[str] = EVENT_KINDS
+    ) -> None:
         """SQLite has no channel between processes: wait, deliver nothing, until cancelled."""
         await asyncio.Event().wait()
 
@@ -437,23 +440,28 @@ class SqliteStore:
         *,
         next_step: int,
         finalizing: bool,
-        lease_seconds: float,
         now: int,
     ) -> Checkpointed:
         output = dumps(step.output)
-        expires = now + int(lease_seconds * 1_000_000)
-        new_status = "finalizing" if finalizing else "running"
+        # SQLite rewrites every index holding a column the SET names, changed or not:
+        # name only what a checkpoint changes (status only when finalizing)
+        status = ", status = 'finalizing'" if finalizing else ""
 
         def op(c: sqlite3.Connection) -> Checkpointed:
             row = c.execute(
-                "UPDATE runs SET next_step = ?, step_started_at = ?, lease_expires_at = ?,"
-                " updated_at = ?, status = ?, waiting_for = NULL, wait_until = NULL,"
-                " decision = NULL, resume_payload = NULL WHERE id = ? AND fencing_token = ?"
-                " AND status IN ('running', 'finalizing') RETURNING cancel_requested_at",
-                (next_step, now, expires, now, new_status, run_id, token),
+                f"UPDATE runs SET next_step = ?, step_started_at = ?, updated_at = ?{status}"
+                f" WHERE id = ? AND fencing_token = ? AND status IN ({EXECUTING})"
+                " RETURNING cancel_requested_at, waiting_for",
+                (next_step, now, now, run_id, token),
             ).fetchone()
             if row is None:
                 raise LeaseLost(f"run {run_id}: lease lost (token {token})")
+            if row[1] is not None:  # the step a waiting run was resumed at is done
+                c.execute(
+                    "UPDATE runs SET waiting_for = NULL, wait_until = NULL, decision = NULL,"
+                    " resume_payload = NULL WHERE id = ?",
+                    (run_id,),
+                )
             _save_step(c, run_id, step, output)
             return Checkpointed(cancel_requested=row[0] is not None)
 

@@ -432,7 +432,6 @@ class RunExecutor:
             result,
             next_step=next_step,
             finalizing=False,
-            lease_seconds=self.lease_seconds,
             now=now_micros(),
         )
 

@@ -1,0 +1,2 @@
+-- 0012: PostgreSQL only (a NOTIFY channel per event kind, fillfactor for HOT updates).
+-- SQLite has no events between processes and no fillfactor: nothing to change here.
