@@ -175,3 +175,29 @@ async def test_reject_admission_counts_unfinished_runs(store):
     stored = await store.get_run("t1", made[2].id)
     assert stored.status == RunStatus.REJECTED and "at most 2" in stored.error
     assert stored.completed_at == T0 + 12
+
+
+async def test_limited_runs_queued_later_are_still_claimed_and_go_first(store):
+    """A claimer that saw no limited runs claims in one statement; once limited runs
+    are queued, the next claim still finds them, and the one after serves them before
+    unlimited runs (admission first)."""
+    seed = await _run(store)
+    assert [c.run.id for c in await store.claim_runs("w", 5, 30, T0 + 1)] == [seed.id]
+    group = f"{seed.workflow_id}/acme"
+    limited = [
+        await store.create_run(
+            _another(seed, T0 + 10 + i, concurrency_key=group, concurrency_limit=3,
+                     admission="queue")
+        )
+        for i in range(2)
+    ]  # fmt: skip
+    got = await store.claim_runs("w", 5, 30, T0 + 20)
+    assert {c.run.id for c in got} == {r.id for r in limited}
+    later = await store.create_run(
+        _another(seed, T0 + 30, concurrency_key=group, concurrency_limit=3, admission="queue")
+    )
+    plain = await store.create_run(_another(seed, T0 + 29))  # older, but unlimited
+    [first] = await store.claim_runs("w", 1, 30, T0 + 40)
+    assert first.run.id == later.id  # the limited run goes first
+    [second] = await store.claim_runs("w", 1, 30, T0 + 41)
+    assert second.run.id == plain.id

@@ -29,6 +29,9 @@ class Catalog:
     def __init__(self, store: Store) -> None:
         self._store = store
         self._defs: dict[str, WorkflowDef] = {}
+        # versions never change once stored: resolving a target reads only the
+        # workflow's current-version pointer (which may move) from the store
+        self._versions: dict[str, VersionRecord] = {}
 
     async def load(self, dirs: list[Path], *, examples: bool) -> list[WorkflowRecord]:
         """Load every workflow file of `dirs` (and the bundled examples) into the store.
@@ -68,6 +71,7 @@ class Catalog:
             now=time.time_ns() // 1000,
         )
         self._defs[version.id] = wf
+        self._versions[version.id] = version
         log.info("workflow %s: version %s (%s)", wf.slug, version.seq, version.id)
         return record, version
 
@@ -86,6 +90,14 @@ class Catalog:
         self._defs[version_id] = wf
         return wf
 
+    async def _version(self, version_id: str) -> VersionRecord | None:
+        found = self._versions.get(version_id)
+        if found is None:
+            found = await self._store.get_version(version_id)
+            if found is not None:
+                self._versions[version_id] = found
+        return found
+
     async def resolve(
         self, target: str, version: str | None
     ) -> tuple[WorkflowRecord, VersionRecord, WorkflowDef]:
@@ -103,7 +115,7 @@ class Catalog:
         if version is None or version == "latest":
             if record.current_version_id is None:
                 raise NotFound(f"workflow {record.slug!r} has no version")
-            found = await self._store.get_version(record.current_version_id)
+            found = await self._version(record.current_version_id)
         else:
             found = await self._store.find_version(record.id, version)
         if found is None:

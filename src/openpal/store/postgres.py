@@ -9,7 +9,7 @@ which `listen` hands to the process's hub.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -63,6 +63,15 @@ from openpal.store.rows import (
 
 _WF_FROM = "FROM workflows w LEFT JOIN workflow_versions v ON v.id = w.current_version_id"
 _RUNNING = status_list(CANCEL_AT_CHECKPOINT)
+# what a claim sets: a new lease and fencing token; pending and waiting runs start
+# running, a run whose lease expired keeps its status and counts a takeover
+_TAKE = (
+    f"status = CASE WHEN status IN ({_RUNNING}) THEN status ELSE 'running' END,"
+    " lease_owner = $1, lease_expires_at = $2, fencing_token = fencing_token + 1,"
+    f" attempt = attempt + 1, takeovers = takeovers + CASE WHEN status IN ({_RUNNING})"
+    " THEN 1 ELSE 0 END, started_at = COALESCE(started_at, $3), step_started_at = $3,"
+    " updated_at = $3"
+)
 _ART_COLS = "run_id, path, blob_id, name, mime_type, size, step_name, created_at"
 _ADMISSION_LOCK = 0x6F70656E61646D  # pg_advisory_xact_lock key serialising limited claims
 
@@ -72,6 +81,9 @@ class PostgresStore:
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.db = PgEngine(url, pool_size=pool_size)
+        # whether the last claim saw pending runs under a concurrency limit: then the
+        # next claim takes the admission path first (a transaction with a lock)
+        self._limited_seen = True
 
     async def open(self) -> None:
         await self.db.open()
@@ -413,78 +425,91 @@ class PostgresStore:
         self, worker_id: str, limit: int, lease_seconds: float, now: int
     ) -> list[Claim]:
         expires = now + int(lease_seconds * 1_000_000)
-
-        start = (
-            "UPDATE runs SET status = 'running', lease_owner = $1, lease_expires_at = $2,"
-            " fencing_token = fencing_token + 1, attempt = attempt + 1,"
-            " started_at = COALESCE(started_at, $3), step_started_at = $3, updated_at = $3"
-        )
-
-        async def op(c: asyncpg.Connection) -> list[Claim]:
-            # waiting runs whose timer fired or whose approval deadline passed
-            rows: list[Any] = list(
-                await c.fetch(
-                    "WITH picked AS MATERIALIZED (SELECT id FROM runs WHERE status = 'waiting'"
-                    " AND wait_until <= $3 ORDER BY wait_until LIMIT $4 FOR UPDATE SKIP LOCKED)"
-                    f" {start} WHERE id IN (SELECT id FROM picked) RETURNING {FULL_COLS}",
-                    worker_id,
-                    expires,
-                    now,
-                    limit,
-                )
+        rows: list[Any] = []
+        if not self._limited_seen:
+            rows, self._limited_seen = await self._claim_unlimited(
+                self.db.fetch, worker_id, limit, expires, now
             )
-            if len(rows) < limit and await c.fetchval(HAS_LIMITED_PENDING):
-                # admission-controlled runs first, one claimer at a time (all processes):
-                # counting a group's executing runs and filling its slots must not interleave
-                await c.execute("SELECT pg_advisory_xact_lock($1)", _ADMISSION_LOCK)
-                rows += await c.fetch(
-                    f"WITH picked AS MATERIALIZED ({admissible_query('$4')})"
-                    f" {start} WHERE id IN (SELECT id FROM picked) AND status = 'pending'"
-                    f" RETURNING {FULL_COLS}",
-                    worker_id,
-                    expires,
-                    now,
-                    limit - len(rows),
-                )
-            if len(rows) < limit:
-                rows += await c.fetch(
-                    "WITH picked AS MATERIALIZED (SELECT id FROM runs WHERE status = 'pending'"
-                    " AND concurrency_key IS NULL ORDER BY created_at LIMIT $4"
-                    f" FOR UPDATE SKIP LOCKED) {start} WHERE id IN (SELECT id FROM picked)"
-                    f" RETURNING {FULL_COLS}",
-                    worker_id,
-                    expires,
-                    now,
-                    limit - len(rows),
-                )
-            if len(rows) < limit:  # take over runs whose worker stopped renewing its lease
-                rows += await c.fetch(
-                    f"WITH picked AS MATERIALIZED (SELECT id FROM runs WHERE status IN ({_RUNNING})"
-                    " AND lease_expires_at < $3 ORDER BY lease_expires_at LIMIT $4"
-                    " FOR UPDATE SKIP LOCKED)"
-                    " UPDATE runs SET lease_owner = $1, lease_expires_at = $2,"
-                    " fencing_token = fencing_token + 1, attempt = attempt + 1,"
-                    " takeovers = takeovers + 1, step_started_at = $3, updated_at = $3"
-                    f" WHERE id IN (SELECT id FROM picked) RETURNING {FULL_COLS}",
-                    worker_id,
-                    expires,
-                    now,
-                    limit - len(rows),
-                )
-            runs = [run_from_row(tuple(r)) for r in rows]
-            resumed = [r.id for r in runs if r.next_step > 0]
-            done: dict[str, dict[str, Any]] = {r.id: {} for r in runs}
-            if resumed:
-                for step in await c.fetch(
-                    "SELECT s.run_id, s.step_name, s.output FROM step_executions s"
-                    " JOIN runs r ON r.id = s.run_id WHERE s.run_id = ANY($1::text[])"
-                    " AND s.step_index < r.next_step ORDER BY s.run_id, s.step_index",
-                    resumed,
-                ):
-                    done[step[0]][step[1]] = loads(step[2])
-            return [Claim(run=r, done=done[r.id]) for r in runs]
+        if self._limited_seen and len(rows) < limit:
+            rows += await self.db.tx(
+                lambda c: self._claim_admitting(c, worker_id, limit - len(rows), expires, now)
+            )
+        runs = [run_from_row(tuple(r)) for r in rows]
+        resumed = [r.id for r in runs if r.next_step > 0]
+        done: dict[str, dict[str, Any]] = {r.id: {} for r in runs}
+        if resumed:
+            for step in await self.db.fetch(
+                "SELECT s.run_id, s.step_name, s.output FROM step_executions s"
+                " JOIN runs r ON r.id = s.run_id WHERE s.run_id = ANY($1::text[])"
+                " AND s.step_index < r.next_step ORDER BY s.run_id, s.step_index",
+                resumed,
+            ):
+                done[step[0]][step[1]] = loads(step[2])
+        return [Claim(run=r, done=done[r.id]) for r in runs]
 
-        return await self.db.tx(op)
+    async def _claim_unlimited(
+        self,
+        fetch: Callable[..., Awaitable[list[Any]]],
+        worker_id: str,
+        limit: int,
+        expires: int,
+        now: int,
+        *,
+        defer_to_limited: bool = True,
+    ) -> tuple[list[Any], bool]:
+        """One statement, one round trip: due waiting runs, then pending runs without a
+        concurrency limit, then runs whose lease expired (taken over), oldest first;
+        and whether limited runs are pending. If they are, only waiting runs are taken
+        here: the limited ones go next, by the admission path (see `claim_runs`), which
+        then calls this with `defer_to_limited=False` for the slots they leave."""
+        defer = " AND NOT (SELECT limited FROM l)" if defer_to_limited else ""
+        rows = await fetch(
+            f"WITH l AS MATERIALIZED ({HAS_LIMITED_PENDING} AS limited),"
+            " w AS MATERIALIZED (SELECT id, 1 AS o, wait_until AS t FROM runs"
+            " WHERE status = 'waiting' AND wait_until <= $3 ORDER BY wait_until LIMIT $4"
+            " FOR UPDATE SKIP LOCKED),"
+            # limited runs go before these: with any pending, leave them to the admission
+            " p AS MATERIALIZED (SELECT id, 2 AS o, created_at AS t FROM runs"
+            f" WHERE status = 'pending' AND concurrency_key IS NULL{defer}"
+            " ORDER BY created_at LIMIT $4 FOR UPDATE SKIP LOCKED),"
+            " x AS MATERIALIZED (SELECT id, 3 AS o, lease_expires_at AS t FROM runs"
+            f" WHERE status IN ({_RUNNING}) AND lease_expires_at < $3{defer}"
+            " ORDER BY lease_expires_at LIMIT $4 FOR UPDATE SKIP LOCKED),"
+            " picked AS MATERIALIZED (SELECT id FROM (SELECT * FROM w UNION ALL"
+            " SELECT * FROM p UNION ALL SELECT * FROM x) u ORDER BY o, t LIMIT $4),"
+            f" upd AS (UPDATE runs SET {_TAKE} WHERE id IN (SELECT id FROM picked)"
+            f" RETURNING {FULL_COLS})"
+            " SELECT upd.*, l.limited FROM l LEFT JOIN upd ON true",
+            worker_id,
+            expires,
+            now,
+            limit,
+        )
+        limited = bool(rows[0][-1])
+        return [r[:-1] for r in rows if r[0] is not None], limited
+
+    async def _claim_admitting(
+        self, c: asyncpg.Connection, worker_id: str, limit: int, expires: int, now: int
+    ) -> list[Any]:
+        """Admission-controlled runs first (one claimer at a time across processes:
+        counting a group's executing runs and filling its slots must not interleave),
+        then the rest as `_claim_unlimited` does. Notes whether limited runs remain."""
+        rows: list[Any] = []
+        if await c.fetchval(HAS_LIMITED_PENDING):
+            await c.execute("SELECT pg_advisory_xact_lock($1)", _ADMISSION_LOCK)
+            rows += await c.fetch(
+                f"WITH picked AS MATERIALIZED ({admissible_query('$4')})"
+                f" UPDATE runs SET {_TAKE} WHERE id IN (SELECT id FROM picked)"
+                f" AND status = 'pending' RETURNING {FULL_COLS}",
+                worker_id,
+                expires,
+                now,
+                limit,
+            )
+        more, self._limited_seen = await self._claim_unlimited(
+            c.fetch, worker_id, limit - len(rows), expires, now, defer_to_limited=False
+        ) if len(rows) < limit else ([], True)  # fmt: skip
+        return rows + more
 
     async def checkpoint(
         self,
