@@ -25,7 +25,7 @@ def _mark(value: float, target: float | None, lower: bool) -> str:
     if target is None:
         return ""
     met = value <= target if lower else value >= target
-    return "met" if met else f"missed by {abs(value - target):.1f}"
+    return "met" if met else f"missed by {abs(value - target):.3g}"
 
 
 def table(results: dict[str, Any]) -> str:
@@ -44,9 +44,25 @@ def table(results: dict[str, Any]) -> str:
         bound = "" if target is None else ("≤ " if lower else "≥ ") + f"{target:g}"
         lines.append(f"| {label} | {bound} | " + " | ".join(cells) + " |")
     for label, key in (("idle RSS (MiB)", "memory_idle_mb"), ("peak RSS (MiB)", "memory_peak_mb")):
-        cells = [", ".join(f"{n} {v:g}" for n, v in b.get(key, {}).items()) for b in backends]
+        cells = []
+        for b in backends:
+            rss = b.get(key, {})
+            mark = ""
+            if key == "memory_idle_mb" and rss:
+                mark = f" ({_mark(max(rss.values()), 120, True)})"
+            cells.append(", ".join(f"{n} {v:g}" for n, v in rss.items()) + mark)
         target = "≤ 120 (idle)" if key == "memory_idle_mb" else ""
         lines.append(f"| {label} | {target} | " + " | ".join(cells) + " |")
+    celery = next((p for p in results.get("peers", []) if "celery" in p["backend"]), None)
+    if celery is not None:  # the PostgreSQL target is relative: 5x Celery, same run
+        cells = []
+        for b in backends:
+            ratio = (
+                b.get("throughput", {}).get("runs_per_s", 0) / celery["throughput"]["runs_per_s"]
+            )
+            mark = f" ({_mark(ratio, 5, False)})" if b["backend"] == "postgres" else ""
+            cells.append(f"x{ratio:.3g}{mark}")
+        lines.append("| W-throughput / Celery's | ≥ 5 (postgres) | " + " | ".join(cells) + " |")
     for peer in results.get("peers", []):
         lines.append("")
         lines.append(f"Peer: {peer['backend']}")
@@ -72,15 +88,16 @@ def chart(results: dict[str, Any], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    # log scales where peers differ from openpal by orders of magnitude (Prefect)
     panels = [
-        ("W-latency (ms)", "latency", ["p50_ms", "p95_ms", "p99_ms"]),
-        ("W-throughput (runs/s)", "throughput", ["runs_per_s"]),
-        ("W-list at scale (ms, p95)", "list", ["seed_filter_p95_ms", "page_100_p95_ms"]),
+        ("W-latency (ms, log)", "latency", ["p50_ms", "p95_ms", "p99_ms"], True),
+        ("W-throughput (runs/s, log)", "throughput", ["runs_per_s"], True),
+        ("W-list at scale (ms, p95)", "list", ["seed_filter_p95_ms", "page_100_p95_ms"], False),
     ]
     series = [(f"openpal {b['backend']}", b) for b in results["backends"]]
     series += [(p["backend"].split(" + ")[0].split(" ")[0], p) for p in results.get("peers", [])]
     fig, axes = plt.subplots(1, len(panels), figsize=(13, 4))
-    for ax, (title, section, keys) in zip(axes, panels, strict=True):
+    for ax, (title, section, keys, log) in zip(axes, panels, strict=True):
         shown = [(name, b) for name, b in series if section in b]
         width = 0.8 / max(1, len(shown))
         for i, (name, b) in enumerate(shown):
@@ -90,7 +107,9 @@ def chart(results: dict[str, Any], path: Path) -> None:
         ax.set_xticks([j + width * (len(shown) - 1) / 2 for j in range(len(keys))])
         ax.set_xticklabels([k.replace("_ms", "").replace("_", " ") for k in keys], fontsize=8)
         ax.set_title(title)
-        ax.legend()
+        if log:
+            ax.set_yscale("log")
+        ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
+from collections.abc import Callable
 from typing import Any
 
 from bench.peers.peer_summary import pct
@@ -49,7 +50,14 @@ async def _wait_drained(c: AsyncEigenpalClient, source: str) -> None:
         await asyncio.sleep(0.02)
 
 
-async def w_throughput(base: str, key: str, *, n: int, clients: int = 64) -> dict[str, Any]:
+async def w_throughput(
+    base: str,
+    key: str,
+    *,
+    n: int,
+    clients: int = 64,
+    on_drained: Callable[[], None] | None = None,
+) -> dict[str, Any]:
     """`n` noop3 runs started by `clients` concurrent clients; first trigger → last done.
 
     Each client is its own SDK instance (its own connection), as 64 programs starting
@@ -69,6 +77,8 @@ async def w_throughput(base: str, key: str, *, n: int, clients: int = 64) -> dic
         accepted = time.perf_counter() - t0
         await _wait_drained(c, "noop3")
         elapsed = time.perf_counter() - t0
+        if on_drained is not None:  # e.g. read CPU counters before the verifying GETs
+            on_drained()
         sem = asyncio.Semaphore(32)
 
         async def status(run_id: str) -> str:

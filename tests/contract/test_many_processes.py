@@ -201,3 +201,31 @@ async def test_limited_runs_queued_later_are_still_claimed_and_go_first(store):
     assert first.run.id == later.id  # the limited run goes first
     [second] = await store.claim_runs("w", 1, 30, T0 + 41)
     assert second.run.id == plain.id
+
+
+async def test_an_approval_answers_with_the_decided_run_while_workers_claim(open_store):
+    """The approved run is pending only until a worker claims it, which a busy worker
+    does at once: the answer must be the run as the decision left it, not a re-read."""
+    api, worker = await open_store(), await open_store()
+    stop = asyncio.Event()
+
+    async def claim_all_the_time() -> None:
+        while not stop.is_set():
+            await worker.claim_runs("busy", 10, 30, T0 + 10)
+
+    spinning = asyncio.create_task(claim_all_the_time())
+    try:
+        for i in range(100):
+            run = await _run(api)
+            while (await api.get_run("t1", run.id)).status != RunStatus.RUNNING:
+                await asyncio.sleep(0.001)  # the spinning worker claims it
+            held = await api.get_run("t1", run.id)
+            await worker.park_run(run.id, held.fencing_token, waiting_for="approval",
+                                  wake_at=T0 + 10**12, now=T0 + 5)  # fmt: skip
+            decided = await api.decide_run("t1", run.id, approve=True, payload={"i": i},
+                                           reason=None, now=T0 + 6)  # fmt: skip
+            assert decided is not None
+            assert (decided.status, decided.decision) == (RunStatus.PENDING, "approved"), i
+    finally:
+        stop.set()
+        await spinning

@@ -6,6 +6,7 @@ import asyncio
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 import openpal
@@ -145,11 +146,16 @@ def test_use_after_close_is_a_clear_error(server):
         c.runs.list()
 
 
-def test_async_client(server, tmp_path):
+@pytest.mark.parametrize("transport", ["own", "httpx"])
+def test_async_client(server, tmp_path, transport):
+    """With its own HTTP/1.1 transport (the default) and with httpx's."""
     pdf = make_invoice_pdf(tmp_path / "a.pdf", number="INV-ASYNC")
 
     async def main() -> None:
-        async with AsyncEigenpalClient(api_key=server.api_key, base_url=server.base_url) as c:
+        chosen = httpx.AsyncHTTPTransport() if transport == "httpx" else None
+        async with AsyncEigenpalClient(
+            api_key=server.api_key, base_url=server.base_url, transport=chosen
+        ) as c:
             runs = await asyncio.gather(
                 *[
                     c.run("workflows.hello", {"name": f"a{i}"}, wait_for_completion=30)

@@ -691,9 +691,12 @@ class PostgresStore:
         reason: str | None,
         now: int,
     ) -> RunRecord | None:
-        waiting = "status = 'waiting' AND waiting_for = 'approval'"
+        # The decided row comes back from the UPDATE itself: an approved run is pending
+        # only for an instant (a worker hears of it and claims it at once), so reading
+        # it again afterwards could see it `running` already.
+        waiting = f"status = 'waiting' AND waiting_for = 'approval' RETURNING {FULL_COLS}"
         if approve:
-            await self.db.execute(
+            row = await self.db.fetchrow(
                 "UPDATE runs SET status = 'pending', decision = 'approved', resume_payload = $1,"
                 f" updated_at = $2 WHERE id = $3 AND tenant_id = $4 AND {waiting}",
                 None if payload is None else dumps(payload),
@@ -702,7 +705,7 @@ class PostgresStore:
                 tenant_id,
             )
         else:
-            await self.db.execute(
+            row = await self.db.fetchrow(
                 "UPDATE runs SET status = 'rejected', error = $1, completed_at = $2,"
                 f" updated_at = $2 WHERE id = $3 AND tenant_id = $4 AND {waiting}",
                 f"rejected by reviewer: {reason}" if reason else "rejected by reviewer",
@@ -710,7 +713,9 @@ class PostgresStore:
                 run_id,
                 tenant_id,
             )
-        return await self.get_run(tenant_id, run_id)
+        if row is not None:
+            return run_from_row(tuple(row))
+        return await self.get_run(tenant_id, run_id)  # not decided: say what it is
 
     async def save_artifacts(self, artifacts: list[ArtifactRecord]) -> None:
         if not artifacts:
