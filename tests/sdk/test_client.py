@@ -20,7 +20,7 @@ from openpal.client import (
     EigenpalValidationError,
     Run,
 )
-from tests.conftest import make_invoice_pdf
+from tests.conftest import make_invoice_pdf, start_server
 
 
 @pytest.fixture
@@ -216,3 +216,28 @@ def test_approve_with_output_and_reject_with_reason(client):
     answer = client.runs.reject(refused.run_id, "no budget")
     assert answer["status"] == "rejected"
     assert client.runs.get(refused.run_id).error == "rejected by reviewer: no budget"
+
+
+@pytest.mark.parametrize("transport", ["own", "httpx"])
+def test_async_upload_far_over_the_limit_is_a_clear_error(tmp_path, transport):
+    """10 MB against a 1 MB limit: the server answers 413 before the body is sent;
+    the SDK raises with the server's message rather than a broken-pipe error."""
+    big = tmp_path / "big.bin"
+    big.write_bytes(b"x" * 10_000_000)
+    srv = start_server(tmp_path / "data", env={"OPENPAL_MAX_UPLOAD_BYTES": "1000000"})
+
+    async def main() -> None:
+        chosen = httpx.AsyncHTTPTransport() if transport == "httpx" else None
+        async with AsyncEigenpalClient(
+            api_key=srv.api_key, base_url=srv.base_url, transport=chosen
+        ) as c:
+            with pytest.raises(EigenpalError, match="larger than the 1000000-byte limit") as err:
+                await c.run("workflows.file-info", {"doc": big})
+            assert err.value.status == 413
+            small = await c.run("workflows.hello", {"name": "after"}, wait_for_completion=20)
+            assert small.status == "completed"
+
+    try:
+        asyncio.run(main())
+    finally:
+        srv.stop()

@@ -266,3 +266,24 @@ async def test_tls_with_the_callers_trust_and_refusal_without_it(tmp_path) -> No
     finally:
         await server.__aexit__()
     assert server.connections == 1  # both trusted requests on one kept-alive connection
+
+
+async def test_an_early_answer_to_an_upload_is_read_not_lost() -> None:
+    """The server refuses a large upload from its headers (413) and closes without
+    reading the body: the caller gets the 413, not a broken pipe."""
+
+    async def refuse(reader, writer, server) -> None:
+        await reader.readuntil(b"\r\n\r\n")
+        writer.write(ok(b'{"error": "too large"}').replace(b"200 OK", b"413 Payload Too Large"))
+        await writer.drain()
+        writer.transport.abort()  # close at once: unread body bytes make it a reset
+
+    async def big():
+        for _ in range(256):
+            yield b"x" * 65536  # 16 MiB
+
+    async with Server(refuse) as server, client(server.url) as c:
+        r = await c.post("/upload", content=big())
+        assert r.status_code == 413 and r.json() == {"error": "too large"}
+        assert (await c.post("/upload", content=big())).status_code == 413  # a new connection
+    assert server.connections == 2

@@ -1,4 +1,4 @@
-"""A lean HTTP/1.1 transport for the async client: asyncio streams, httptools parsing.
+"""A lean HTTP/1.1 transport for the async client: an asyncio protocol, httptools parsing.
 
 httpx's default transport (httpcore on anyio, h11 in pure Python) spends 0.4-1 ms
 of CPU per request, and with many connections in one pool it re-checks every pooled
@@ -67,26 +67,110 @@ class _Parse:
         self.complete = True
 
 
+class _Wire(asyncio.Protocol):
+    """The bytes of one connection. What arrived stays readable after the peer reset
+    the connection (asyncio's StreamReader raises first and loses it): a server that
+    answers an upload early (413) and closes must not lose its answer."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self.transport: asyncio.Transport | None = None
+        self._buffer = bytearray()
+        self._eof = False
+        self._error: Exception | None = None
+        self._readable: asyncio.Future[None] | None = None
+        self._writable: asyncio.Future[None] | None = None  # set while writing is paused
+        self._reading_paused = False
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.Transport)
+        self.transport = transport
+
+    def data_received(self, data: bytes) -> None:
+        self._buffer += data
+        if len(self._buffer) > _READ_SIZE * 4 and not self._reading_paused:
+            assert self.transport is not None
+            self.transport.pause_reading()  # the caller is not reading: stop the socket
+            self._reading_paused = True
+        self._wake()
+
+    def eof_received(self) -> bool:
+        self._eof = True
+        self._wake()
+        return False  # close our side too
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._eof = True
+        self._error = exc
+        self._wake()
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_result(None)
+
+    def pause_writing(self) -> None:
+        self._writable = self._loop.create_future()
+
+    def resume_writing(self) -> None:
+        if self._writable is not None and not self._writable.done():
+            self._writable.set_result(None)
+        self._writable = None
+
+    def _wake(self) -> None:
+        if self._readable is not None and not self._readable.done():
+            self._readable.set_result(None)
+
+    @property
+    def closed(self) -> bool:
+        return self._eof or self.transport is None or self.transport.is_closing()
+
+    async def read(self) -> bytes:
+        """What arrived (at least one byte), or b"" at the end; raises once a reset
+        connection has nothing left to give."""
+        while not self._buffer and not self._eof:
+            self._readable = self._loop.create_future()
+            await self._readable
+        if self._buffer:
+            data = bytes(self._buffer)
+            self._buffer.clear()
+            if self._reading_paused and self.transport is not None:
+                self.transport.resume_reading()
+                self._reading_paused = False
+            return data
+        if self._error is not None:
+            raise self._error
+        return b""
+
+    def write(self, data: bytes) -> None:
+        if self._error is not None or self.transport is None or self.transport.is_closing():
+            raise ConnectionResetError("the connection was closed by the server")
+        self.transport.write(data)
+
+    async def drain(self) -> None:
+        if self._writable is not None:
+            await self._writable
+        if self._error is not None:
+            raise ConnectionResetError(f"the connection was closed by the server: {self._error}")
+
+    def close(self) -> None:
+        if self.transport is not None:
+            self.transport.close()
+
+
 class _Connection:
     """One TCP/TLS connection; carries one request at a time."""
 
-    def __init__(self, origin: Origin, reader: asyncio.StreamReader, writer: asyncio.StreamWriter):
+    def __init__(self, origin: Origin, wire: _Wire) -> None:
         self.origin = origin
-        self.reader = reader
-        self.writer = writer
+        self.wire = wire
         self.idle_since = time.monotonic()
         self.reused = False
         self.answered = False  # any byte of the current response arrived
+        self.keep_alive = True  # False once a request could not be sent whole
 
     def usable(self) -> bool:
-        return (
-            not self.writer.is_closing()
-            and not self.reader.at_eof()
-            and time.monotonic() - self.idle_since < IDLE_EXPIRY_SECONDS
-        )
+        return not self.wire.closed and time.monotonic() - self.idle_since < IDLE_EXPIRY_SECONDS
 
     def close(self) -> None:
-        self.writer.close()
+        self.wire.close()
 
     async def send(self, request: httpx.Request, timeout: float | None) -> None:
         target = request.url.raw_path
@@ -102,22 +186,22 @@ class _Connection:
             body = b"".join([part async for part in stream])
             if body:
                 head.append(_frame(body) if chunked else body)
-            self.writer.write(b"".join(head))
+            self.wire.write(b"".join(head))
         else:
-            self.writer.write(b"".join(head))
+            self.wire.write(b"".join(head))
             async for part in stream:  # type: ignore[union-attr]
                 if part:
-                    self.writer.write(_frame(part) if chunked else part)
-                    await _within(self.writer.drain(), timeout, httpx.WriteTimeout)
+                    self.wire.write(_frame(part) if chunked else part)
+                    await _within(self.wire.drain(), timeout, httpx.WriteTimeout)
         if chunked:
-            self.writer.write(b"0\r\n\r\n")
-        await _within(self.writer.drain(), timeout, httpx.WriteTimeout)
+            self.wire.write(b"0\r\n\r\n")
+        await _within(self.wire.drain(), timeout, httpx.WriteTimeout)
 
     async def receive_head(self, method: str, timeout: float | None) -> _Parse:
         parse = _Parse()
         self.answered = False
         while not parse.head_done:
-            data = await _within(self.reader.read(_READ_SIZE), timeout, httpx.ReadTimeout)
+            data = await _within(self.wire.read(), timeout, httpx.ReadTimeout)
             if not data:
                 raise httpx.RemoteProtocolError("server closed the connection without a response")
             self.answered = True
@@ -170,7 +254,7 @@ class _Body(httpx.AsyncByteStream):
             if parse.complete or conn is None:
                 return
             try:
-                data = await _within(conn.reader.read(_READ_SIZE), self._timeout, httpx.ReadTimeout)
+                data = await _within(conn.wire.read(), self._timeout, httpx.ReadTimeout)
             except OSError as exc:
                 raise httpx.ReadError(str(exc)) from exc
             if not data:
@@ -184,7 +268,12 @@ class _Body(httpx.AsyncByteStream):
         conn, self._conn = self._conn, None
         if conn is None:
             return
-        keep = self._parse.complete and self._parse.keep_alive and not self._until_close
+        keep = (
+            self._parse.complete
+            and self._parse.keep_alive
+            and conn.keep_alive
+            and not self._until_close
+        )
         self._transport._release(conn, keep)
 
 
@@ -228,8 +317,14 @@ class FastTransport(httpx.AsyncBaseTransport):
     ) -> httpx.Response:
         while True:
             conn = self._checkout(origin) or await self._connect(origin, timeouts.get("connect"))
+            write_error: OSError | None = None
             try:
-                await conn.send(request, timeouts.get("write"))
+                try:
+                    await conn.send(request, timeouts.get("write"))
+                except OSError as exc:
+                    # the server stopped reading the body: it may have answered already
+                    # (a 413 for an upload over its limit), so read before giving up
+                    write_error, conn.keep_alive = exc, False
                 parse = await conn.receive_head(request.method, timeouts.get("read"))
             except (httpx.RemoteProtocolError, OSError) as exc:
                 conn.close()
@@ -237,6 +332,8 @@ class FastTransport(httpx.AsyncBaseTransport):
                 # saw nothing of this request, so an idempotent one may go again
                 if conn.reused and request.method in _IDEMPOTENT and not conn.answered:
                     continue
+                if write_error is not None:
+                    raise httpx.WriteError(str(write_error)) from write_error
                 if isinstance(exc, OSError):
                     raise httpx.ReadError(str(exc)) from exc
                 raise
@@ -271,15 +368,16 @@ class FastTransport(httpx.AsyncBaseTransport):
     async def _connect(self, origin: Origin, timeout: float | None) -> _Connection:
         scheme, host, port = origin
         ctx = self._ssl_context() if scheme == "https" else None
+        loop = asyncio.get_running_loop()
         try:
-            reader, writer = await _within(
-                asyncio.open_connection(host, port, ssl=ctx, limit=_READ_SIZE * 4),
+            _, wire = await _within(
+                loop.create_connection(lambda: _Wire(loop), host, port, ssl=ctx),
                 timeout,
                 httpx.ConnectTimeout,
             )
         except OSError as exc:
             raise httpx.ConnectError(f"could not connect to {host}:{port}: {exc}") from exc
-        return _Connection(origin, reader, writer)
+        return _Connection(origin, wire)
 
     def _release(self, conn: _Connection, keep: bool) -> None:
         self._slots.release()
