@@ -537,14 +537,7 @@ class PostgresStore:
             "finalizing" if finalizing else "running",
             run_id,
             token,
-            step.index,
-            step.name,
-            step.status,
-            dumps(step.output),
-            step.error,
-            step.attempts,
-            step.started_at,
-            step.completed_at,
+            *_step_values(step),
         )
         if row is None:
             raise LeaseLost(f"run {run_id}: lease lost (token {token})")
@@ -630,14 +623,7 @@ class PostgresStore:
             now,
             run_id,
             token,
-            step.index,
-            step.name,
-            step.status,
-            dumps(step.output),
-            step.error,
-            step.attempts,
-            step.started_at,
-            step.completed_at,
+            *_step_values(step),
         )
         if row is None:
             raise LeaseLost(f"run {run_id}: lease lost before it could finish")
@@ -771,8 +757,15 @@ class PostgresStore:
         return result == "UPDATE 1"
 
 
+def _step_values(step: StepResult) -> tuple[Any, ...]:
+    """The eight values `_save_step` expects, in its order."""
+    return (step.index, step.name, step.status, dumps(step.output), step.error,
+            step.attempts, step.started_at, step.completed_at)  # fmt: skip
+
+
 def _save_step(run_mark: str, first: int) -> str:
-    """Upsert the step row for run `r` (a CTE); the step's eight values are $first…"""
+    """Upsert the step row for run `r` (a CTE); the step's eight values (`_step_values`)
+    are $first…"""
     marks = ", ".join(f"${n}" for n in range(first, first + 8))
     return (
         "INSERT INTO step_executions (run_id, step_index, step_name, status, output, error,"
