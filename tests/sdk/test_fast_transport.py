@@ -287,3 +287,18 @@ async def test_an_early_answer_to_an_upload_is_read_not_lost() -> None:
         assert r.status_code == 413 and r.json() == {"error": "too large"}
         assert (await c.post("/upload", content=big())).status_code == 413  # a new connection
     assert server.connections == 2
+
+
+def test_the_same_on_uvloop() -> None:
+    """uvloop's transports are not asyncio.Transport instances: keep-alive, bodies and
+    an early answer work there too (openpal serve itself runs on uvloop)."""
+    uvloop = pytest.importorskip("uvloop")
+
+    async def scenario() -> None:
+        async with Server(keep_alive_echo) as server, client(server.url) as c:
+            for i in range(5):
+                assert (await c.get(f"/{i}")).text == f"GET /{i}"
+            await c.post("/upload", files={"f": ("x.bin", b"\x07" * 300_000)})
+        assert server.connections == 1 and b"\x07" * 300_000 in server.bodies[-1]
+
+    uvloop.run(scenario())
