@@ -302,3 +302,19 @@ def test_the_same_on_uvloop() -> None:
         assert server.connections == 1 and b"\x07" * 300_000 in server.bodies[-1]
 
     uvloop.run(scenario())
+
+
+async def test_a_cancelled_request_gives_its_connection_slot_back() -> None:
+    async def slow_then_quick(reader, writer, server) -> None:
+        while (request := await read_request(reader, server)) is not None:
+            if request.target == b"/slow":
+                await asyncio.sleep(5)
+            writer.write(ok(b"quick"))
+            await writer.drain()
+
+    async with Server(slow_then_quick) as server, client(server.url, max_connections=1) as c:
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(c.get("/slow"), 0.2)
+        assert (await c.get("/quick")).text == "quick"  # the only slot is free again
+        assert (await c.get("/quick")).text == "quick"
+    assert server.connections == 2  # the cancelled one was not reused
