@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 from openpal.blobs.factory import make_blob_store
 from openpal.service.catalog import Catalog
@@ -61,6 +62,12 @@ class Runtime:
             )
         )
         if self.workers:
+            # blocking steps (Python functions, PDF parsing) run in the loop's default
+            # thread pool, which has min(32, CPUs + 4) threads: give it one per slot, so
+            # `--concurrency 40` runs 40 blocking steps at once, not 6 on a 2-core box
+            asyncio.get_running_loop().set_default_executor(
+                ThreadPoolExecutor(max_workers=s.concurrency + 4, thread_name_prefix="openpal-step")
+            )
             executor = RunExecutor(
                 self.store, self.catalog, self.blobs, self.hub, s.lease_seconds, s.recovery_budget
             )

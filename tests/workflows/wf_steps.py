@@ -58,3 +58,19 @@ def bad_artifact(ctx) -> None:
 def not_json(where: str) -> object:
     """An output JSON cannot hold (a plain object), from the step `where` names."""
     return {"where": where, "thing": object()}
+
+
+def rendezvous(folder: str, n: int, me: str) -> dict:
+    """Arrive, then wait (blocking this thread) until `n` steps have arrived: only steps
+    that run at the same time can all get through. Fails after 10 s."""
+    import time
+    from pathlib import Path
+
+    place = Path(folder)
+    (place / me).touch()
+    deadline = time.monotonic() + 10
+    while (arrived := len(list(place.iterdir()))) < n:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"only {arrived} of {n} steps ran at the same time")
+        time.sleep(0.01)
+    return {"arrived": arrived}
