@@ -146,15 +146,19 @@ def test_use_after_close_is_a_clear_error(server):
         c.runs.list()
 
 
-@pytest.mark.parametrize("transport", ["own", "httpx"])
+@pytest.fixture(params=["own", "httpx"])
+def transport(request) -> httpx.AsyncBaseTransport | None:
+    """The async client's own HTTP/1.1 transport (None: the default) or httpx's."""
+    return httpx.AsyncHTTPTransport() if request.param == "httpx" else None
+
+
 def test_async_client(server, tmp_path, transport):
     """With its own HTTP/1.1 transport (the default) and with httpx's."""
     pdf = make_invoice_pdf(tmp_path / "a.pdf", number="INV-ASYNC")
 
     async def main() -> None:
-        chosen = httpx.AsyncHTTPTransport() if transport == "httpx" else None
         async with AsyncEigenpalClient(
-            api_key=server.api_key, base_url=server.base_url, transport=chosen
+            api_key=server.api_key, base_url=server.base_url, transport=transport
         ) as c:
             runs = await asyncio.gather(
                 *[
@@ -218,7 +222,6 @@ def test_approve_with_output_and_reject_with_reason(client):
     assert client.runs.get(refused.run_id).error == "rejected by reviewer: no budget"
 
 
-@pytest.mark.parametrize("transport", ["own", "httpx"])
 def test_async_upload_far_over_the_limit_is_a_clear_error(tmp_path, transport):
     """10 MB against a 1 MB limit: the server answers 413 before the body is sent;
     the SDK raises with the server's message rather than a broken-pipe error."""
@@ -227,9 +230,8 @@ def test_async_upload_far_over_the_limit_is_a_clear_error(tmp_path, transport):
     srv = start_server(tmp_path / "data", env={"OPENPAL_MAX_UPLOAD_BYTES": "1000000"})
 
     async def main() -> None:
-        chosen = httpx.AsyncHTTPTransport() if transport == "httpx" else None
         async with AsyncEigenpalClient(
-            api_key=srv.api_key, base_url=srv.base_url, transport=chosen
+            api_key=srv.api_key, base_url=srv.base_url, transport=transport
         ) as c:
             with pytest.raises(EigenpalError, match="larger than the 1000000-byte limit") as err:
                 await c.run("workflows.file-info", {"doc": big})

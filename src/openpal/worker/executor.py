@@ -279,7 +279,7 @@ class RunExecutor:
             if cp.cancel_requested:
                 cancelled.set()
         try:
-            await self._end(run.id, token, wf, scope, claim, run.next_step, last_output,
+            await self._end(run.id, token, wf, scope, claim, last_output,
                             cancelled, last_step)  # fmt: skip
         except (TypeError, ValueError) as exc:
             if last_step is None or _is_json(last_step.output):
@@ -295,7 +295,6 @@ class RunExecutor:
         wf: WorkflowDef,
         scope: dict[str, Any],
         claim: Claim,
-        first_step: int,
         last_output: Any,
         cancelled: threading.Event,
         last_step: StepResult | None,
@@ -309,7 +308,7 @@ class RunExecutor:
         try:
             if wf.output is not None:
                 final = render_value(wf.output, scope)
-            elif claim.done and first_step == len(wf.steps):
+            elif claim.done and claim.run.next_step == len(wf.steps):
                 final = scope["steps"][wf.steps[-1].name]["output"]
             else:
                 final = last_output
