@@ -14,6 +14,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from openpal.api import errors, openapi, runs, workflows
+from openpal.api import v1 as current
 from openpal.api.middleware import AuthMiddleware, NulMiddleware, RequestIdMiddleware
 from openpal.api.runs import JSON
 from openpal.errors import OpenpalError
@@ -64,6 +65,7 @@ def create_app(settings: Settings) -> Starlette:
         Route(f"{v1}/workflows", workflows.list_workflows, methods=["GET"]),
         Route(f"{v1}/workflows/{{workflow_id}}", workflows.get_workflow, methods=["GET"]),
         Route(f"{v1}/workflows/{{workflow_id}}/versions", workflows.list_versions, methods=["GET"]),
+        *current.routes(),
         Route("/openapi.json", openapi.serve, methods=["GET"]),
         Route("/healthz", healthz, methods=["GET"]),
         Route("/readyz", readyz, methods=["GET"]),

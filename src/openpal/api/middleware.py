@@ -11,6 +11,7 @@ from openpal.api.errors import envelope_response
 from openpal.errors import Issue, Unauthorized
 from openpal.service.keys import KeyChecker
 
+GUARDED = ("/api/", "/v1/")
 PUBLIC_PATHS = frozenset({"/openapi.json", "/healthz", "/readyz"})
 
 
@@ -69,14 +70,14 @@ def _nul_issue(scope: Scope) -> tuple[int, str, str, str] | None:
 
 
 class AuthMiddleware:
-    """`Authorization: Bearer <key>` on every `/api/` path; 401 envelope otherwise."""
+    """`Authorization: Bearer <key>` on every `/api/` and `/v1/` path; 401 envelope otherwise."""
 
     def __init__(self, app: ASGIApp, checker: KeyChecker) -> None:
         self.app = app
         self.checker = checker
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/api/"):
+        if scope["type"] != "http" or not scope["path"].startswith(GUARDED):
             await self.app(scope, receive, send)
             return
         auth = _header(scope, b"authorization")

@@ -1,0 +1,7 @@
+"""Handlers of the /v1 generation: files (being built)."""
+
+from __future__ import annotations
+
+from starlette.routing import BaseRoute
+
+routes: list[BaseRoute] = []
