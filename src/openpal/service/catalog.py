@@ -98,6 +98,16 @@ class Catalog:
                 self._versions[version_id] = found
         return found
 
+    async def resolve_version(
+        self, workflow_id: str, version_id: str
+    ) -> tuple[WorkflowRecord, VersionRecord, WorkflowDef]:
+        """A workflow at one exact version (a rerun of the original version)."""
+        record = await self._store.get_workflow(workflow_id)
+        found = await self._version(version_id)
+        if record is None or found is None or found.workflow_id != record.id:
+            raise NotFound(f"workflow version {version_id} of {workflow_id} not found")
+        return record, found, await self.definition(found.id)
+
     async def resolve(
         self, target: str, version: str | None
     ) -> tuple[WorkflowRecord, VersionRecord, WorkflowDef]:

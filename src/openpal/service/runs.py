@@ -115,10 +115,13 @@ class RunService:
         overrides: Any = None,
         idempotency_key: str | None = None,
         deadline_seconds: float | None = None,
+        tags: tuple[str, ...] = (),
+        metadata: dict[str, Any] | None = None,
     ) -> RunRecord:
         """Validate and durably queue a run; answers once the run is in the store.
 
-        `deadline_seconds` overrides the workflow's `timeout_seconds` for this run.
+        `deadline_seconds` overrides the workflow's `timeout_seconds` for this run;
+        `tags` and `metadata` are the caller's, kept with the run as sent.
 
         With an idempotency key, a repeat of the same request within 24 h returns the
         first run (a different request under the same key is a `Conflict`).
@@ -128,7 +131,7 @@ class RunService:
         ovr = normalise_overrides(overrides, wf)
         once = None
         if idempotency_key is not None:
-            asked = [record.id, ver.id, clean, ovr, deadline_seconds]
+            asked = [record.id, ver.id, clean, ovr, deadline_seconds, list(tags), metadata]
             digest = hashlib.sha256(dumps(asked).encode()).hexdigest()
             once = IdempotencyKey(idempotency_key, digest, now_micros() - IDEMPOTENCY_WINDOW_US)
         return await self._queue(
@@ -141,6 +144,8 @@ class RunService:
             once=once,
             overrides=ovr,
             deadline_seconds=deadline_seconds,
+            tags=tags,
+            metadata=metadata,
         )
 
     async def _queue(
@@ -298,10 +303,17 @@ class RunService:
             self.hub.cancel_requested(run.id)
         return run
 
-    async def rerun(self, tenant_id: str, run_id: str, *, trigger: str = "rerun") -> RunRecord:
-        """A new run of the workflow's current version on the old run's input snapshot."""
+    async def rerun(
+        self, tenant_id: str, run_id: str, *, trigger: str = "rerun", version: str | None = None
+    ) -> RunRecord:
+        """A new run on the old run's input snapshot (and its tags and metadata): of the
+        workflow's current version, of the old run's own version (`version="original"`),
+        or of the version with that label."""
         old = await self.get(tenant_id, run_id)
-        record, ver, wf = await self.catalog.resolve(old.workflow_id, None)
+        if version == "original":
+            record, ver, wf = await self.catalog.resolve_version(old.workflow_id, old.version_id)
+        else:
+            record, ver, wf = await self.catalog.resolve(old.workflow_id, version)
         return await self._queue(
             tenant_id,
             record,
@@ -314,6 +326,8 @@ class RunService:
             deadline_seconds=old.deadline_seconds,
             retry_number=old.retry_number + 1,
             batch_id=old.batch_id,
+            tags=tuple(old.tags),
+            metadata=old.metadata,
         )
 
     async def resume(self, tenant_id: str, run_id: str, payload: Any = None) -> RunRecord:

@@ -26,6 +26,7 @@ from openpal.engine.states import (
 from openpal.errors import Conflict, InvalidTransition, LeaseLost
 from openpal.files import file_ids
 from openpal.store.base import EVENT_KINDS
+from openpal.store.files_sql import PG_BLOB_REFS, PostgresFiles
 from openpal.store.pg_engine import PgEngine
 from openpal.store.records import (
     ApiKeyRecord,
@@ -53,10 +54,12 @@ from openpal.store.rows import (
     dollar_marks,
     escape_like,
     list_runs_query,
+    metadata_json,
     new_run_record,
     rejection_message,
     run_from_row,
     status_list,
+    tags_json,
     ver_from_row,
     wf_from_row,
 )
@@ -76,7 +79,7 @@ _ART_COLS = "run_id, path, blob_id, name, mime_type, size, step_name, created_at
 _ADMISSION_LOCK = 0x6F70656E61646D  # pg_advisory_xact_lock key serialising limited claims
 
 
-class PostgresStore:
+class PostgresStore(PostgresFiles):
     """`Store` on a PostgreSQL database (see `pg_engine` for pool and migrations)."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
@@ -275,18 +278,20 @@ class PostgresStore:
             run.concurrency_key,
             run.concurrency_limit,
             run.deadline_seconds,
+            tags_json(run),
+            metadata_json(run),
         )
         insert = (
             "INSERT INTO runs (id, tenant_id, workflow_id, workflow_slug, workflow_name,"
             " version_id, version_label, status, trigger_type, input, overrides,"
             " previous_execution_id, retry_number, batch_id, created_at, updated_at,"
-            " concurrency_key, concurrency_limit, deadline_seconds, error, completed_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15,"
-            " $16, $17, $18, $19, $20)"
+            " concurrency_key, concurrency_limit, deadline_seconds, tags, metadata, error,"
+            " completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+            " $14, $15, $15, $16, $17, $18, $19, $20, $21, $22)"
         )
         admit = run.admission == "reject" and run.concurrency_key and run.concurrency_limit
         files = sorted(file_ids(run.input))
-        if once is None and not admit and not files:
+        if once is None and not admit and not files and not run.tags:
             await self.db.execute(insert, *values, None, None)
             return new_run_record(run, input_json, overrides_json)
         outcome: dict[str, str] = {}
@@ -311,6 +316,12 @@ class PostgresStore:
                     row[7] = RunStatus.REJECTED.value
                     row[-2:] = [outcome["rejected"], run.created_at]
             await c.execute(insert, *row)
+            if run.tags:
+                await c.executemany(
+                    "INSERT INTO run_tags (run_id, tenant_id, tag, created_at)"
+                    " VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                    [(run.id, run.tenant_id, t, run.created_at) for t in run.tags],
+                )
             if files:
                 await c.executemany(
                     "INSERT INTO run_files (run_id, blob_id) VALUES ($1, $2)"
@@ -742,7 +753,9 @@ class PostgresStore:
 
     async def referenced_files(self, file_ids: list[str]) -> set[str]:
         rows = await self.db.fetch(
-            "SELECT DISTINCT blob_id FROM run_files WHERE blob_id = ANY($1::text[])", file_ids
+            "SELECT DISTINCT blob_id FROM run_files WHERE blob_id = ANY($1::text[])"
+            f" UNION {PG_BLOB_REFS}",
+            file_ids,
         )
         return {r[0] for r in rows}
 

@@ -49,6 +49,7 @@ class WorkflowRecord:
     updated_at: int
     current_version_id: str | None
     current_version_label: str | None = None
+    deleted_at: int | None = None  # soft-deleted over the API (its runs stay readable)
 
 
 @dataclass(frozen=True)
@@ -90,6 +91,8 @@ class NewRun:
     concurrency_limit: int | None = None
     admission: str | None = None
     deadline_seconds: float | None = None  # overrides the workflow's timeout_seconds
+    tags: tuple[str, ...] = ()  # the caller's labels, exact strings (GET /v1/runs?tag=)
+    metadata: dict[str, Any] | None = None  # the caller's free-form object, kept as sent
 
 
 @dataclass(frozen=True)
@@ -141,6 +144,17 @@ class RunRecord:
     input_json: str | None = None
     output_json: str | None = None
     overrides_json: str | None = None
+    tags_json: str | None = None  # JSON list; None for runs created without tags
+    metadata_json: str | None = None
+
+    @property
+    def tags(self) -> list[str]:
+        found = loads(self.tags_json)
+        return list(found) if isinstance(found, list) else []
+
+    @property
+    def metadata(self) -> Any:
+        return loads(self.metadata_json)
 
     @property
     def resume_payload(self) -> Any:
@@ -178,10 +192,17 @@ class StepRecord:
     attempts: int
     started_at: int | None
     completed_at: int | None
+    traceback: str | None = None  # of the final failed attempt (bounded), when it failed
+    usage_json: str | None = None  # tokens the step reported (`StepContext.report_usage`)
 
     @property
     def output(self) -> Any:
         return loads(self.output_json)
+
+    @property
+    def usage(self) -> dict[str, float] | None:
+        found = loads(self.usage_json)
+        return found if isinstance(found, dict) else None
 
 
 @dataclass(frozen=True)
@@ -210,6 +231,29 @@ class StepResult:
     attempts: int
     started_at: int
     completed_at: int
+    traceback: str | None = None  # the final failed attempt's traceback (bounded)
+    usage: dict[str, float] | None = None  # tokens the step reported, None if none
+
+
+@dataclass(frozen=True)
+class RunEventRecord:
+    """Something that happened inside a run and that its columns do not say (a retried
+    attempt, a wait, a decision, a takeover); the rest of a run's history is derived."""
+
+    run_id: str
+    at: int  # µs
+    type: str  # step.retry | run.waiting | run.decision | run.takeover
+    step_index: int | None = None
+    step_name: str | None = None
+    attempt: int | None = None
+    message: str | None = None
+    data_json: str | None = None  # JSON object with the details
+    id: int = 0  # assigned by the store; orders a run's events
+
+    @property
+    def data(self) -> dict[str, Any]:
+        found = loads(self.data_json)
+        return found if isinstance(found, dict) else {}
 
 
 @dataclass(frozen=True)
@@ -243,6 +287,52 @@ class RunFilter:
     trigger_type: str | None = None
     ids: tuple[str, ...] | None = None
     id_contains: str | None = None
+    tags: tuple[str, ...] | None = None  # runs carrying any of these tags
+    ascending: bool = False  # oldest first (the cursor then walks forward)
     limit: int = 50
     offset: int = 0
     after: tuple[int, str] | None = None  # keyset cursor: (created_at, id) of the last row seen
+
+
+@dataclass(frozen=True)
+class FileRecord:
+    """An uploaded file: a tenant's name for a content-addressed blob (`sha256:…`)."""
+
+    id: str  # file_…
+    tenant_id: str
+    blob_id: str
+    filename: str
+    content_type: str
+    size: int
+    purpose: str | None  # run-input | builder-attachment (kept a shorter time) | None
+    created_at: int
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    """An http-chunked upload session: numbered chunks that `complete` joins into the
+    file `file_id`. Status: pending → completed | aborted."""
+
+    id: str  # upl_…
+    tenant_id: str
+    file_id: str
+    filename: str
+    content_type: str
+    size: int
+    purpose: str | None
+    idempotency_key: str | None
+    chunk_size: int
+    chunk_count: int
+    status: str
+    created_at: int
+    expires_at: int
+
+
+@dataclass(frozen=True)
+class UploadChunk:
+    """One received chunk of an upload session, stored as a blob."""
+
+    upload_id: str
+    index: int
+    blob_id: str
+    size: int

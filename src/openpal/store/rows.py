@@ -8,6 +8,7 @@ PostgreSQL; `Marks` hands out the right one.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -39,12 +40,12 @@ SUMMARY_COLS = (
     " status, trigger_type, error, schema_valid, previous_execution_id, retry_number, batch_id,"
     " created_at, started_at, completed_at, updated_at, cancel_requested_at, next_step,"
     " step_started_at, attempt, fencing_token, lease_owner, lease_expires_at, takeovers,"
-    " concurrency_key, deadline_seconds, waiting_for, wait_until, decision, resume_payload"
+    " concurrency_key, deadline_seconds, waiting_for, wait_until, decision, resume_payload, tags"
 )
-FULL_COLS = SUMMARY_COLS + ", input, output, overrides"
+FULL_COLS = SUMMARY_COLS + ", input, output, overrides, metadata"
 WF_COLS = (
     "w.id, w.slug, w.name, w.description, w.kind, w.created_at, w.updated_at,"
-    " w.current_version_id, v.version_label"
+    " w.current_version_id, v.version_label, w.deleted_at"
 )
 V_COLS = "id, workflow_id, seq, version_label, content_hash, yaml_content, source_path, created_at"
 
@@ -84,9 +85,10 @@ def run_from_row(row: tuple[Any, ...]) -> RunRecord:
         wait_until,
         decision,
         resume_payload,
+        tags,
         *json_cols,
     ) = row
-    inp, out, ovr = json_cols if json_cols else (None, None, None)
+    inp, out, ovr, meta = json_cols if json_cols else (None, None, None, None)
     return RunRecord(
         id=rid,
         tenant_id=tenant,
@@ -124,6 +126,8 @@ def run_from_row(row: tuple[Any, ...]) -> RunRecord:
         input_json=inp,
         output_json=out,
         overrides_json=ovr,
+        tags_json=tags,
+        metadata_json=meta,
     )
 
 
@@ -223,15 +227,38 @@ def list_runs_query(flt: RunFilter, mark: Marks) -> tuple[str, list[Any]]:
         one_of("id", tuple(flt.ids))
     if flt.id_contains:
         cond("id LIKE {} ESCAPE '\\'", "%" + escape_like(flt.id_contains) + "%")
+    if flt.tags is not None:
+        if not flt.tags:
+            where.append("1 = 0")
+        else:
+            tenant = mark()
+            marks = ", ".join(mark() for _ in flt.tags)
+            where.append(
+                "id IN (SELECT run_id FROM run_tags"
+                f" WHERE tenant_id = {tenant} AND tag IN ({marks}))"
+            )
+            args.extend([flt.tenant_id, *flt.tags])
     if flt.after is not None:
         at, last_id = flt.after
-        cond("(created_at < {} OR (created_at = {} AND id < {}))", at, at, last_id)
+        past = ">" if flt.ascending else "<"
+        cond(f"(created_at {past} {{}} OR (created_at = {{}} AND id {past} {{}}))", at, at, last_id)
     limit, offset = mark(), mark()
+    order = "ASC" if flt.ascending else "DESC"
     sql = (
         f"SELECT {SUMMARY_COLS} FROM runs WHERE {' AND '.join(where)}"
-        f" ORDER BY created_at DESC, id DESC LIMIT {limit} OFFSET {offset}"
+        f" ORDER BY created_at {order}, id {order} LIMIT {limit} OFFSET {offset}"
     )
     return sql, [*args, flt.limit, flt.offset]
+
+
+def tags_json(run: NewRun) -> str | None:
+    """The `tags` column of a new run (None when it has none)."""
+    return json.dumps(list(run.tags), ensure_ascii=False) if run.tags else None
+
+
+def metadata_json(run: NewRun) -> str | None:
+    """The `metadata` column of a new run."""
+    return None if run.metadata is None else json.dumps(run.metadata, ensure_ascii=False)
 
 
 def new_run_record(
@@ -269,6 +296,8 @@ def new_run_record(
         input_json=input_json,
         output_json=None,
         overrides_json=overrides_json,
+        tags_json=tags_json(run),
+        metadata_json=metadata_json(run),
         concurrency_key=run.concurrency_key,
         deadline_seconds=run.deadline_seconds,
     )

@@ -27,6 +27,7 @@ from openpal.store.records import (
     Claim,
     IdempotencyKey,
     NewRun,
+    RunEventRecord,
     RunFilter,
     RunRecord,
     StepRecord,
@@ -35,6 +36,14 @@ from openpal.store.records import (
     WorkflowRecord,
     dumps,
     loads,
+)
+from openpal.store.events import (
+    EVENT_COLS,
+    decision_event,
+    event_from_row,
+    event_values,
+    takeover_event,
+    waiting_event,
 )
 from openpal.store.rows import (
     ACTIVE,
@@ -46,20 +55,23 @@ from openpal.store.rows import (
     admissible_query,
     escape_like,
     list_runs_query,
+    metadata_json,
     new_run_record,
     qmarks,
     rejection_message,
     run_from_row,
     status_list,
+    tags_json,
     ver_from_row,
     wf_from_row,
 )
+from openpal.store.files_sql import SqliteFiles, sqlite_blob_refs
 from openpal.store.sqlite_engine import SqliteEngine
 
 _ART_COLS = "run_id, path, blob_id, name, mime_type, size, step_name, created_at"
 
 
-class SqliteStore:
+class SqliteStore(SqliteFiles):
     """`Store` on one SQLite file (see `sqlite_engine` for the threading model)."""
 
     def __init__(self, path: Path) -> None:
@@ -255,6 +267,8 @@ class SqliteStore:
             run.concurrency_key,
             run.concurrency_limit,
             run.deadline_seconds,
+            tags_json(run),
+            metadata_json(run),
         )
         outcome: dict[str, str] = {}
         files = sorted(file_ids(run.input))
@@ -298,10 +312,16 @@ class SqliteStore:
                 "INSERT INTO runs (id, tenant_id, type, workflow_id, workflow_slug, workflow_name,"
                 " version_id, version_label, status, trigger_type, input, overrides,"
                 " previous_execution_id, retry_number, batch_id, created_at, updated_at,"
-                " concurrency_key, concurrency_limit, deadline_seconds, error, completed_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " concurrency_key, concurrency_limit, deadline_seconds, tags, metadata,"
+                " error, completed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 row,
             )
+            if run.tags:
+                c.executemany(
+                    "INSERT OR IGNORE INTO run_tags (run_id, tenant_id, tag, created_at)"
+                    " VALUES (?, ?, ?, ?)",
+                    [(run.id, run.tenant_id, t, run.created_at) for t in run.tags],
+                )
             if files:
                 c.executemany(
                     "INSERT OR IGNORE INTO run_files (run_id, blob_id) VALUES (?, ?)",
@@ -328,8 +348,8 @@ class SqliteStore:
         def op(c: sqlite3.Connection) -> list[StepRecord]:
             rows = c.execute(
                 "SELECT run_id, step_index, step_name, status, output, error, attempts,"
-                " started_at, completed_at FROM step_executions WHERE run_id = ?"
-                " ORDER BY step_index",
+                " started_at, completed_at, traceback, usage FROM step_executions"
+                " WHERE run_id = ? ORDER BY step_index",
                 (run_id,),
             ).fetchall()
             return [StepRecord(*r) for r in rows]
@@ -405,7 +425,7 @@ class SqliteStore:
                     (worker_id, expires, now, now, now, limit - len(rows)),
                 ).fetchall()
             if len(rows) < limit:  # take over runs whose worker stopped renewing its lease
-                rows += c.execute(
+                taken = c.execute(
                     f"UPDATE runs SET lease_owner = ?, lease_expires_at = ?,"
                     f" fencing_token = fencing_token + 1, attempt = attempt + 1,"
                     f" takeovers = takeovers + 1, step_started_at = ?, updated_at = ?"
@@ -414,6 +434,9 @@ class SqliteStore:
                     f" RETURNING {FULL_COLS}",
                     (worker_id, expires, now, now, now, limit - len(rows)),
                 ).fetchall()
+                if taken:  # rare: a worker died or stalled
+                    _record_takeovers(c, [run_from_row(r) for r in taken], worker_id, now)
+                rows += taken
             claims = []
             for row in rows:
                 run = run_from_row(row)
@@ -565,6 +588,7 @@ class SqliteStore:
                 return 0
             marks = ",".join("?" * len(ids))
             c.execute(f"DELETE FROM step_executions WHERE run_id IN ({marks})", ids)
+            c.execute(f"DELETE FROM run_events WHERE run_id IN ({marks})", ids)
             c.execute(f"DELETE FROM idempotency_keys WHERE run_id IN ({marks})", ids)
             c.execute(f"DELETE FROM runs WHERE id IN ({marks})", ids)
             return len(ids)
@@ -585,7 +609,9 @@ class SqliteStore:
             ).fetchone()
             if row is None:
                 raise LeaseLost(f"run {run_id}: lease lost before it could wait")
-            return run_from_row(row)
+            run = run_from_row(row)
+            _insert_event(c, waiting_event(run, waiting_for, wake_at, now))
+            return run
 
         return await self.db.write(op)
 
@@ -604,14 +630,14 @@ class SqliteStore:
 
         def op(c: sqlite3.Connection) -> RunRecord | None:
             if approve:
-                c.execute(
+                cur = c.execute(
                     "UPDATE runs SET status = 'pending', decision = 'approved',"
                     " resume_payload = ?, updated_at = ? WHERE id = ? AND tenant_id = ?"
                     " AND status = 'waiting' AND waiting_for = 'approval'",
                     (body, now, run_id, tenant_id),
                 )
             else:
-                c.execute(
+                cur = c.execute(
                     "UPDATE runs SET status = 'rejected', error = ?, completed_at = ?,"
                     " updated_at = ? WHERE id = ? AND tenant_id = ?"
                     " AND status = 'waiting' AND waiting_for = 'approval'",
@@ -620,9 +646,36 @@ class SqliteStore:
             row = c.execute(
                 f"SELECT {FULL_COLS} FROM runs WHERE id = ? AND tenant_id = ?", (run_id, tenant_id)
             ).fetchone()
-            return run_from_row(row) if row else None
+            if row is None:
+                return None
+            run = run_from_row(row)
+            if cur.rowcount == 1:
+                _insert_event(c, decision_event(run, approve, reason, now))
+            return run
 
         return await self.db.write(op)
+
+    async def add_run_event(self, event: RunEventRecord, *, token: int | None = None) -> bool:
+        def op(c: sqlite3.Connection) -> bool:
+            if token is not None:
+                held = c.execute(
+                    "SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?", (event.run_id, token)
+                ).fetchone()
+                if held is None:
+                    return False
+            _insert_event(c, event)
+            return True
+
+        return await self.db.write(op)
+
+    async def list_run_events(self, run_id: str) -> list[RunEventRecord]:
+        def op(c: sqlite3.Connection) -> list[RunEventRecord]:
+            rows = c.execute(
+                f"SELECT {EVENT_COLS}, id FROM run_events WHERE run_id = ? ORDER BY id", (run_id,)
+            ).fetchall()
+            return [event_from_row(r) for r in rows]
+
+        return await self.db.read(op)
 
     async def save_artifacts(self, artifacts: list[ArtifactRecord]) -> None:
         rows = [
@@ -660,7 +713,7 @@ class SqliteStore:
             rows = c.execute(
                 f"SELECT DISTINCT blob_id FROM run_files WHERE blob_id IN ({marks})", file_ids
             )
-            return {r[0] for r in rows}
+            return {r[0] for r in rows} | sqlite_blob_refs(c, file_ids)
 
         return await self.db.read(op)
 
@@ -691,7 +744,22 @@ def _count_keys(c: sqlite3.Connection) -> int:
 def _save_step(c: sqlite3.Connection, run_id: str, step: StepResult, output: str) -> None:
     c.execute(
         "INSERT OR REPLACE INTO step_executions (run_id, step_index, step_name, status,"
-        " output, error, attempts, started_at, completed_at) VALUES (?,?,?,?,?,?,?,?,?)",
+        " output, error, attempts, started_at, completed_at, traceback, usage)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
         (run_id, step.index, step.name, step.status, output, step.error, step.attempts,
-         step.started_at, step.completed_at),
+         step.started_at, step.completed_at, step.traceback,
+         None if step.usage is None else dumps(step.usage)),
     )  # fmt: skip
+
+
+def _insert_event(c: sqlite3.Connection, event: RunEventRecord) -> None:
+    c.execute(
+        f"INSERT INTO run_events ({EVENT_COLS}) VALUES (?,?,?,?,?,?,?,?)", event_values(event)
+    )
+
+
+def _record_takeovers(
+    c: sqlite3.Connection, runs: list[RunRecord], worker_id: str, now: int
+) -> None:
+    for run in runs:
+        _insert_event(c, takeover_event(run, worker_id, now))
