@@ -10,6 +10,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from openpal.api.bodies import parse_json, read_bounded
 from openpal.api.uploads import read_start_body
 from openpal.api.wire import cancel_response, run_detail, run_summary, start_response
 from openpal.errors import InvalidInput, Issue
@@ -164,15 +165,10 @@ MAX_DECISION_BYTES = 1024 * 1024
 
 async def _optional_json(request: Request) -> Any:
     """The request's JSON body, or None when there is none."""
-    body = await request.body()
+    body = await read_bounded(request, MAX_DECISION_BYTES)
     if not body.strip():
         return None
-    if len(body) > MAX_DECISION_BYTES:
-        raise InvalidInput([Issue("<body>", f"must be at most {MAX_DECISION_BYTES} bytes")])
-    try:
-        return json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput([Issue("<body>", f"not valid JSON: {exc}")]) from None
+    return parse_json(body, "<body>")
 
 
 async def resume_run(request: Request) -> Response:

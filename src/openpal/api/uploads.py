@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from openpal.api.bodies import MAX_JSON_BODY, parse_json, read_bounded
 from openpal.blobs.base import BlobStore
 from openpal.errors import InvalidInput, Issue, PayloadTooLarge
 from openpal.files import FileRef
@@ -17,12 +17,7 @@ _CHUNK = 1024 * 1024
 
 
 def _json_object(text: str, field: str) -> dict[str, Any]:
-    try:
-        value = json.loads(text) if text.strip() else {}
-    except json.JSONDecodeError as exc:
-        raise InvalidInput(
-            [Issue(field, f"not valid JSON: {exc.msg} at position {exc.pos}", "invalid_json")]
-        ) from None
+    value = parse_json(text, field) if text.strip() else {}
     if not isinstance(value, dict):
         raise InvalidInput([Issue(field, "must be a JSON object of input names to values")])
     return value
@@ -35,7 +30,7 @@ async def read_start_body(
     ctype = request.headers.get("content-type", "").lower()
     if ctype.startswith("multipart/form-data"):
         return await _read_multipart(request, blobs, max_bytes)
-    body = await request.body()
+    body = await read_bounded(request, MAX_JSON_BODY)
     if ctype and "json" not in ctype and body.strip():
         raise InvalidInput(
             [

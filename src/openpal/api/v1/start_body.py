@@ -15,11 +15,11 @@ from typing import Any
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from openpal.api.bodies import MAX_JSON_BODY, parse_json, read_bounded, too_big
 from openpal.blobs.base import BlobStore
 from openpal.errors import InvalidInput, Issue, PayloadTooLarge
 from openpal.files import FileRef
 
-MAX_JSON_BODY = 8 * 1024 * 1024  # a JSON start body; bigger inputs belong in files
 MAX_TAGS = 100
 MAX_TAG_CHARS = 256
 MAX_METADATA_BYTES = 64 * 1024
@@ -39,36 +39,6 @@ class StartBody:
     overrides: Any = None
     metadata: dict[str, Any] | None = None
     tags: tuple[str, ...] = ()
-
-
-async def read_bounded(request: Request, limit: int, what: str = "<body>") -> bytes:
-    """The request body, refusing (413) as soon as it passes `limit` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"{what}: over the {limit}-byte limit", issues=_too_big(what, limit))
-    parts, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise PayloadTooLarge(
-                f"{what}: over the {limit}-byte limit", issues=_too_big(what, limit)
-            )
-        parts.append(chunk)
-    return b"".join(parts)
-
-
-def _too_big(what: str, limit: int) -> list[Issue]:
-    return [Issue(what, f"over the {limit}-byte limit", "payload_too_large")]
-
-
-def parse_json(text: str | bytes, where: str) -> Any:
-    """JSON, or a 400 naming `where` (deep nesting included)."""
-    try:
-        return json.loads(text)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise InvalidInput([Issue(where, f"not valid JSON: {exc}", "invalid_json")]) from None
-    except RecursionError:
-        raise InvalidInput([Issue(where, "JSON nested too deeply", "invalid_json")]) from None
 
 
 async def read_v1_start(request: Request, blobs: BlobStore, max_bytes: int) -> StartBody:
@@ -203,7 +173,7 @@ async def _inline(spec: dict[str, Any], where: str, blobs: BlobStore, max_bytes:
         raise InvalidInput([Issue(where, "$inline needs filename and base64 (text)")])
     if len(data) > (max_bytes + 2) // 3 * 4 + 4:
         raise PayloadTooLarge(
-            f"{where}: over the {max_bytes}-byte limit", issues=_too_big(where, max_bytes)
+            f"{where}: over the {max_bytes}-byte limit", issues=too_big(where, max_bytes)
         )
     try:
         content = base64.b64decode(data, validate=True)
@@ -269,7 +239,7 @@ async def _text(value: str | UploadFile, key: str) -> str:
     raw = await value.read(1024 * 1024 + 1)  # a JSON part sent with a filename
     if len(raw) > 1024 * 1024:
         raise PayloadTooLarge(
-            f"{key}: over the 1 MiB limit of a part", issues=_too_big(key, 1 << 20)
+            f"{key}: over the 1 MiB limit of a part", issues=too_big(key, 1 << 20)
         )
     try:
         return raw.decode()
