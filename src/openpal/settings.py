@@ -67,7 +67,8 @@ class Settings:
     recovery_budget: int = 3  # takeovers after crashes before a run is failed
     retention_days: float = 30.0  # finished runs older than this are deleted; 0 keeps all
     max_hold_seconds: float = 55.0  # below the official SDK's 60 s read timeout
-    max_upload_bytes: int = 50 * 1024 * 1024
+    max_upload_bytes: int = 50 * 1024 * 1024  # one request's file (bigger ones: http-chunked)
+    max_file_bytes: int = 5 * 1024**3  # an uploaded file in all, chunked uploads included
     log_level: str = "info"
     database_url: str | None = None  # postgresql://…; None keeps the embedded SQLite file
     db_pool_size: int = 10  # connections per process (PostgreSQL)
@@ -131,6 +132,7 @@ class Settings:
             retention_days=_float(env, "OPENPAL_RETENTION_DAYS", 30.0),
             max_hold_seconds=_float(env, "OPENPAL_MAX_HOLD_SECONDS", 55.0),
             max_upload_bytes=_int(env, "OPENPAL_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, 1),
+            max_file_bytes=_int(env, "OPENPAL_MAX_FILE_BYTES", 5 * 1024**3, 1),
             log_level=env.get("OPENPAL_LOG_LEVEL") or "info",
             database_url=env.get("OPENPAL_DATABASE_URL") or None,
             db_pool_size=_int(env, "OPENPAL_DB_POOL_SIZE", 10, 1),

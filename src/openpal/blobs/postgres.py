@@ -56,10 +56,14 @@ class PgBlobStore:
 
     async def delete(self, file_ids: list[str], older_than: int) -> int:
         # One statement re-checks age and references as it deletes, so a file stored
-        # again or referenced by a new run since it was listed is kept.
+        # again or referenced by a new run, upload or upload chunk since it was listed
+        # is kept.
         rows = await self.db.fetch(
             "DELETE FROM blobs b WHERE b.id = ANY($1::text[]) AND b.created_at < $2"
-            " AND NOT EXISTS (SELECT 1 FROM run_files f WHERE f.blob_id = b.id) RETURNING b.id",
+            " AND NOT EXISTS (SELECT 1 FROM run_files f WHERE f.blob_id = b.id)"
+            " AND NOT EXISTS (SELECT 1 FROM files f WHERE f.blob_id = b.id)"
+            " AND NOT EXISTS (SELECT 1 FROM file_upload_chunks f WHERE f.blob_id = b.id)"
+            " RETURNING b.id",
             file_ids,
             older_than,
         )
