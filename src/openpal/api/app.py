@@ -11,10 +11,11 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Route
 
 from openpal.api import errors, openapi, runs, workflows
+from openpal.api import seed_docs as doc
 from openpal.api import v1 as current
+from openpal.api.declare import route
 from openpal.api.middleware import AuthMiddleware, NulMiddleware, RequestIdMiddleware
 from openpal.api.runs import JSON
 from openpal.errors import OpenpalError
@@ -54,21 +55,28 @@ def create_app(settings: Settings) -> Starlette:
 
     v1 = "/api/v1"
     routes = [
-        Route(f"{v1}/run/{{target:path}}", runs.start_run, methods=["POST"]),
-        Route(f"{v1}/runs", runs.list_runs, methods=["GET"]),
-        Route(f"{v1}/runs/{{run_id}}", runs.get_run, methods=["GET"]),
-        Route(f"{v1}/runs/{{run_id}}/cancel", runs.cancel_run, methods=["POST"]),
-        Route(f"{v1}/runs/{{run_id}}/rerun", runs.rerun_run, methods=["POST"]),
-        Route(f"{v1}/runs/{{run_id}}/resume", runs.resume_run, methods=["POST"]),
-        Route(f"{v1}/runs/{{run_id}}/reject", runs.reject_run, methods=["POST"]),
-        Route(f"{v1}/runs/{{run_id}}/artifact/{{path:path}}", runs.get_artifact, methods=["GET"]),
-        Route(f"{v1}/workflows", workflows.list_workflows, methods=["GET"]),
-        Route(f"{v1}/workflows/{{workflow_id}}", workflows.get_workflow, methods=["GET"]),
-        Route(f"{v1}/workflows/{{workflow_id}}/versions", workflows.list_versions, methods=["GET"]),
+        route("POST", f"{v1}/run/{{target:path}}", runs.start_run, doc.START),
+        route("GET", f"{v1}/runs", runs.list_runs, doc.LIST_RUNS),
+        route("GET", f"{v1}/runs/{{run_id}}", runs.get_run, doc.GET_RUN),
+        route("POST", f"{v1}/runs/{{run_id}}/cancel", runs.cancel_run, doc.CANCEL),
+        route("POST", f"{v1}/runs/{{run_id}}/rerun", runs.rerun_run, doc.RERUN),
+        route("POST", f"{v1}/runs/{{run_id}}/resume", runs.resume_run, doc.RESUME),
+        route("POST", f"{v1}/runs/{{run_id}}/reject", runs.reject_run, doc.REJECT),
+        route(
+            "GET", f"{v1}/runs/{{run_id}}/artifact/{{path:path}}", runs.get_artifact, doc.ARTIFACT
+        ),
+        route("GET", f"{v1}/workflows", workflows.list_workflows, doc.LIST_WORKFLOWS),
+        route("GET", f"{v1}/workflows/{{workflow_id}}", workflows.get_workflow, doc.GET_WORKFLOW),
+        route(
+            "GET",
+            f"{v1}/workflows/{{workflow_id}}/versions",
+            workflows.list_versions,
+            doc.LIST_VERSIONS,
+        ),
         *current.routes(),
-        Route("/openapi.json", openapi.serve, methods=["GET"]),
-        Route("/healthz", healthz, methods=["GET"]),
-        Route("/readyz", readyz, methods=["GET"]),
+        route("GET", "/openapi.json", openapi.serve, doc.OPENAPI),
+        route("GET", "/healthz", healthz, doc.HEALTHZ),
+        route("GET", "/readyz", readyz, doc.READYZ),
         *ui_routes,
     ]
     app = Starlette(

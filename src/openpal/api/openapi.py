@@ -1,339 +1,233 @@
-"""The OpenAPI 3.1 description served at `/openapi.json`, written by hand beside the routes."""
+"""`/openapi.json`: OpenAPI 3.1 generated from the routes the app serves.
+
+Which routes are API (and so must be documented, and are the only ones the spec
+lists): every route under `/api/` (the seed generation, EigenPal SDK 0.6) or `/v1/`
+(the current generation, SDK 0.11+), plus the public JSON endpoints in
+`middleware.PUBLIC_PATHS` (`/openapi.json`, `/healthz`, `/readyz`). Everything else
+(the dashboard's HTML pages, its sign-in form, `/static`) is not API and is left out.
+
+Each API route is a `declare.route(...)` carrying a `Doc`; the generator reads the
+method and path off the route, the path parameters off the path (`{path:path}` is
+written `{path}`), and the rest off the `Doc`. A plain Starlette route on an API path
+is *not* documented: `tests/api/test_openapi.py` fails until it is declared.
+The spec is built once per app, on the first request, and cached.
+"""
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from http import HTTPStatus
 from typing import Any
 
+from starlette.convertors import FloatConvertor, IntegerConvertor
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import BaseRoute, Mount, Route
 
 from openpal import __version__
-from openpal.engine.states import RunStatus
+from openpal.api.declare import Doc, DocumentedRoute, Param
+from openpal.api.middleware import GUARDED, PUBLIC_PATHS
+from openpal.api.schemas_doc import COMPONENTS, PATH_PARAMS, TAGS, ref
 
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-_ERR = {"description": "Error envelope", "content": {"application/json": {"schema": _ref("Error")}}}
-
-
-def _ok(schema: str, description: str = "OK") -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": _ref(schema)}}}
-
-
-def _path_param(name: str, description: str) -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "path",
-        "required": True,
-        "description": description,
-        "schema": {"type": "string"},
-    }
-
-
-def _query(name: str, description: str, typ: str = "string") -> dict[str, Any]:
-    return {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": {"type": typ},
-    }
-
-
-_ERRORS = {"400": _ERR, "401": _ERR, "404": _ERR, "409": _ERR, "413": _ERR, "500": _ERR}
-_RUN_ID = _path_param("run_id", "Run id (`exec_…`)")
-_WF_ID = _path_param("workflow_id", "Workflow id (`wf_…`) or slug")
-_STATUS = {"type": "string", "enum": [s.value for s in RunStatus]}
-
-SPEC: dict[str, Any] = {
-    "openapi": "3.1.0",
-    "info": {
-        "title": "openpal",
-        "version": __version__,
-        "description": "Self-hosted workflow runs behind the EigenPal v1 runs API. "
-        "Authenticate with `Authorization: Bearer <key>`. Every error is the JSON envelope "
-        "`{issues: [{field, message, code, severity}], requestId}`; the request id is also "
-        "in the `x-request-id` header.",
-    },
-    "components": {
-        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-        "schemas": {
-            "Error": {
-                "type": "object",
-                "required": ["issues", "requestId"],
-                "properties": {
-                    "issues": {
-                        "type": "array",
-                        "items": {
-                            "type": "object",
-                            "required": ["field", "message", "code", "severity"],
-                            "properties": {
-                                "field": {"type": "string"},
-                                "message": {"type": "string"},
-                                "code": {"type": "string"},
-                                "severity": {"enum": ["error", "warning"]},
-                            },
-                        },
-                    },
-                    "requestId": {"type": "string"},
-                    "hint": {"type": "string"},
-                },
-            },
-            "RunStart": {
-                "type": "object",
-                "required": ["runId", "type"],
-                "properties": {
-                    "runId": {"type": "string"},
-                    "type": {"enum": ["workflow"]},
-                    "status": _STATUS,
-                    "output": {},
-                    "error": {"type": ["string", "null"]},
-                    "schemaValid": {"type": ["boolean", "null"]},
-                },
-            },
-            "RunSummary": {
-                "type": "object",
-                "description": "Every key of the EigenPal RunSummary, plus `sourceSlug` and "
-                "`cancelRequestedAt`.",
-                "properties": {
-                    "id": {"type": "string"},
-                    "type": {"enum": ["workflow"]},
-                    "status": _STATUS,
-                    "triggerType": {"type": ["string", "null"]},
-                    "createdAt": {"type": "string", "format": "date-time"},
-                    "startedAt": {"type": ["string", "null"]},
-                    "completedAt": {"type": ["string", "null"]},
-                    "durationMs": {"type": ["integer", "null"]},
-                    "error": {"type": ["string", "null"]},
-                    "sourceId": {"type": "string"},
-                    "sourceName": {"type": ["string", "null"]},
-                    "version": {"type": ["string", "null"]},
-                    "cancelRequestedAt": {"type": ["string", "null"]},
-                },
-            },
-            "RunEnvelope": {
-                "type": "object",
-                "required": ["run"],
-                "properties": {
-                    "run": {
-                        "type": "object",
-                        "description": "RunSummary by default; with include=detail: id, type, "
-                        "status, "
-                        "output, error, input, source{id,name,slug,version}, "
-                        "stepExecutions[{stepName, status, outputData, error, attempts, "
-                        "startedAt, completedAt, durationMs}]",
-                    }
-                },
-            },
-            "RunList": {
-                "type": "object",
-                "required": ["runs", "nextCursor"],
-                "properties": {
-                    "runs": {"type": "array", "items": _ref("RunSummary")},
-                    "nextCursor": {"type": ["string", "null"]},
-                },
-            },
-            "Cancel": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string"},
-                    "status": _STATUS,
-                    "cancelRequestedAt": {"type": ["string", "null"]},
-                },
-            },
-            "Decision": {
-                "type": "object",
-                "properties": {
-                    "id": {"type": "string"},
-                    "runId": {"type": "string"},
-                    "status": _STATUS,
-                    "error": {"type": ["string", "null"]},
-                },
-            },
-            "Page": {
-                "type": "object",
-                "required": ["data", "total", "limit", "offset"],
-                "properties": {
-                    "data": {"type": "array", "items": {"type": "object"}},
-                    "total": {"type": "integer"},
-                    "limit": {"type": "integer"},
-                    "offset": {"type": "integer"},
-                },
-            },
-            "Workflow": {
-                "type": "object",
-                "required": ["id", "createdAt"],
-                "properties": {
-                    "id": {"type": "string"},
-                    "name": {"type": ["string", "null"]},
-                    "slug": {"type": "string"},
-                    "version": {"type": ["string", "null"]},
-                    "yamlContent": {"type": ["string", "null"]},
-                },
-            },
-        },
-    },
-    "security": [{"bearer": []}],
-    "paths": {
-        "/api/v1/run/{target}": {
-            "post": {
-                "summary": "Start a run",
-                "description": "Body: the input as a flat JSON object (reserved key `_overrides` "
-                "replaces step outputs), or multipart/form-data with a `_json` text part and one "
-                "part per file input. With `wait_for_completion=N` the request is held up to N "
-                "seconds (capped below 60): 200 with `output` when the run ended, 202 with the "
-                "current status otherwise. Without it: 201.",
-                "parameters": [
-                    _path_param("target", "`workflows.<slug-or-id>`"),
-                    _query("wait_for_completion", "seconds to hold", "integer"),
-                    _query("version", "version label or version id; default latest"),
-                    _query(
-                        "deadline_seconds",
-                        "this run's own deadline (overrides the workflow's timeout_seconds)",
-                        "number",
-                    ),
-                ],
-                "responses": {
-                    "200": _ok("RunStart", "Run ended while held"),
-                    "201": _ok("RunStart", "Run accepted"),
-                    "202": _ok("RunStart", "Hold expired; poll the run"),
-                    **_ERRORS,
-                },
-            }
-        },
-        "/api/v1/runs": {
-            "get": {
-                "summary": "List runs, newest first",
-                "parameters": [
-                    _query("type", "workflow"),
-                    _query("source", "workflow ids or slugs, comma-separated"),
-                    _query("status", "statuses, comma-separated"),
-                    _query("from", "ISO-8601 or now()±N[s|m|h|d|w]"),
-                    _query("to", "same as from"),
-                    _query("createdAfter", "alias of from"),
-                    _query("createdBefore", "alias of to"),
-                    _query("completedAfter", "ISO or relative"),
-                    _query("completedBefore", "ISO or relative"),
-                    _query("batchId", "batch"),
-                    _query("trigger", "trigger type"),
-                    _query("ids", "run ids, comma-separated"),
-                    _query("q", "substring of the run id"),
-                    _query("limit", "1..100, default 50", "integer"),
-                    _query("offset", "rows to skip", "integer"),
-                    _query("cursor", "opaque nextCursor of the previous page"),
-                ],
-                "responses": {"200": _ok("RunList"), **_ERRORS},
-            }
-        },
-        "/api/v1/runs/{run_id}": {
-            "get": {
-                "summary": "Get a run",
-                "parameters": [
-                    _RUN_ID,
-                    _query(
-                        "include",
-                        "`detail` for per-step executions; `output` adds output to the summary",
-                    ),
-                ],
-                "responses": {"200": _ok("RunEnvelope"), **_ERRORS},
-            }
-        },
-        "/api/v1/runs/{run_id}/cancel": {
-            "post": {
-                "summary": "Cancel a run (idempotent)",
-                "description": "created/pending/waiting: cancelled at once. running/finalizing: "
-                "cancelRequestedAt is stamped and the worker stops at its next checkpoint. "
-                "Terminal: 200, unchanged.",
-                "parameters": [_RUN_ID],
-                "responses": {"200": _ok("Cancel"), **_ERRORS},
-            }
-        },
-        "/api/v1/runs/{run_id}/rerun": {
-            "post": {
-                "summary": "Start a new run of the workflow's current version on this run's input",
-                "parameters": [_RUN_ID],
-                "responses": {"201": _ok("RunStart"), **_ERRORS},
-            }
-        },
-        "/api/v1/runs/{run_id}/resume": {
-            "post": {
-                "summary": "Approve a run waiting for approval (409 when it is not)",
-                "description": "The run goes back to pending and a worker continues it. An "
-                "optional JSON body becomes the approval step's output (without one: "
-                '{"approved": true}).',
-                "parameters": [_RUN_ID],
-                "requestBody": {
-                    "required": False,
-                    "content": {"application/json": {"schema": {}}},
-                },
-                "responses": {"200": _ok("Decision"), **_ERRORS},
-            }
-        },
-        "/api/v1/runs/{run_id}/reject": {
-            "post": {
-                "summary": "Reject a run waiting for approval (409 when it is not)",
-                "description": "The run ends rejected at once; its error carries the reason.",
-                "parameters": [_RUN_ID],
-                "requestBody": {
-                    "required": False,
-                    "content": {
-                        "application/json": {
-                            "schema": {
-                                "type": "object",
-                                "properties": {"reason": {"type": "string", "maxLength": 2000}},
-                                "additionalProperties": False,
-                            }
-                        }
-                    },
-                },
-                "responses": {"200": _ok("Decision"), **_ERRORS},
-            }
-        },
-        "/api/v1/workflows": {
-            "get": {
-                "summary": "List workflows",
-                "parameters": [
-                    _query("search", "substring of slug or name"),
-                    _query("name", "exact slug"),
-                    _query("kind", "workflow | block"),
-                    _query("limit", "1..100", "integer"),
-                    _query("offset", "rows to skip", "integer"),
-                ],
-                "responses": {"200": _ok("Page"), **_ERRORS},
-            }
-        },
-        "/api/v1/workflows/{workflow_id}": {
-            "get": {
-                "summary": "Get a workflow with its current YAML",
-                "parameters": [_WF_ID],
-                "responses": {"200": _ok("Workflow"), **_ERRORS},
-            }
-        },
-        "/api/v1/workflows/{workflow_id}/versions": {
-            "get": {
-                "summary": "A workflow's versions, newest first",
-                "parameters": [
-                    _WF_ID,
-                    _query("limit", "1..100", "integer"),
-                    _query("offset", "rows to skip", "integer"),
-                ],
-                "responses": {"200": _ok("Page"), **_ERRORS},
-            }
-        },
-        "/healthz": {
-            "get": {
-                "summary": "Liveness",
-                "security": [],
-                "responses": {"200": {"description": "alive"}},
-            }
-        },
-    },
+API_PREFIXES = GUARDED  # ("/api/", "/v1/"): the two generations
+_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
+_BODY_TYPES = {
+    "json": "application/json",
+    "multipart": "multipart/form-data",
+    "raw": "application/octet-stream",
 }
+
+DESCRIPTION = (
+    "openpal: self-hosted workflow runs behind the EigenPal API, in both of its "
+    "generations from one process and one run model: `/api/v1` (the seed's, official "
+    "SDK 0.6.x) and `/v1` (the current one, official SDK 0.11 and newer). Authenticate "
+    "with `Authorization: Bearer <key>`. Every error is the JSON envelope "
+    "`{issues: [{field, message, code, severity}], requestId}`; the request id is also "
+    "in the `x-request-id` header."
+)
+
+
+def is_api_path(path: str) -> bool:
+    """The rule of this module's docstring: is the route at `path` part of the API?"""
+    return path.startswith(API_PREFIXES) or path in PUBLIC_PATHS
+
+
+def openapi_path(path: str) -> str:
+    """Starlette's `/runs/{run_id}/artifact/{path:path}` → OpenAPI's `…/{path}`."""
+    return _PARAM.sub(r"{\1}", path)
+
+
+@dataclass(frozen=True)
+class Served:
+    """One method on one path the app serves, and the route that serves it."""
+
+    path: str  # as Starlette writes it
+    method: str
+    route: Route
+
+
+def served(routes: Iterable[BaseRoute], prefix: str = "") -> Iterator[Served]:
+    """Every (path, method) of every HTTP route, Mounts included. HEAD, which Starlette
+    adds to every GET route, is not listed on its own."""
+    for r in routes:
+        if isinstance(r, Mount):
+            yield from served(r.routes, prefix + r.path)
+        elif isinstance(r, Route):
+            methods = set(r.methods or ())
+            if "GET" in methods:
+                methods.discard("HEAD")
+            for method in sorted(methods):
+                yield Served(prefix + r.path, method, r)
+
+
+def api_operations(routes: Iterable[BaseRoute]) -> Iterator[Served]:
+    """The served (path, method) pairs that are API by the module's rule."""
+    return (s for s in served(routes) if is_api_path(s.path))
+
+
+def build_spec(routes: Iterable[BaseRoute]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of every documented API route in `routes`."""
+    paths: dict[str, dict[str, Any]] = {}
+    tags: set[str] = set()
+    for s in api_operations(routes):
+        if not isinstance(s.route, DocumentedRoute):
+            continue  # undocumented: the test names it; the spec never invents one
+        doc = s.route.doc
+        tags.add(doc.tag)
+        paths.setdefault(openapi_path(s.path), {})[s.method.lower()] = _operation(s, doc)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "openpal", "version": __version__, "description": DESCRIPTION},
+        "tags": [{"name": t, "description": TAGS.get(t, t)} for t in sorted(tags)],
+        "security": [{"bearer": []}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": _used_components(paths),
+        },
+    }
+
+
+_REF = re.compile(r'"#/components/schemas/([^"]+)"')
+
+
+def _used_components(paths: dict[str, Any]) -> dict[str, Any]:
+    """The components the operations refer to, and the ones those refer to, in turn.
+    A name no component has raises: a `Doc` names a schema that does not exist."""
+    todo = set(_REF.findall(json.dumps(paths)))
+    used: dict[str, Any] = {}
+    while todo:
+        name = todo.pop()
+        if name in used:
+            continue
+        if name not in COMPONENTS:
+            raise KeyError(f"a Doc names the schema {name!r}, which schemas_doc does not have")
+        used[name] = COMPONENTS[name]
+        todo |= set(_REF.findall(json.dumps(used[name]))) - set(used)
+    return dict(sorted(used.items()))
+
+
+def _schema(value: dict[str, Any] | str | None, default: dict[str, Any]) -> dict[str, Any]:
+    if value is None:
+        return default
+    return ref(value) if isinstance(value, str) else value
+
+
+def _param(p: Param, where: str, required: bool) -> dict[str, Any]:
+    schema: dict[str, Any] = {"type": p.type}
+    if p.enum is not None:
+        schema["enum"] = list(p.enum)
+    if p.type == "array":
+        schema["items"] = {"type": "string"}
+    out = {
+        "name": p.name,
+        "in": where,
+        "required": required,
+        "description": p.description,
+        "schema": schema,
+    }
+    if p.type == "array":
+        out["explode"] = True
+    return out
+
+
+def _path_params(route: Route, doc: Doc) -> list[dict[str, Any]]:
+    described = {p.name: p for p in doc.path}
+    out = []
+    for name, convertor in route.param_convertors.items():
+        typ = "string"
+        if isinstance(convertor, IntegerConvertor):
+            typ = "integer"
+        elif isinstance(convertor, FloatConvertor):
+            typ = "number"
+        p = described.get(name) or Param(name, PATH_PARAMS.get(name, f"The {name}"), typ)
+        out.append(_param(p, "path", True))
+    return out
+
+
+def _operation(s: Served, doc: Doc) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "operationId": _operation_id(s),
+        "summary": doc.summary,
+        "tags": [doc.tag],
+    }
+    if doc.description:
+        op["description"] = doc.description
+    params = _path_params(s.route, doc) + [_param(p, p.where, p.required) for p in doc.query]
+    if params:
+        op["parameters"] = params
+    if doc.body is not None:
+        media = _BODY_TYPES[doc.body]
+        default = {"type": "string", "contentMediaType": media} if doc.body == "raw" else {}
+        content = {media: {"schema": _schema(doc.body_schema, default)}}
+        if doc.multipart_schema is not None:
+            content[_BODY_TYPES["multipart"]] = {"schema": _schema(doc.multipart_schema, {})}
+        op["requestBody"] = {"required": doc.body_required, "content": content}
+    responses: dict[str, Any] = {}
+    for status in doc.ok:
+        responses[str(status)] = _success(status, doc)
+    errors = set(doc.errors) | {500}
+    if s.path.startswith(API_PREFIXES):
+        errors.add(401)  # AuthMiddleware guards every path of both generations
+    else:
+        op["security"] = []
+    for status in sorted(errors):
+        responses[str(status)] = {
+            "description": HTTPStatus(status).phrase,
+            "content": {"application/json": {"schema": ref("Error")}},
+        }
+    op["responses"] = responses
+    op.update(doc.extra)
+    return op
+
+
+def _success(status: int, doc: Doc) -> dict[str, Any]:
+    out: dict[str, Any] = {"description": HTTPStatus(status).phrase}
+    if status == 204:
+        return out
+    value = doc.by_status.get(status, doc.response)
+    if "json" in doc.content_type:
+        default: dict[str, Any] = {}
+    else:
+        default = {"type": "string", "contentMediaType": doc.content_type}
+    out["content"] = {doc.content_type: {"schema": _schema(value, default)}}
+    return out
+
+
+def _operation_id(s: Served) -> str:
+    words = re.sub(r"[^A-Za-z0-9]+", "_", openapi_path(s.path)).strip("_")
+    return f"{s.method.lower()}_{words}"
 
 
 async def serve(request: Request) -> Response:
-    from openpal.api.runs import JSON
-
-    return JSON(SPEC)
+    """`GET /openapi.json`: built from this app's routes on first use, then cached."""
+    state = request.app.state
+    body: bytes | None = getattr(state, "openapi_json", None)
+    if body is None:
+        spec = build_spec(request.app.routes)
+        body = json.dumps(spec, ensure_ascii=False, separators=(",", ":")).encode()
+        state.openapi_json = body
+    return Response(body, media_type="application/json")
