@@ -98,8 +98,10 @@ def _scenarios() -> dict[str, Callable[[Scenario], None]]:
     import sc_files
     import sc_parts
     import sc_runs
+    import shapes
 
     return {
+        "selftest": shapes.selftest,
         "basics": sc_runs.basics,
         "runs": sc_runs.runs,
         "parts": sc_parts.parts,

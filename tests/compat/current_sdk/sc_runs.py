@@ -141,6 +141,8 @@ def _starts(sc: Any, c: Any, ids: dict[str, str]) -> None:
     with sc.check("multipart: a Path file"):
         small = Path(sc.args["small"])
         p = _done(sc, c.run("workflows.file-info", {"doc": small}, wait_for_completion=30))
+        sent = sc.last("POST", "/v1/runs")["requestType"]
+        expect(sent.startswith("multipart/form-data"), f"a Path input sent {sent}")
         expect(p.output["info"]["size"] == small.stat().st_size, f"output {p.output}")
         expect(p.output["name"] == small.name and p.output["label"] == "none", f"{p.output}")
     with sc.check("runs.get(id) and runs.get(expand=['usage', 'execution'])"):

@@ -154,3 +154,52 @@ def review_task(body: Any) -> dict[str, Any]:
     task = body["task"]
     parse("HumanReviewTaskDetail", task)
     return dict(task)
+
+
+def selftest(sc: Any) -> None:
+    """These checks themselves: a valid body passes, each kind of wrong body is caught."""
+    meta = {"status": "completed", "schemaValid": None, "batchId": None}
+    meta["retry"] = {"number": 0, "previousRunId": None, "nextRun": None}
+    good = {
+        "id": "exec_1",
+        "type": "workflow",
+        "finished": True,
+        "tags": [],
+        "sampleRank": 0.5,
+        "timing": dict.fromkeys(("startedAt", "completedAt", "durationMs", "cancelRequestedAt")),
+        "source": {"id": "wf_1", "name": "hello", "version": "1.0.0"},
+        "trigger": {"type": "api", "by": None},
+        "execution": meta,
+    }
+    good["timing"]["createdAt"] = "2026-01-01T00:00:00Z"
+    with sc.check("a valid Run passes"):
+        run(good)
+    review = {"taskId": "t", "sourceKind": "workflow_step", "sourceLabel": "x", "status": "pending"}
+    usage = {"tokens": {"input": 0, "output": 0, "cacheRead": 0}, "creditsCharged": 0}
+    wrong: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
+        "a missing required key": ({k: v for k, v in good.items() if k != "tags"}, ()),
+        "an unknown status": ({**good, "execution": {**meta, "status": "done"}}, ()),
+        "finished that contradicts the status": ({**good, "finished": False}, ()),
+        "a sampleRank of 1": ({**good, "sampleRank": 1}, ()),
+        "an incomplete humanReview": ({**good, "execution": {**meta, "humanReview": review}}, ()),
+        "expand=execution without steps": (good, ("execution",)),
+        "expand=usage with incomplete usage": ({**good, "usage": usage}, ("usage",)),
+        "expand=input without input": (good, ("input",)),
+    }
+    for name, (body, expand) in wrong.items():
+        with sc.check(f"rejects {name}"):
+            try:
+                run(body, expand)
+            except AssertionError:
+                continue
+            raise AssertionError(f"accepted {name}")
+    with sc.check("rejects a list item with output, and an unknown cancel state"):
+        for bad, check in (
+            ({"runs": [{**good, "output": 1}], "nextCursor": None}, runs_list),
+            ({**good, "cancellation": {"state": "gone", "wasStatus": "running"}}, cancel),
+        ):
+            try:
+                check(bad)
+            except AssertionError:
+                continue
+            raise AssertionError(f"accepted {bad}")
