@@ -20,6 +20,7 @@ from openpal.api.middleware import AuthMiddleware, NulMiddleware, RequestIdMiddl
 from openpal.api.runs import JSON
 from openpal.errors import OpenpalError
 from openpal.runtime import Runtime
+from openpal.service.files import FileService
 from openpal.service.keys import KeyChecker
 from openpal.service.runs import RunService
 from openpal.settings import Settings
@@ -100,4 +101,10 @@ def create_app(settings: Settings) -> Starlette:
     app.state.hub = hub
     app.state.catalog = catalog
     app.state.runs = RunService(store, catalog, hub, hold_poll=settings.hold_poll_seconds)
+    app.state.files = FileService(
+        store,
+        runtime.blobs,
+        max_upload_bytes=settings.max_upload_bytes,
+        max_file_bytes=settings.max_file_bytes,
+    )
     return app

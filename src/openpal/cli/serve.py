@@ -152,10 +152,10 @@ def prune_cmd(
     older_than_days: float | None,
     file_grace_seconds: float,
 ) -> None:
-    """Delete finished runs (and their steps) older than the retention age, in batches,
-    then the stored files no remaining run refers to."""
+    """Delete finished runs (and their steps) and uploaded files older than the retention
+    age, in batches, then the stored files nothing refers to any more."""
     from openpal.blobs.factory import make_blob_store
-    from openpal.service.retention import collect_files, prune
+    from openpal.service.retention import collect_files, prune, prune_files
 
     settings = load_settings(data_dir=data_dir, database_url=database_url)
     days = settings.retention_days if older_than_days is None else older_than_days
@@ -164,7 +164,7 @@ def prune_cmd(
     if file_grace_seconds < 0:
         raise click.UsageError("--file-grace-seconds must be at least 0")
 
-    async def op(store: Store) -> tuple[int, int]:
+    async def op(store: Store) -> tuple[int, int, int]:
         blobs = make_blob_store(
             store,
             settings.blobs_dir,
@@ -172,9 +172,11 @@ def prune_cmd(
             kind=settings.blob_store,
         )
         runs = await prune(store, days)
-        return runs, await collect_files(store, blobs, grace_seconds=file_grace_seconds)
+        uploads = await prune_files(store, days)
+        return runs, uploads, await collect_files(store, blobs, grace_seconds=file_grace_seconds)
 
-    runs, files = with_store(settings, op)
+    runs, uploads, files = with_store(settings, op)
+    also = f" ({uploads} uploaded files created before then)" if uploads else ""
     click.echo(
-        f"deleted {runs} runs finished more than {days:g} days ago, and {files} unused files"
+        f"deleted {runs} runs finished more than {days:g} days ago{also}, and {files} unused files"
     )

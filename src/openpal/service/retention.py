@@ -1,5 +1,5 @@
-"""Retention: delete finished runs older than a configured age, in bounded batches, then
-the stored files no remaining run refers to."""
+"""Retention: delete finished runs and uploaded files older than a configured age, and
+expired upload sessions, in bounded batches; then the stored blobs nothing refers to."""
 
 from __future__ import annotations
 
@@ -17,6 +17,9 @@ SWEEP_EVERY_SECONDS = 3600.0
 # A file is uploaded moments before the run that refers to it is created: only files
 # older than this are ever considered garbage.
 FILE_GRACE_SECONDS = 3600.0
+# Uploads with a purpose (run-input pre-uploads, builder attachments) are temporary: kept
+# a day at most, as EigenPal does. A run that used one keeps its own reference.
+TEMPORARY_FILE_SECONDS = 86_400.0
 
 
 def _micros_ago(seconds: float) -> int:
@@ -38,11 +41,29 @@ async def prune(store: Store, older_than_days: float, *, batch: int = BATCH) -> 
         await asyncio.sleep(0)  # let other work in between batches
 
 
+async def prune_files(store: Store, older_than_days: float, *, batch: int = BATCH) -> int:
+    """Delete uploaded files older than `older_than_days` (those with a purpose after a
+    day at most) and upload sessions that expired; returns how many files."""
+    age = older_than_days * 86_400
+    before, temporary_before = _micros_ago(age), _micros_ago(min(age, TEMPORARY_FILE_SECONDS))
+    total = 0
+    while True:
+        deleted = await store.prune_files(before, temporary_before, batch)
+        total += deleted
+        if deleted < batch:
+            break
+        await asyncio.sleep(0)
+    while await store.prune_uploads(_micros_ago(0), batch) == batch:
+        await asyncio.sleep(0)
+    return total
+
+
 async def collect_files(
     store: Store, blobs: BlobStore, *, grace_seconds: float = FILE_GRACE_SECONDS
 ) -> int:
-    """Delete stored files older than `grace_seconds` that no run refers to; returns how
-    many. The blob store re-checks age (and, on PostgreSQL, references) as it deletes."""
+    """Delete stored files older than `grace_seconds` that no run, uploaded file or
+    upload chunk refers to; returns how many. The blob store re-checks age (and, on
+    PostgreSQL, references) as it deletes."""
     older_than = _micros_ago(grace_seconds)
     candidates = await blobs.candidates(older_than)
     total = 0
@@ -59,11 +80,14 @@ async def sweep_forever(store: Store, blobs: BlobStore, older_than_days: float) 
     while True:
         try:
             deleted = await prune(store, older_than_days)
+            uploads = await prune_files(store, older_than_days)
             files = await collect_files(store, blobs)
-            if deleted or files:
+            if deleted or uploads or files:
                 log.info(
-                    "retention: deleted %d runs older than %g days and %d unused files",
+                    "retention: deleted %d runs and %d uploaded files older than %g days"
+                    " and %d unused blobs",
                     deleted,
+                    uploads,
                     older_than_days,
                     files,
                 )

@@ -44,7 +44,9 @@ SAVE_CHUNK = (
     " ON CONFLICT (upload_id, chunk_index) DO UPDATE SET blob_id = excluded.blob_id,"
     " size = excluded.size"
 )
-LIST_CHUNKS = f"SELECT {CHUNK_COLS} FROM file_upload_chunks WHERE upload_id = ? ORDER BY chunk_index"
+LIST_CHUNKS = (
+    f"SELECT {CHUNK_COLS} FROM file_upload_chunks WHERE upload_id = ? ORDER BY chunk_index"
+)
 DROP_CHUNKS = "DELETE FROM file_upload_chunks WHERE upload_id = ?"
 UPLOAD_STATE = "SELECT status, file_id FROM file_uploads WHERE id = ?"
 FILE_BY_ID = f"SELECT {FILE_COLS} FROM files WHERE id = ?"
