@@ -33,6 +33,8 @@ PIN = next(
 )
 DEFAULT_PYTHON = HERE.parents[1] / ".venv-eigenpal-current" / "bin" / "python"
 BIG = 10 * 1024 * 1024  # above the SDK's 4,456,448-byte multipart budget: pre-uploaded
+MAX_REQUEST_FILE = 12 * 1024 * 1024  # the server's one-request limit (bigger: http-chunked)
+HUGE = 13 * 1024 * 1024  # two 8 MiB chunks
 
 
 @pytest.fixture(scope="module")
@@ -58,6 +60,7 @@ def srv(tmp_path_factory: pytest.TempPathFactory, module_db_url: str | None) -> 
         tmp_path_factory.mktemp("compat-current"),
         args=("--concurrency", "2"),
         database_url=module_db_url,
+        env={"OPENPAL_MAX_UPLOAD_BYTES": str(MAX_REQUEST_FILE)},
     )
     yield s
     s.stop()
@@ -65,13 +68,14 @@ def srv(tmp_path_factory: pytest.TempPathFactory, module_db_url: str | None) -> 
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """contract.pdf (the README's file name), a small text file and a 10 MB one."""
+    """contract.pdf (the README's file name), a small text file, a 10 MB and a 13 MB one."""
     folder = tmp_path_factory.mktemp("sdk-inputs")
     make_invoice_pdf(
         folder / "contract.pdf", number="INV-9001", total="4,200.00", vendor="Globex Ltd"
     )
     (folder / "small.txt").write_text("a small input file\n")
     (folder / "big.bin").write_bytes(hashlib.sha256(b"big").digest() * (BIG // 32))
+    (folder / "huge.bin").write_bytes(hashlib.sha256(b"huge").digest() * (HUGE // 32))
     return folder
 
 
@@ -144,7 +148,7 @@ def test_automations_registry_and_versions_deployed_over_the_api(sdk_python, srv
     drive(sdk_python, srv, "automations")
 
 
-def test_files_and_a_10_mb_input_through_the_pre_upload(sdk_python, srv, inputs):
+def test_files_a_10_mb_input_pre_uploaded_and_a_bigger_one_chunked(sdk_python, srv, inputs):
     made = subprocess.run(
         [sys.executable, "-m", "openpal", "keys", "create", "--tenant", "other",
          "--data-dir", str(srv.data_dir)],
@@ -156,11 +160,13 @@ def test_files_and_a_10_mb_input_through_the_pre_upload(sdk_python, srv, inputs)
     args = {
         "small": str(inputs / "small.txt"),
         "big": str(inputs / "big.bin"),
+        "huge": str(inputs / "huge.bin"),
         "other_key": made.stdout.strip(),
     }
-    big = drive(sdk_python, srv, "files", args)["facts"]["big"]
-    assert big["size"] == BIG
-    assert big["sha256"] == hashlib.sha256((inputs / "big.bin").read_bytes()).hexdigest()
+    facts = drive(sdk_python, srv, "files", args)["facts"]
+    for name, size in (("big", BIG), ("huge", HUGE)):
+        digest = hashlib.sha256((inputs / f"{name}.bin").read_bytes()).hexdigest()
+        assert (facts[name]["size"], facts[name]["sha256"]) == (size, digest)
 
 
 def test_a_version_created_over_the_api_runs_on_a_worker_process(sdk_python, backend, tmp_path):

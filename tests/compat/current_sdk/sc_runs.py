@@ -253,8 +253,8 @@ def _reruns(sc: Any, c: Any, ids: dict[str, str]) -> None:
         final = _done(sc, sc.poll(r.id, TERMINAL))
         expect(final.output == {"greeting": "Hello, Bo!", "name": "Bo"}, f"{final.output}")
         expect(final.execution.retry.previousRunId == ids["done"], f"{final.execution}")
-    with sc.check("rerun(id, wait_for_completion=30) → 200 Run"):
-        r = _done(sc, c.rerun(ids["done"], wait_for_completion=30))
+    with sc.check("runs.rerun(id, wait_for_completion=30) → 200 Run"):
+        r = _done(sc, c.runs.rerun(ids["done"], wait_for_completion=30))
         expect(sc.answered("POST", "/rerun") == 200, "status")
         expect(r.output["greeting"] == "Hello, Bo!" and r.id != ids["done"], f"rerun {r}")
     with sc.check("rerun(id, version='original')"):
