@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from openpal.engine.ids import new_id, stable_id
@@ -23,6 +26,15 @@ def workflow_id_for(slug: str) -> str:
     return stable_id("wf", slug)
 
 
+def version_hash(wf: WorkflowDef, label: str | None) -> str:
+    """A version is its YAML and its label. A label the YAML itself declares adds
+    nothing, so a file and the same text deployed under its own label are one version;
+    another label (or none, for a restore) makes another version of the same text."""
+    if label == wf.version_label:
+        return wf.content_hash
+    return hashlib.sha256(json.dumps([label, wf.source_text]).encode("utf-8")).hexdigest()
+
+
 class Catalog:
     """Compiled definitions by version id, backed by the versions kept in the store."""
 
@@ -32,12 +44,17 @@ class Catalog:
         # versions never change once stored: resolving a target reads only the
         # workflow's current-version pointer (which may move) from the store
         self._versions: dict[str, VersionRecord] = {}
+        # where `python` steps of versions sent over the API are imported from: this
+        # process's first workflows folder (a file's own versions use the file's folder)
+        self._code_dir: str | None = None
 
     async def load(self, dirs: list[Path], *, examples: bool) -> list[WorkflowRecord]:
         """Load every workflow file of `dirs` (and the bundled examples) into the store.
 
         A file whose content changed becomes a new version. Load errors stop the
-        start-up: a half-loaded catalog would silently drop workflows.
+        start-up: a half-loaded catalog would silently drop workflows. Known content
+        leaves a pointer set over the API (promote, restore, delete) where it is
+        (`Store.save_workflow_version`); the workflows still deleted are not returned.
         """
         defs: dict[str, WorkflowDef] = {}
         for folder in dirs:
@@ -45,6 +62,8 @@ class Catalog:
                 if folder != Path("workflows"):
                     raise WorkflowLoadError(str(folder), "<root>", "workflows folder not found")
                 continue
+            if self._code_dir is None:
+                self._code_dir = str(folder.resolve())
             for wf in load_workflow_dir(folder):
                 defs[wf.slug] = wf
         if examples:
@@ -53,7 +72,8 @@ class Catalog:
         records = []
         for wf in defs.values():
             record, _ = await self.register(wf)
-            records.append(record)
+            if record.deleted_at is None:
+                records.append(record)
         return records
 
     async def register(self, wf: WorkflowDef) -> tuple[WorkflowRecord, VersionRecord]:
@@ -75,6 +95,31 @@ class Catalog:
         log.info("workflow %s: version %s (%s)", wf.slug, version.seq, version.id)
         return record, version
 
+    async def deploy(
+        self, wf: WorkflowDef, *, label: str | None, activate: bool
+    ) -> tuple[WorkflowRecord, VersionRecord]:
+        """Store `wf` (sent over the API, no source file) as a version labelled `label`;
+        with `activate` it becomes current for every process at once (each resolves
+        targets through the store's pointer and compiles versions it has not seen)."""
+        wf = replace(wf, source_path=None, base_dir=self._code_dir)
+        record, version = await self._store.deploy_workflow_version(
+            workflow_id=workflow_id_for(wf.slug),
+            slug=wf.slug,
+            name=wf.title or wf.slug,
+            description=wf.description,
+            version_id=new_id("ver"),
+            version_label=label,
+            content_hash=version_hash(wf, label),
+            yaml_content=wf.source_text,
+            activate=activate,
+            now=time.time_ns() // 1000,
+        )
+        if version.source_path is None:  # a reused file version keeps its own folder
+            self._defs.setdefault(version.id, wf)
+        self._versions[version.id] = version
+        log.info("workflow %s: deployed version %s (%s)", wf.slug, version.seq, version.id)
+        return record, version
+
     async def definition(self, version_id: str) -> WorkflowDef:
         """The compiled definition of a version (recompiled from the store if needed)."""
         wf = self._defs.get(version_id)
@@ -83,7 +128,7 @@ class Catalog:
         version = await self._store.get_version(version_id)
         if version is None:
             raise NotFound(f"workflow version {version_id} not found")
-        base_dir = str(Path(version.source_path).parent) if version.source_path else None
+        base_dir = str(Path(version.source_path).parent) if version.source_path else self._code_dir
         wf = load_workflow_text(
             version.yaml_content, source_path=version.source_path, base_dir=base_dir
         )

@@ -85,21 +85,27 @@ class Store(Protocol):
         source_path: str | None,
         now: int,
     ) -> tuple[WorkflowRecord, VersionRecord]:
-        """Record this content as the workflow's current version.
+        """Record content loaded from a workflows folder (see `deploy_workflow_version`
+        for the API's way in).
 
         Content already stored for the slug (same hash) is not duplicated: the
-        existing version becomes current again and is returned.
+        existing version is returned. The current-version pointer moves to content new
+        to the store (restoring a deleted workflow), and to known content only while
+        the pointer was last set by a load: a restart that reloads the same folder
+        never undoes a promote, restore or delete made over the API.
         """
         ...
 
-    async def get_workflow(self, id_or_slug: str) -> WorkflowRecord | None:
-        """A workflow by `wf_…` id or by slug."""
+    async def get_workflow(
+        self, id_or_slug: str, *, include_deleted: bool = False
+    ) -> WorkflowRecord | None:
+        """A workflow by `wf_…` id or by slug (a deleted one only with `include_deleted`)."""
         ...
 
     async def list_workflows(
         self, *, search: str | None, name: str | None, limit: int, offset: int
     ) -> tuple[list[WorkflowRecord], int]:
-        """A page of workflows (by slug) and the total that matched."""
+        """A page of workflows (by slug, deleted ones left out) and the total that matched."""
         ...
 
     async def list_versions(
@@ -114,6 +120,55 @@ class Store(Protocol):
 
     async def find_version(self, workflow_id: str, label: str) -> VersionRecord | None:
         """The newest version of a workflow carrying `label`."""
+        ...
+
+    # -- workflow deploys (openpal.store.deploys_sql) ----------------------
+    async def deploy_workflow_version(
+        self,
+        *,
+        workflow_id: str,
+        slug: str,
+        name: str | None,
+        description: str | None,
+        version_id: str,
+        version_label: str | None,
+        content_hash: str,
+        yaml_content: str,
+        activate: bool,
+        now: int,
+    ) -> tuple[WorkflowRecord, VersionRecord]:
+        """Record a version sent over the API (no source file), creating the workflow
+        when the slug is new. A version with the same hash is reused, not duplicated.
+        With `activate` the version becomes current, marked as set by the API (a folder
+        load of known content no longer moves it), and a deleted workflow is restored;
+        without, only the version is added (the caller checks the workflow has a current
+        version)."""
+        ...
+
+    async def set_current_version(
+        self,
+        workflow_id: str,
+        version_id: str,
+        *,
+        name: str | None,
+        description: str | None,
+        now: int,
+    ) -> WorkflowRecord | None:
+        """Point a workflow at one of its versions (promote), marked as set by the API;
+        `name` and `description` are that version's. None when the workflow is unknown or
+        deleted, or the version is not one of its."""
+        ...
+
+    async def delete_workflow(self, workflow_id: str, now: int) -> bool:
+        """Soft-delete a workflow: it leaves lists, lookups and run targets; its versions
+        and runs stay (runs already queued still run). False if unknown or deleted."""
+        ...
+
+    async def list_automations(
+        self, *, search: str | None, limit: int, offset: int
+    ) -> tuple[list[WorkflowRecord], int]:
+        """A page of workflows not deleted, by slug, whose slug, name or description
+        contains `search` (case-insensitive), and the total that matched."""
         ...
 
     # -- runs: API side ---------------------------------------------------

@@ -26,6 +26,7 @@ from openpal.engine.states import (
 from openpal.errors import Conflict, InvalidTransition, LeaseLost
 from openpal.files import file_ids
 from openpal.store.base import EVENT_KINDS
+from openpal.store.deploys_sql import PostgresDeploys
 from openpal.store.files_sql import PG_BLOB_REFS, PostgresFiles
 from openpal.store.pg_engine import PgEngine
 from openpal.store.records import (
@@ -79,7 +80,7 @@ _ART_COLS = "run_id, path, blob_id, name, mime_type, size, step_name, created_at
 _ADMISSION_LOCK = 0x6F70656E61646D  # pg_advisory_xact_lock key serialising limited claims
 
 
-class PostgresStore(PostgresFiles):
+class PostgresStore(PostgresFiles, PostgresDeploys):
     """`Store` on a PostgreSQL database (see `pg_engine` for pool and migrations)."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
@@ -150,7 +151,11 @@ class PostgresStore(PostgresFiles):
             )
             # Lock the workflow row: two processes loading the same folder at once
             # must agree on the version sequence.
-            wf_id = await c.fetchval("SELECT id FROM workflows WHERE slug = $1 FOR UPDATE", slug)
+            wf_id, current, set_by, deleted = await c.fetchrow(
+                "SELECT id, current_version_id, current_set_by, deleted_at FROM workflows"
+                " WHERE slug = $1 FOR UPDATE",
+                slug,
+            )
             row = await c.fetchrow(
                 f"SELECT {V_COLS} FROM workflow_versions WHERE workflow_id = $1"
                 " AND content_hash = $2",
@@ -181,30 +186,36 @@ class PostgresStore(PostgresFiles):
                 version = ver_from_row(values)
             else:
                 version = ver_from_row(tuple(row))
-            await c.execute(
-                "UPDATE workflows SET current_version_id = $1, name = $2, description = $3,"
-                " updated_at = $4 WHERE id = $5 AND current_version_id IS DISTINCT FROM $1",
-                version.id,
-                name,
-                description,
-                now,
-                wf_id,
-            )
+            # new content moves the pointer; known content only while it is the folder's
+            new = row is None
+            if (new or (set_by == "load" and deleted is None)) and current != version.id:
+                await c.execute(
+                    "UPDATE workflows SET current_version_id = $1, name = $2, description = $3,"
+                    " updated_at = $4, current_set_by = 'load', deleted_at = NULL WHERE id = $5",
+                    version.id,
+                    name,
+                    description,
+                    now,
+                    wf_id,
+                )
             wf = await c.fetchrow(f"SELECT {WF_COLS} {_WF_FROM} WHERE w.id = $1", wf_id)
             return wf_from_row(tuple(wf)), version
 
         return await self.db.tx(op)
 
-    async def get_workflow(self, id_or_slug: str) -> WorkflowRecord | None:
+    async def get_workflow(
+        self, id_or_slug: str, *, include_deleted: bool = False
+    ) -> WorkflowRecord | None:
+        alive = "" if include_deleted else " AND w.deleted_at IS NULL"
         row = await self.db.fetchrow(
-            f"SELECT {WF_COLS} {_WF_FROM} WHERE w.id = $1 OR w.slug = $1", id_or_slug
+            f"SELECT {WF_COLS} {_WF_FROM} WHERE (w.id = $1 OR w.slug = $1){alive}", id_or_slug
         )
         return wf_from_row(tuple(row)) if row else None
 
     async def list_workflows(
         self, *, search: str | None, name: str | None, limit: int, offset: int
     ) -> tuple[list[WorkflowRecord], int]:
-        where, args = ["TRUE"], []
+        where, args = ["w.deleted_at IS NULL"], []
         if search:
             args.append("%" + escape_like(search) + "%")
             where.append(f"(w.slug LIKE ${len(args)} OR w.name LIKE ${len(args)})")

@@ -50,7 +50,6 @@ class WorkflowRecord:
     current_version_id: str | None
     current_version_label: str | None = None
     deleted_at: int | None = None  # soft-deleted over the API (its runs stay readable)
-    deleted_at: int | None = None  # soft-deleted over the API (its runs stay readable)
 
 
 @dataclass(frozen=True)

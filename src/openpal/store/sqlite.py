@@ -20,6 +20,7 @@ from openpal.engine.states import (
 from openpal.errors import Conflict, InvalidTransition, LeaseLost
 from openpal.files import file_ids
 from openpal.store.base import EVENT_KINDS
+from openpal.store.deploys_sql import SqliteDeploys
 from openpal.store.records import (
     ApiKeyRecord,
     ArtifactRecord,
@@ -71,7 +72,7 @@ from openpal.store.sqlite_engine import SqliteEngine
 _ART_COLS = "run_id, path, blob_id, name, mime_type, size, step_name, created_at"
 
 
-class SqliteStore(SqliteFiles):
+class SqliteStore(SqliteFiles, SqliteDeploys):
     """`Store` on one SQLite file (see `sqlite_engine` for the threading model)."""
 
     def __init__(self, path: Path) -> None:
@@ -130,12 +131,17 @@ class SqliteStore(SqliteFiles):
                 " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING",
                 (workflow_id, slug, name, description, now, now),
             )
-            wf_id = c.execute("SELECT id FROM workflows WHERE slug = ?", (slug,)).fetchone()[0]
+            wf_id, current, set_by, deleted = c.execute(
+                "SELECT id, current_version_id, current_set_by, deleted_at FROM workflows"
+                " WHERE slug = ?",
+                (slug,),
+            ).fetchone()
             row = c.execute(
                 f"SELECT {V_COLS} FROM workflow_versions"
                 " WHERE workflow_id = ? AND content_hash = ?",
                 (wf_id, content_hash),
             ).fetchone()
+            new = row is None
             if row is None:
                 seq = c.execute(
                     "SELECT COALESCE(MAX(seq), 0) + 1 FROM workflow_versions WHERE workflow_id = ?",
@@ -153,13 +159,11 @@ class SqliteStore(SqliteFiles):
                 )
                 c.execute(f"INSERT INTO workflow_versions ({V_COLS}) VALUES (?,?,?,?,?,?,?,?)", row)
             version = ver_from_row(row)
-            current = c.execute(
-                "SELECT current_version_id FROM workflows WHERE id = ?", (wf_id,)
-            ).fetchone()[0]
-            if current != version.id:
+            # new content moves the pointer; known content only while it is the folder's
+            if (new or (set_by == "load" and deleted is None)) and current != version.id:
                 c.execute(
                     "UPDATE workflows SET current_version_id = ?, name = ?, description = ?,"
-                    " updated_at = ? WHERE id = ?",
+                    " updated_at = ?, current_set_by = 'load', deleted_at = NULL WHERE id = ?",
                     (version.id, name, description, now, wf_id),
                 )
             wf = c.execute(
@@ -171,11 +175,15 @@ class SqliteStore(SqliteFiles):
 
         return await self.db.write(op)
 
-    async def get_workflow(self, id_or_slug: str) -> WorkflowRecord | None:
+    async def get_workflow(
+        self, id_or_slug: str, *, include_deleted: bool = False
+    ) -> WorkflowRecord | None:
+        alive = "" if include_deleted else " AND w.deleted_at IS NULL"
+
         def op(c: sqlite3.Connection) -> WorkflowRecord | None:
             row = c.execute(
                 f"SELECT {WF_COLS} FROM workflows w LEFT JOIN workflow_versions v"
-                " ON v.id = w.current_version_id WHERE w.id = ? OR w.slug = ?",
+                f" ON v.id = w.current_version_id WHERE (w.id = ? OR w.slug = ?){alive}",
                 (id_or_slug, id_or_slug),
             ).fetchone()
             return wf_from_row(row) if row else None
@@ -185,7 +193,7 @@ class SqliteStore(SqliteFiles):
     async def list_workflows(
         self, *, search: str | None, name: str | None, limit: int, offset: int
     ) -> tuple[list[WorkflowRecord], int]:
-        where, args = ["1=1"], []
+        where, args = ["w.deleted_at IS NULL"], []
         if search:
             where.append("(w.slug LIKE ? ESCAPE '\\' OR w.name LIKE ? ESCAPE '\\')")
             pattern = "%" + escape_like(search) + "%"
