@@ -1,4 +1,5 @@
-"""openpal's Python SDK: the seed's surface (`EigenpalClient`), sync and async.
+"""openpal's Python SDK: the seed's surface (`EigenpalClient`), sync and async, plus
+`automations`, `files` and `human_reviews` of the current API generation (`/v1`).
 
 Imports nothing from the server side: it speaks HTTP only.
 """
@@ -25,11 +26,20 @@ from openpal.client._models import (
     Workflow,
     WorkflowVersion,
 )
+from openpal.client._models_v1 import (
+    Automation,
+    AutomationVersion,
+    File,
+    ReviewTask,
+    ReviewTaskPage,
+)
 from openpal.client._sync import EigenpalClient
 
 __all__ = [
     "TERMINAL",
     "AsyncEigenpalClient",
+    "Automation",
+    "AutomationVersion",
     "EigenpalAuthError",
     "EigenpalClient",
     "EigenpalConflictError",
@@ -40,7 +50,10 @@ __all__ = [
     "EigenpalServerError",
     "EigenpalTimeoutError",
     "EigenpalValidationError",
+    "File",
     "Page",
+    "ReviewTask",
+    "ReviewTaskPage",
     "Run",
     "RunEnvelope",
     "RunPage",

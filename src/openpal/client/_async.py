@@ -11,9 +11,10 @@ import httpx
 
 from openpal import __version__
 from openpal.client import _core as core
+from openpal.client._async_v1 import Automations, Files, HumanReviews
 from openpal.client._errors import EigenpalError, EigenpalTimeoutError
 from openpal.client._fast import FastTransport
-from openpal.client._models import Page, Run, RunEnvelope, RunPage, Workflow
+from openpal.client._models import Page, Run, RunEnvelope, RunPage, Workflow, WorkflowVersion
 
 
 class AsyncEigenpalClient:
@@ -42,6 +43,9 @@ class AsyncEigenpalClient:
         self._closed = False
         self.runs = Runs(self)
         self.workflows = Workflows(self)
+        self.automations = Automations(self)
+        self.files = Files(self)
+        self.human_reviews = HumanReviews(self)
 
     async def __aenter__(self) -> AsyncEigenpalClient:
         return self
@@ -66,10 +70,12 @@ class AsyncEigenpalClient:
                         call.method,
                         call.path,
                         params=call.params,
+                        content=call.content,
                         json=call.json_body,
                         data=call.data,
                         files=call.files,
                         headers=call.headers,
+                        follow_redirects=call.raw,  # a download may live elsewhere
                     )
                 except httpx.TransportError as exc:
                     if not call.retry or attempt > self._config.max_retries:
@@ -80,7 +86,7 @@ class AsyncEigenpalClient:
                     call.rewind()
                     continue
                 try:
-                    return core.parse_body(resp.status_code, resp.headers, resp.content)
+                    return core.parse_response(call, resp.status_code, resp.headers, resp.content)
                 except EigenpalError as err:
                     if (
                         call.retry
@@ -186,7 +192,7 @@ class Workflows:
         self._c = client
         self.executions = Executions(client)
 
-    async def list(self, **filters: Any) -> Page:
+    async def list(self, **filters: Any) -> Page[Workflow]:
         call = core.Call("GET", "/api/v1/workflows", params=core.list_params(**filters))
         return core.parse_workflow_page(await self._c._send(call))
 
@@ -197,7 +203,7 @@ class Workflows:
 
     async def versions(
         self, workflow: str, *, limit: int | None = None, offset: int | None = None
-    ) -> Page:
+    ) -> Page[WorkflowVersion]:
         call = core.Call(
             "GET",
             core.workflow_path(workflow, "/versions"),

@@ -67,6 +67,8 @@ class Call:
     headers: dict[str, str] = field(default_factory=dict)
     retry: bool = True
     to_close: list[IO[bytes]] = field(default_factory=list)
+    content: bytes | None = None  # a raw request body (an upload chunk)
+    raw: bool = False  # answer the response's bytes, not its JSON (downloads)
 
     def rewind(self) -> None:
         """Before a retry: put file inputs back at their start."""
@@ -180,6 +182,13 @@ def _mime(name: str) -> str:
     return mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
+def parse_response(call: Call, status: int, headers: Any, content: bytes) -> Any:
+    """What `_send` answers: the bytes of a download, else the JSON of a 2xx answer."""
+    if call.raw and 200 <= status < 300:
+        return content
+    return parse_body(status, headers, content)
+
+
 def parse_body(status: int, headers: Any, content: bytes) -> Any:
     """The JSON of a 2xx answer, or raise the matching `EigenpalError`."""
     try:
@@ -247,11 +256,11 @@ def parse_run_page(body: Any) -> RunPage:
     return RunPage(tuple(Run.from_wire(r) for r in body["runs"]), body.get("nextCursor"))
 
 
-def parse_workflow_page(body: Any) -> Page:
+def parse_workflow_page(body: Any) -> Page[Workflow]:
     data = tuple(Workflow.from_wire(w) for w in body["data"])
     return Page(data, int(body["total"]), int(body["limit"]), int(body["offset"]))
 
 
-def parse_version_page(body: Any) -> Page:
+def parse_version_page(body: Any) -> Page[WorkflowVersion]:
     data = tuple(WorkflowVersion.from_wire(v) for v in body["data"])
     return Page(data, int(body["total"]), int(body["limit"]), int(body["offset"]))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 TERMINAL = frozenset({"completed", "failed", "cancelled", "rejected"})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -191,10 +192,10 @@ class WorkflowVersion:
 
 
 @dataclass(frozen=True)
-class Page:
-    """A `{data, total, limit, offset}` page of workflows or versions."""
+class Page(Generic[T]):
+    """A `{data, total, limit, offset}` page: of workflows, automations, versions."""
 
-    data: tuple[Any, ...]
+    data: tuple[T, ...]
     total: int
     limit: int
     offset: int

@@ -11,7 +11,8 @@ import httpx
 from openpal import __version__
 from openpal.client import _core as core
 from openpal.client._errors import EigenpalError, EigenpalTimeoutError
-from openpal.client._models import Page, Run, RunEnvelope, RunPage, Workflow
+from openpal.client._models import Page, Run, RunEnvelope, RunPage, Workflow, WorkflowVersion
+from openpal.client._sync_v1 import Automations, Files, HumanReviews
 
 
 class EigenpalClient:
@@ -39,6 +40,9 @@ class EigenpalClient:
         self._closed = False
         self.runs = Runs(self)
         self.workflows = Workflows(self)
+        self.automations = Automations(self)
+        self.files = Files(self)
+        self.human_reviews = HumanReviews(self)
 
     def __enter__(self) -> EigenpalClient:
         return self
@@ -63,10 +67,12 @@ class EigenpalClient:
                         call.method,
                         call.path,
                         params=call.params,
+                        content=call.content,
                         json=call.json_body,
                         data=call.data,
                         files=call.files,
                         headers=call.headers,
+                        follow_redirects=call.raw,  # a download may live elsewhere
                     )
                 except httpx.TransportError as exc:
                     if not call.retry or attempt > self._config.max_retries:
@@ -77,7 +83,7 @@ class EigenpalClient:
                     call.rewind()
                     continue
                 try:
-                    return core.parse_body(resp.status_code, resp.headers, resp.content)
+                    return core.parse_response(call, resp.status_code, resp.headers, resp.content)
                 except EigenpalError as err:
                     if (
                         call.retry
@@ -178,7 +184,7 @@ class Workflows:
         self._c = client
         self.executions = Executions(client)
 
-    def list(self, **filters: Any) -> Page:
+    def list(self, **filters: Any) -> Page[Workflow]:
         call = core.Call("GET", "/api/v1/workflows", params=core.list_params(**filters))
         return core.parse_workflow_page(self._c._send(call))
 
@@ -187,7 +193,7 @@ class Workflows:
 
     def versions(
         self, workflow: str, *, limit: int | None = None, offset: int | None = None
-    ) -> Page:
+    ) -> Page[WorkflowVersion]:
         call = core.Call(
             "GET",
             core.workflow_path(workflow, "/versions"),
