@@ -285,6 +285,10 @@ class RunFilter:
     completed_to: int | None = None
     batch_id: str | None = None
     trigger_type: str | None = None
+    # runs paused for this reason ("timer" | "approval"; the column outlives the wait,
+    # so pair it with `statuses`), and paused at or before this time (µs)
+    waiting_for: str | None = None
+    waiting_since_to: int | None = None
     ids: tuple[str, ...] | None = None
     id_contains: str | None = None
     tags: tuple[str, ...] | None = None  # runs carrying any of these tags

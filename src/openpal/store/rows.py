@@ -223,6 +223,10 @@ def list_runs_query(flt: RunFilter, mark: Marks) -> tuple[str, list[Any]]:
         cond("batch_id = {}", flt.batch_id)
     if flt.trigger_type:
         cond("trigger_type = {}", flt.trigger_type)
+    if flt.waiting_for:
+        cond("waiting_for = {}", flt.waiting_for)
+    if flt.waiting_since_to is not None:  # a waiting run's current step began when it paused
+        cond("step_started_at <= {}", flt.waiting_since_to)
     if flt.ids is not None:
         one_of("id", tuple(flt.ids))
     if flt.id_contains:
