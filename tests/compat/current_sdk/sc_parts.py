@@ -44,9 +44,14 @@ def parts(sc: Any) -> None:
     with sc.check("runs.events → RunEventsResponse, in time order"):
         events = c.runs.events(ok.id)
         shapes.parse("RunEventsResponse", events)
-        times = [e["timestamp"] for e in events["events"]]
-        expect(len(times) >= 2 + len(steps), f"events {events}")
+        rows = events["events"]
+        times = [e["timestamp"] for e in rows]
         expect(times == sorted(times), f"events out of order: {times}")
+        expect("created" in rows[0]["type"] and "started" in rows[1]["type"], f"{rows[:2]}")
+        expect(rows[-1].get("status") == "completed", f"the last event is not the end: {rows}")
+        for name in ("greet", "summary"):
+            mine = [e for e in rows if name in json.dumps([e.get("message"), e.get("metadata")])]
+            expect(len(mine) >= 2, f"no start and end events of step {name}: {rows}")
     with sc.check("runs.usage → RunUsageResponse"):
         body = c.runs.usage(ok.id)
         shapes.parse("RunUsageResponse", body)
@@ -114,6 +119,12 @@ def reviews(sc: Any) -> None:
     with sc.check("a waiting run carries execution.humanReview"):
         waiting = [_waiting(sc, 75), _waiting(sc, 9000)]
         tasks = [review["taskId"] for _, review in waiting]
+    with sc.check("the waiting is in the run's events"):
+        rows = c.runs.events(waiting[0][0])["events"]
+        expect(
+            any("waiting" in (e["type"], e.get("status")) or "wait" in e["type"] for e in rows),
+            f"{rows}",
+        )
     with sc.check("human_reviews.list: pending tasks, oldest first, filters, cursor"):
         listed = c.human_reviews.list()
         shapes.parse("HumanReviewListResponse", listed)

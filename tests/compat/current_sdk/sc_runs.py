@@ -171,6 +171,8 @@ def _cancels(sc: Any, c: Any, ids: dict[str, str]) -> None:
         final = shapes.run(sc.poll(ids["slow"], TERMINAL, 20))
         expect(final.execution.status == "cancelled", f"{final.execution}")
         expect(final.timing.cancelRequestedAt is not None, f"timing {final.timing}")
+        kinds = [e["type"] for e in c.runs.events(ids["slow"])["events"]]
+        expect(any("cancel" in k for k in kinds[:-1]), f"no cancel request in events {kinds}")
     with sc.check("runs.cancel pending → cancelled"):
         blockers = [c.run("workflows.slow-count", {"seconds": 2}).id for _ in range(2)]
         for b in blockers:
