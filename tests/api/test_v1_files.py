@@ -184,6 +184,15 @@ def test_chunked_upload_past_one_request(small):
         upload_id, chunks_url = session["uploadId"], session["chunksUrl"]
         pending = api.get(f"/v1/files/uploads/{upload_id}").json()
         assert pending["status"] == "pending" and pending["fileId"] == session["fileId"]
+        headers = {"Authorization": f"Bearer {_second_key(small, 'b')}"}
+        with httpx.Client(base_url=small.base_url, headers=headers) as other:
+            for method, url in (
+                ("GET", f"/v1/files/uploads/{upload_id}"),
+                ("PUT", f"{chunks_url}/0"),
+                ("POST", session["completeUrl"]),
+                ("DELETE", f"/v1/files/uploads/{upload_id}"),
+            ):  # another tenant's session is not there for it
+                assert_envelope(other.request(method, url, content=b"x"), 404, "uploadId")
 
         def put(i: int, data: bytes, url: str = chunks_url) -> httpx.Response:
             return api.put(

@@ -1,7 +1,7 @@
 """The files section of the Store contract (uploaded files, http-chunked sessions), and
 retention of uploaded files and their blobs, on every backend."""
 
-import time
+import asyncio
 
 import pytest
 
@@ -140,7 +140,7 @@ async def test_retention_deletes_old_uploads_then_their_blobs(open_store, tmp_pa
     gone = await files.create(
         "t1", _chunks(b"gone"), filename="g.txt", content_type="text/plain", purpose="run-input"
     )
-    time.sleep(0.01)
+    await asyncio.sleep(0.01)
     # temporary files go after a day at most, whatever the retention age
     retention.TEMPORARY_FILE_SECONDS, saved = 0.001, retention.TEMPORARY_FILE_SECONDS
     try:
@@ -159,3 +159,37 @@ async def test_retention_deletes_old_uploads_then_their_blobs(open_store, tmp_pa
     assert await retention.collect_files(store, blobs, grace_seconds=0) == 1
     with pytest.raises(NotFound):
         await files.get("t1", kept.id)
+
+
+async def test_resolve_file_ids_at_any_depth(store, tmp_path):
+    from openpal.blobs.local import LocalBlobStore
+    from openpal.errors import InvalidInput
+
+    files = FileService(store, LocalBlobStore(tmp_path), max_upload_bytes=100, max_file_bytes=100)
+    a = await files.create("t1", _chunks(b"aa"), filename="a.txt", content_type="text/plain")
+    theirs = await files.create("t2", _chunks(b"zz"), filename="z.txt", content_type="text/plain")
+    ref = FileRef(a.blob_id, "a.txt", "text/plain", 2)
+    value = {
+        "doc": {"$fileId": a.id},
+        "many": [{"$fileId": a.id}, {"deeper": [{"$fileId": a.id}]}],
+        "not_a_ref": {"$fileId": a.id, "other": 1},  # only the one-key form is a reference
+        "n": 3,
+    }
+    assert await files.resolve_file_ids("t1", value) == {
+        "doc": ref,
+        "many": [ref, {"deeper": [ref]}],
+        "not_a_ref": {"$fileId": a.id, "other": 1},
+        "n": 3,
+    }
+    plain = {"x": [1, {"y": "z"}]}
+    assert await files.resolve_file_ids("t1", plain) is plain
+    with pytest.raises(NotFound) as err:
+        await files.resolve_file_ids("t1", {"a": {"$fileId": theirs.id}, "b": [{"$fileId": "f"}]})
+    assert [(i.field, i.code) for i in err.value.issues] == [
+        ("input.a", "not_found"),
+        ("input.b[0]", "not_found"),
+    ]
+    assert "zz" not in str(err.value)
+    with pytest.raises(InvalidInput) as bad:
+        await files.resolve_file_ids("t1", {"a": {"$fileId": None}})
+    assert bad.value.issues[0].field == "input.a"
