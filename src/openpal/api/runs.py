@@ -62,6 +62,8 @@ async def start_run(request: Request) -> Response:
     data, overrides = await read_start_body(
         request, request.app.state.blobs, settings.max_upload_bytes
     )
+    # files uploaded over /v1/files work here too: openpal's own SDK starts runs here
+    data = await request.app.state.files.resolve_file_ids(_tenant(request), data)
     trigger = request.headers.get("x-eigenpal-trigger") or "api"
     key = request.headers.get("idempotency-key")
     if key is not None and not 1 <= len(key) <= 255:
