@@ -138,7 +138,7 @@ def test_a_version_that_does_not_load_is_refused_naming_the_line(own_client):
     with pytest.raises(EigenpalValidationError) as bad:
         own_client.automations.create_version("hello", broken, version="9.9.9")
     assert bad.value.status == 400 and bad.value.issues
-    assert "line" in bad.value.message and "no.such-step" in str(bad.value.issues)
+    assert "<yaml>:7:" in bad.value.message and "no.such-step" in bad.value.message
     with pytest.raises(EigenpalError, match="yaml"):
         own_client.automations.create_version("hello", "   ")  # refused before sending
     with pytest.raises(EigenpalNotFoundError):

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
 
+import yaml as pyyaml
+
 from openpal.client._core import Call, _mime
 from openpal.client._errors import EigenpalError
 from openpal.client._models import Page
@@ -64,17 +66,30 @@ def parse_version_page(body: Any) -> Page[AutomationVersion]:
 
 
 def create_version(automation: str, yaml: str | Path, version: str | None, activate: bool) -> Call:
-    """`POST /v1/automations/{id}/versions {version, yaml, activate}` (the official SDK's
-    body; `version` left out when None: the YAML's own `version:` label is used)."""
+    """`POST /v1/automations/{id}/versions {version, yaml, activate}`, the official SDK's
+    body. Without `version`, the YAML's own `version:` label is sent."""
     text = yaml.read_text(encoding="utf-8") if isinstance(yaml, Path) else yaml
     if not isinstance(text, str) or not text.strip():
         raise EigenpalError("yaml: give the workflow's YAML text, or a Path to its file")
+    if version is None:
+        version = _label(text)
     body: dict[str, Any] = {}
     if version is not None:
         body["version"] = version
     body["yaml"] = text
     body["activate"] = activate
     return Call("POST", automation_path(automation, "/versions"), json_body=body, retry=False)
+
+
+def _label(text: str) -> str | None:
+    """The YAML's top-level `version:`; None when it has none or does not parse (the
+    server then names what is wrong, with the line)."""
+    try:
+        loaded = pyyaml.safe_load(text)
+    except pyyaml.YAMLError:
+        return None
+    label = loaded.get("version") if isinstance(loaded, dict) else None
+    return None if label is None else str(label)
 
 
 def promote_version(automation: str, version_id: str) -> Call:
