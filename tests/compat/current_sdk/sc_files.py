@@ -195,7 +195,7 @@ def files(sc: Any) -> None:
         expect(sent[-1] == ("POST", "/v1/runs", "application/json"), f"sent {sent}")
         expect(len(sent) >= 3, f"no upload between negotiation and start: {sent}")
         expect(r.execution.status == "completed", f"{r}")
-        sc.facts["big"] = dict(r.output["info"])
+        sc.facts["big"], sc.facts["big_run"] = dict(r.output["info"]), r.id
     with sc.check("a file above one request's limit goes http-chunked"):
         huge = Path(sc.args["huge"])
         mark = len(sc.exchanges)
@@ -222,8 +222,11 @@ def files(sc: Any) -> None:
                 lambda: other.files.get(up.id),
                 lambda: other.files.download(up.id),
                 lambda: other.files.delete(up.id),
+                lambda: other.runs.get(sc.facts["big_run"]),
+                lambda: other.runs.cancel(sc.facts["big_run"]),
             ):
                 shapes.error(raises(EigenpalNotFoundError, call))
+            expect(other.runs.list(limit=100)["runs"] == [], "another tenant's runs are listed")
         expect(c.files.get(up.id)["id"] == up.id, "the other tenant's delete removed it")
     with sc.check("files.delete → get and {'$fileId'} answer 404"):
         gone = c.files.delete(up.id)
