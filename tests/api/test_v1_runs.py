@@ -139,7 +139,7 @@ def test_bad_start_bodies_are_400_naming_the_field(api):
     assert_envelope(
         api.post("/v1/runs", content=deep, headers={"content-type": "application/json"}), 400
     )
-    assert_envelope(api.post("/v1/runs", json={"target": "workflows.nope"}), 404)
+    assert_envelope(api.post("/v1/runs", json={"target": "workflows.nope"}), 404, "target")
     assert_envelope(api.post("/v1/runs", json={"target": "agents.bot"}), 404)
     bad_part = [("target", (None, "hello")), ("inputs", (None, "{}"))]
     assert_envelope(api.post("/v1/runs", files=bad_part), 400, "inputs")

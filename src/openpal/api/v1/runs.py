@@ -15,7 +15,7 @@ from openpal.api.v1 import shapes
 from openpal.api.v1.list_query import LIST_PARAMS, parse_v1_filter
 from openpal.api.v1.start_body import read_v1_start
 from openpal.engine.states import RunStatus
-from openpal.errors import InvalidInput, Issue
+from openpal.errors import InvalidInput, Issue, NotFound
 from openpal.store.records import RunRecord
 
 HOLD = Param(
@@ -68,18 +68,22 @@ async def start_run(request: Request) -> Response:
     if key is not None and not 1 <= len(key) <= 255:
         raise InvalidInput([Issue("header.Idempotency-Key", "must be 1 to 255 characters")])
     trigger = request.headers.get("x-eigenpal-trigger") or "api"
-    run = await _svc(request).start(
-        tenant,
-        body.target,
-        data,
-        version=request.query_params.get("version") or None,
-        trigger=trigger if trigger in ("api", "cli", "ui", "manual") else "api",
-        overrides=body.overrides,
-        idempotency_key=key,
-        deadline_seconds=_deadline_seconds(request),
-        tags=body.tags,
-        metadata=body.metadata,
-    )
+    try:
+        run = await _svc(request).start(
+            tenant,
+            body.target,
+            data,
+            version=request.query_params.get("version") or None,
+            trigger=trigger if trigger in ("api", "cli", "ui", "manual") else "api",
+            overrides=body.overrides,
+            idempotency_key=key,
+            deadline_seconds=_deadline_seconds(request),
+            tags=body.tags,
+            metadata=body.metadata,
+        )
+    except NotFound as exc:  # the target (or its version): name the field
+        field = "query.version" if "version" in exc.message else "target"
+        raise NotFound(exc.message, issues=[Issue(field, exc.message, exc.code)]) from None
     replayed = key is not None and run.created_at < started_at
     return await _answer(request, run, hold, replayed)
 

@@ -13,7 +13,8 @@ from typing import Any
 
 from openpal.engine.dates import iso
 from openpal.engine.states import RunStatus
-from openpal.service.review_ids import step_execution_id, task_id
+from openpal.service.review_ids import step_execution_id
+from openpal.service.reviews import human_review_meta
 from openpal.service.runs import StepView
 from openpal.store.records import ArtifactRecord, RunRecord
 
@@ -46,21 +47,6 @@ def timing(run: RunRecord) -> dict[str, Any]:
     }
 
 
-def human_review(run: RunRecord, step_name: str | None) -> dict[str, Any] | None:
-    """`execution.humanReview` of a run waiting at a `control.approval` step."""
-    if run.status != RunStatus.WAITING or run.waiting_for != "approval":
-        return None
-    return {
-        "taskId": task_id(run.id, run.next_step),
-        "sourceKind": "workflow_step",
-        "sourceLabel": step_name or f"step {run.next_step}",
-        "status": "pending",
-        "requiredCount": 0,
-        "confirmedCount": 0,
-        "version": 1,
-    }
-
-
 def execution(run: RunRecord, waiting_step: str | None = None) -> dict[str, Any]:
     """`RunExecutionMeta`: the status and its context, without the steps."""
     waiting = run.status == RunStatus.WAITING
@@ -79,7 +65,7 @@ def execution(run: RunRecord, waiting_step: str | None = None) -> dict[str, Any]
         "waitingFor": run.waiting_for if waiting else None,
         "waitUntil": iso(run.wait_until) if waiting else None,
     }
-    review = human_review(run, waiting_step)
+    review = human_review_meta(run, waiting_step)
     if review is not None:
         body["humanReview"] = review
     return body
