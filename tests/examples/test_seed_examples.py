@@ -22,6 +22,10 @@ EXPECTED = {
     "cancel.py": "'cancelRequestedAt': '",
     "polling.py": "completed {'invoice_number': 'INV-2041'",
     "context_manager.py": "exec_",
+    # openpal's SDK on /v1: deploying a version, uploading a file, review tasks
+    "deploy_version.py": "Welcome, Ada!'}\n[('1.1.0', True), ('1.0.0', False)]",
+    "upload_file.py": "completed {'invoice_number': 'INV-2041'",
+    "human_reviews.py": "{'amount': 120, 'approved': True}\nrejected by reviewer: too much",
 }
 
 
