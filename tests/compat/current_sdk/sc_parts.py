@@ -58,6 +58,17 @@ def parts(sc: Any) -> None:
         shapes.usage(body["usage"])
         tokens = body["usage"]["tokens"]
         expect(set(tokens.values()) == {0}, f"a workflow without model steps used {tokens}")
+    with sc.check("runs.usage counts the tokens a step reported, retries included"):
+        m = c.run("workflows.metered", {"prompt": 100, "fail_first": True}, wait_for_completion=30)
+        expect(shapes.run(m).execution.status == "completed", f"metered {m}")
+        body = c.runs.usage(m.id)
+        shapes.parse("RunUsageResponse", body)
+        shapes.usage(body["usage"])
+        tokens = body["usage"]["tokens"]
+        want = {"input": 300, "output": 60, "cacheRead": 2, "cacheWrite": 0}
+        expect(tokens == want, f"tokens {tokens} != {want} (one call, a retry, two calls)")
+        kinds = [e["type"] for e in c.runs.events(m.id)["events"]]
+        expect(any("retr" in k for k in kinds), f"no retry in events {kinds}")
     with sc.check("runs.trace.get → RunTraceResponse"):
         body = c.runs.trace.get(ok.id)
         shapes.parse("RunTraceResponse", body)
