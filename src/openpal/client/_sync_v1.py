@@ -79,7 +79,8 @@ class Files:
     ) -> File:
         """Upload a path, a seekable binary file, or bytes (then `filename` is needed).
         Large files go in chunks when the server offers it. `purpose="run-input"` marks
-        a file for a run's input; `None` keeps it as a reusable file."""
+        a file for a run's input (retention deletes it after a day); `None` keeps it as a
+        reusable file."""
         flow = v1.upload(path_or_file, filename, content_type, purpose)
         try:
             call = next(flow)
