@@ -280,8 +280,8 @@ class RunService:
         """A page of runs and the cursor of the next page (None at the end)."""
         if sources:
             ids = []
-            for source in sources:
-                wf = await self.store.get_workflow(source)
+            for source in sources:  # a deleted workflow's runs stay listed by its name
+                wf = await self.store.get_workflow(source, include_deleted=True)
                 if wf is not None:
                     ids.append(wf.id)
             flt = replace(flt, workflow_ids=tuple(ids))
