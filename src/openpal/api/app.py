@@ -21,7 +21,6 @@ from openpal.api.runs import JSON
 from openpal.errors import OpenpalError
 from openpal.runtime import Runtime
 from openpal.service.automations import AutomationService
-from openpal.service.automations import AutomationService
 from openpal.service.files import FileService
 from openpal.service.keys import KeyChecker
 from openpal.service.runs import RunService
@@ -103,7 +102,6 @@ def create_app(settings: Settings) -> Starlette:
     app.state.hub = hub
     app.state.catalog = catalog
     app.state.runs = RunService(store, catalog, hub, hold_poll=settings.hold_poll_seconds)
-    app.state.automations = AutomationService(store, catalog)
     app.state.automations = AutomationService(store, catalog)
     app.state.files = FileService(
         store,

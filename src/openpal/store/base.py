@@ -171,55 +171,6 @@ class Store(Protocol):
         contains `search` (case-insensitive), and the total that matched."""
         ...
 
-    # -- workflow deploys (openpal.store.deploys_sql) ----------------------
-    async def deploy_workflow_version(
-        self,
-        *,
-        workflow_id: str,
-        slug: str,
-        name: str | None,
-        description: str | None,
-        version_id: str,
-        version_label: str | None,
-        content_hash: str,
-        yaml_content: str,
-        activate: bool,
-        now: int,
-    ) -> tuple[WorkflowRecord, VersionRecord]:
-        """Record a version sent over the API (no source file), creating the workflow
-        when the slug is new. A version with the same hash is reused, not duplicated.
-        With `activate` the version becomes current, marked as set by the API (a folder
-        load of known content no longer moves it), and a deleted workflow is restored;
-        without, only the version is added (the caller checks the workflow has a current
-        version)."""
-        ...
-
-    async def set_current_version(
-        self,
-        workflow_id: str,
-        version_id: str,
-        *,
-        name: str | None,
-        description: str | None,
-        now: int,
-    ) -> WorkflowRecord | None:
-        """Point a workflow at one of its versions (promote), marked as set by the API;
-        `name` and `description` are that version's. None when the workflow is unknown or
-        deleted, or the version is not one of its."""
-        ...
-
-    async def delete_workflow(self, workflow_id: str, now: int) -> bool:
-        """Soft-delete a workflow: it leaves lists, lookups and run targets; its versions
-        and runs stay (runs already queued still run). False if unknown or deleted."""
-        ...
-
-    async def list_automations(
-        self, *, search: str | None, limit: int, offset: int
-    ) -> tuple[list[WorkflowRecord], int]:
-        """A page of workflows not deleted, by slug, whose slug, name or description
-        contains `search` (case-insensitive), and the total that matched."""
-        ...
-
     # -- runs: API side ---------------------------------------------------
     async def create_run(self, run: NewRun, *, once: IdempotencyKey | None = None) -> RunRecord:
         """Insert a run; when this returns, the run is durable.

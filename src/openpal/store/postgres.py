@@ -27,7 +27,6 @@ from openpal.errors import Conflict, InvalidTransition, LeaseLost
 from openpal.files import file_ids
 from openpal.store.base import EVENT_KINDS
 from openpal.store.deploys_sql import PostgresDeploys
-from openpal.store.deploys_sql import PostgresDeploys
 from openpal.store.files_sql import PG_BLOB_REFS, PostgresFiles
 from openpal.store.pg_engine import PgEngine
 from openpal.store.records import (

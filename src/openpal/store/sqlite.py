@@ -21,7 +21,6 @@ from openpal.errors import Conflict, InvalidTransition, LeaseLost
 from openpal.files import file_ids
 from openpal.store.base import EVENT_KINDS
 from openpal.store.deploys_sql import SqliteDeploys
-from openpal.store.deploys_sql import SqliteDeploys
 from openpal.store.records import (
     ApiKeyRecord,
     ArtifactRecord,
