@@ -5,7 +5,10 @@ the document is valid OpenAPI 3.1."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
+import subprocess
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -18,6 +21,7 @@ from openpal.api import openapi
 from openpal.api.app import create_app
 from openpal.api.declare import Doc, route
 from openpal.settings import Settings
+from tests.v1_models import current_sdk_python
 
 METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 PARAM = re.compile(r"\{(\w+)(?::(\w+))?\}")
@@ -184,3 +188,18 @@ def test_the_spec_is_built_once_per_app(app):
     assert first.startswith(b'{"openapi":"3.1.0"') and app.state.openapi_json == first
     app.state.openapi_json = b'{"cached":true}'  # the second answer comes from the cache
     assert asyncio.run(call()) == b'{"cached":true}'
+
+
+def test_the_v1_schemas_are_those_of_the_official_sdk():
+    """`schemas_v1.json` is what `./scripts/v1-schemas` makes of the installed SDK's
+    models: a newer SDK pinned without regenerating it fails here."""
+    root = Path(__file__).resolve().parents[2]
+    out = subprocess.run(
+        [current_sdk_python(), str(root / "scripts" / "v1_schemas.py")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    stored = root / "src" / "openpal" / "api" / "schemas_v1.json"
+    assert json.loads(out.stdout) == json.loads(stored.read_text())
