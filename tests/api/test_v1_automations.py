@@ -150,6 +150,8 @@ def test_deploy_promote_restore_and_delete(api):
     assert v1["isCurrent"] is True and v1["version"] == "1.0.0" and v1["sourceRef"] is None
     assert run_output(api, slug, {"who": "Ada"}) == {"text": "v1 Ada x1"}
     assert deploy(api, slug, greet(slug), "1.0.0").json()["id"] == v1["id"]  # same pair: same
+    own_label = api.post(f"/v1/automations/{slug}/versions", json={"yaml": greet(slug)})
+    assert own_label.status_code == 201 and own_label.json()["id"] == v1["id"]  # YAML's 1.0.0
 
     candidate = deploy(api, slug, greet(slug, 2), "2.0.0", activate=False)
     assert candidate.status_code == 201, candidate.text
@@ -224,7 +226,8 @@ def test_bad_versions_are_400_envelopes_naming_the_field(api):
 
     url = "/v1/automations/greeter/versions"
     yaml = greet("greeter", 2)
-    assert_envelope(api.post(url, json={"yaml": yaml}), 400, "version")
+    assert_envelope(api.post(url, json={"version": " ", "yaml": yaml}), 400, "version")
+    assert_envelope(api.post(url, json={"version": 2, "yaml": yaml}), 400, "version")
     assert_envelope(api.post(url, json={"version": "1", "yaml": yaml, "historyId": "x"}), 400)
     assert_envelope(api.post(url, json={"version": "1"}), 400, "<body>")
     assert_envelope(api.post(url, json={"version": "1", "yaml": 3}), 400, "yaml")

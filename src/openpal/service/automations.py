@@ -114,15 +114,16 @@ class AutomationService:
         self,
         ident: str,
         *,
-        label: str,
+        label: str | None,
         yaml: str | None,
         history_id: str | None,
         activate: bool,
     ) -> tuple[WorkflowRecord, VersionRecord]:
-        """Store a version labelled `label`, from `yaml` or copied from the version
-        `history_id`; with `activate` it becomes current (creating the automation, or
-        restoring a deleted one, when needed). Without, it waits for a promote, which
-        needs a current version to stay live meanwhile."""
+        """Store a version labelled `label` (None: the label the YAML declares, or the
+        copied version's), from `yaml` or copied from the version `history_id`; with
+        `activate` it becomes current (creating the automation, or restoring a deleted
+        one, when needed). Without, it waits for a promote, which needs a current version
+        to stay live meanwhile."""
         try:
             record: WorkflowRecord | None = await self.find(ident, include_deleted=True)
         except NotFound:
@@ -140,9 +141,12 @@ class AutomationService:
             raise NotFound(f"automation {ident!r} not found")
         if history_id is not None:
             assert record is not None
-            wf = await self.catalog.definition((await self._version(record, history_id)).id)
+            source = await self._version(record, history_id)
+            wf = await self.catalog.definition(source.id)
+            label = source.version_label if label is None else label
         else:
             wf = _load(yaml or "", slug)
+            label = wf.version_label if label is None else label
         live = record is not None and record.deleted_at is None and record.current_version_id
         if not activate and not live:
             raise InvalidInput(

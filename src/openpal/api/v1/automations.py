@@ -155,9 +155,11 @@ async def create_version(request: Request) -> Response:
     body = await _object(request, ("version", "yaml", "historyId", "activate"))
     issues: list[Issue] = []
     label = body.get("version")
-    if not isinstance(label, str) or not label.strip() or len(label) > MAX_LABEL:
+    if label is not None and (
+        not isinstance(label, str) or not label.strip() or len(label) > MAX_LABEL
+    ):
         issues.append(
-            Issue("version", f"required: a label such as 1.2.0 (at most {MAX_LABEL} characters)")
+            Issue("version", f"must be a label such as 1.2.0 (at most {MAX_LABEL} characters)")
         )
     yaml, history = body.get("yaml"), body.get("historyId")
     if (yaml is None) == (history is None):
@@ -175,7 +177,7 @@ async def create_version(request: Request) -> Response:
         raise PayloadTooLarge("yaml too large", issues=too_big("yaml", MAX_YAML_BYTES))
     wf, version = await _svc(request).create_version(
         request.path_params["automation_id"],
-        label=str(label).strip(),
+        label=label.strip() if isinstance(label, str) else None,
         yaml=yaml,
         history_id=history,
         activate=activate,
@@ -282,7 +284,9 @@ routes: list[BaseRoute] = [
             response="AutomationVersion",
             errors=(400, 401, 404, 413),
             description="The YAML's `name` must be the automation's slug; an unknown slug"
-            " creates the automation. A YAML that does not load is a 400 naming the field,"
+            " creates the automation. `version` labels it (default: the YAML's own"
+            " `version:`); the same YAML and label again return the stored version."
+            " A YAML that does not load is a 400 naming the field,"
             " with the file:line: field: message of the load error. `activate: false` keeps"
             " the current version live until a promote.",
         ),
