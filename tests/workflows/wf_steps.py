@@ -74,3 +74,13 @@ def rendezvous(folder: str, n: int, me: str) -> dict:
             raise TimeoutError(f"only {arrived} of {n} steps ran at the same time")
         time.sleep(0.01)
     return {"arrived": arrived}
+
+
+def metered(ctx, prompt: int, completion: int, fail_first: bool = False) -> dict:
+    """Report the tokens of two model calls, as a model step would; with `fail_first`,
+    the first attempt reports one call and then fails (its tokens count too)."""
+    ctx.report_usage(input_tokens=prompt, output_tokens=completion, cache_read_tokens=1)
+    if fail_first and ctx.attempt == 1:
+        raise ConnectionError("model endpoint dropped the connection")
+    ctx.report_usage(input_tokens=prompt, output_tokens=completion)
+    return {"calls": 2}

@@ -12,7 +12,7 @@ from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openpal.api import errors, openapi, runs, workflows
+from openpal.api import artifact_files, errors, openapi, runs, workflows
 from openpal.api import seed_docs as doc
 from openpal.api import v1 as current
 from openpal.api.declare import route
@@ -23,6 +23,7 @@ from openpal.runtime import Runtime
 from openpal.service.automations import AutomationService
 from openpal.service.files import FileService
 from openpal.service.keys import KeyChecker
+from openpal.service.run_history import RunHistory
 from openpal.service.runs import RunService
 from openpal.settings import Settings
 from openpal.ui.routes import routes as ui_routes
@@ -67,6 +68,7 @@ def create_app(settings: Settings) -> Starlette:
         route(
             "GET", f"{v1}/runs/{{run_id}}/artifact/{{path:path}}", runs.get_artifact, doc.ARTIFACT
         ),
+        *artifact_files.routes,
         route("GET", f"{v1}/workflows", workflows.list_workflows, doc.LIST_WORKFLOWS),
         route("GET", f"{v1}/workflows/{{workflow_id}}", workflows.get_workflow, doc.GET_WORKFLOW),
         route(
@@ -102,6 +104,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.hub = hub
     app.state.catalog = catalog
     app.state.runs = RunService(store, catalog, hub, hold_poll=settings.hold_poll_seconds)
+    app.state.history = RunHistory(app.state.runs)
     app.state.automations = AutomationService(store, catalog)
     app.state.files = FileService(
         store,

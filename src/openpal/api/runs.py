@@ -8,13 +8,13 @@ import time
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import FileResponse, Response
+from starlette.responses import Response
 
+from openpal.api.artifact_files import artifact_download
 from openpal.api.bodies import parse_json, read_bounded
 from openpal.api.uploads import read_start_body
 from openpal.api.wire import cancel_response, run_detail, run_summary, start_response
 from openpal.errors import InvalidInput, Issue
-from openpal.files import check_artifact_path
 from openpal.service.queries import parse_run_filter
 from openpal.service.runs import RunService
 from openpal.store.records import ApiKeyRecord
@@ -114,20 +114,9 @@ def _deadline_seconds(request: Request) -> float | None:
 
 
 async def get_artifact(request: Request) -> Response:
-    """`GET /runs/{id}/artifact/{path}`: a file the run's steps wrote."""
-    run_id, path = request.path_params["run_id"], request.path_params["path"]
-    problem = check_artifact_path(path)
-    if problem:
-        raise InvalidInput([Issue("path", problem)])
-    found, content = await _svc(request).artifact_file(
-        request.app.state.blobs, _tenant(request), run_id, path
-    )
-    return FileResponse(
-        content,
-        media_type=found.mime_type,
-        filename=found.name,
-        headers={"cache-control": "private, max-age=31536000, immutable"},
-    )
+    """`GET /runs/{id}/artifact/{path}`: a file the run's steps wrote (see `artifact_files`
+    for its content type)."""
+    return await artifact_download(request, legacy=True)
 
 
 async def get_run(request: Request) -> Response:

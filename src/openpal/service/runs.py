@@ -56,6 +56,8 @@ class StepView:
     attempts: int
     started_at: int | None
     completed_at: int | None
+    traceback: str | None = None  # the final failed attempt's, when the step failed
+    usage: dict[str, float] | None = None  # tokens the step reported
 
 
 def normalise_overrides(raw: Any, wf: WorkflowDef) -> dict[str, Any] | None:
@@ -229,6 +231,8 @@ class RunService:
                         rec.attempts,
                         rec.started_at,
                         rec.completed_at,
+                        rec.traceback,
+                        rec.usage,
                     )
                 )
             elif i == run.next_step and run.status in (RunStatus.RUNNING, RunStatus.WAITING):

@@ -8,6 +8,7 @@ async; blocking user code is moved to a thread by the step type itself.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ class StepContext:
     resumed: Resumption | None = None  # set when this step paused the run and it resumed
     artifacts: list[PendingArtifact] = field(default_factory=list)
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("openpal.step"))
+    usage: dict[str, float] | None = None  # tokens the step reported (`report_usage`)
     _cancelled: threading.Event = field(default_factory=threading.Event)
     _on_heartbeat: Callable[[], None] | None = None
 
@@ -101,6 +103,36 @@ class StepContext:
         )
         return path
 
+    def report_usage(
+        self,
+        *,
+        input_tokens: float = 0,
+        output_tokens: float = 0,
+        cache_read_tokens: float = 0,
+        cache_write_tokens: float = 0,
+        calls: int = 1,
+    ) -> None:
+        """Add what a model call cost to this step's usage (call it once per call; safe
+        from threads). Kept with the step when it ends and summed by the run's usage
+        (`GET /v1/runs/{id}/usage`); a failed attempt that is retried keeps its own."""
+        added = {
+            "input": input_tokens,
+            "output": output_tokens,
+            "cacheRead": cache_read_tokens,
+            "cacheWrite": cache_write_tokens,
+            "llmCalls": calls,
+        }
+        for key, value in added.items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                raise TypeError(f"report_usage: {key} must be a number, not {value!r}")
+            if not math.isfinite(value) or value < 0:
+                raise ValueError(f"report_usage: {key} must be a finite number ≥ 0, not {value}")
+        with _USAGE_LOCK:
+            total = self.usage if self.usage is not None else {}
+            for key, value in added.items():
+                total[key] = total.get(key, 0) + value
+            self.usage = total
+
     def heartbeat(self) -> None:
         """Tell the engine the step is alive (keeps the worker's lease fresh)."""
         if self._on_heartbeat is not None:
@@ -110,6 +142,8 @@ class StepContext:
         """Engine side: mark the run as cancel-requested (thread-safe)."""
         self._cancelled.set()
 
+
+_USAGE_LOCK = threading.Lock()  # report_usage may be called from a step's threads
 
 Problem = tuple[str, str]  # (field path inside the step, message)
 

@@ -77,6 +77,7 @@ class ExtractStep:
                 model=config.get("model"),
                 instructions=config.get("instructions"),
                 max_attempts=int(config.get("max_attempts", 3)),
+                on_usage=ctx.report_usage,
             )
         elif provider == "rules":
             result = await asyncio.to_thread(extract_rules, text, schema)

@@ -4,13 +4,15 @@ Configured by `OPENPAL_OPENAI_BASE_URL` (default https://api.openai.com/v1),
 `OPENPAL_OPENAI_API_KEY` and `OPENPAL_OPENAI_MODEL` (default gpt-4o-mini; the
 step's `model:` wins). The schema is sent as a structured-output response format;
 the answer is validated against it and, when invalid, the model is told what is
-wrong and asked again, up to `max_attempts` times.
+wrong and asked again, up to `max_attempts` times. The tokens each call used (the
+answer's `usage`) are handed to `on_usage` (the step context's `report_usage`).
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -29,6 +31,29 @@ class ProviderError(RuntimeError):
     """The endpoint failed or never produced valid output; the message says how."""
 
 
+def _report_usage(answer: Any, on_usage: Callable[..., None] | None) -> None:
+    """Hand the tokens of one chat completion to `on_usage`: `prompt_tokens` counts the
+    cached ones too, so input is the uncached part and cache reads the rest."""
+    if on_usage is None:
+        return
+    usage = answer.get("usage") if isinstance(answer, dict) else None
+    if not isinstance(usage, dict):
+        on_usage()  # a call whose tokens the endpoint did not say
+        return
+
+    def count(value: Any) -> int:
+        return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else 0
+
+    details = usage.get("prompt_tokens_details")
+    cached = count(details.get("cached_tokens")) if isinstance(details, dict) else 0
+    prompt = count(usage.get("prompt_tokens"))
+    on_usage(
+        input_tokens=max(prompt - cached, 0),
+        output_tokens=count(usage.get("completion_tokens")),
+        cache_read_tokens=min(cached, prompt) if prompt else cached,
+    )
+
+
 def _public_schema(schema: Any) -> Any:
     """The schema without openpal's `x-` hints (some endpoints reject unknown keys)."""
     if isinstance(schema, dict):
@@ -45,6 +70,7 @@ async def extract_openai(
     model: str | None = None,
     instructions: str | None = None,
     max_attempts: int = 3,
+    on_usage: Callable[..., None] | None = None,
 ) -> Any:
     base = (os.environ.get("OPENPAL_OPENAI_BASE_URL") or DEFAULT_BASE_URL).rstrip("/")
     key = os.environ.get("OPENPAL_OPENAI_API_KEY") or ""
@@ -82,9 +108,11 @@ async def extract_openai(
                     f"{base}/chat/completions answered {resp.status_code}: {resp.text[:300]}"
                 )
             try:
-                content = resp.json()["choices"][0]["message"]["content"]
+                answer = resp.json()
+                content = answer["choices"][0]["message"]["content"]
             except (ValueError, KeyError, IndexError, TypeError):
                 raise ProviderError(f"unexpected answer from {base}: {resp.text[:300]}") from None
+            _report_usage(answer, on_usage)
             try:
                 value = json.loads(content)
             except (TypeError, ValueError) as exc:

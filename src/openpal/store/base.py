@@ -20,6 +20,7 @@ from openpal.store.records import (
     FileRecord,
     IdempotencyKey,
     NewRun,
+    RunEventRecord,
     RunFilter,
     RunRecord,
     StepRecord,
@@ -204,7 +205,8 @@ class Store(Protocol):
     ) -> list[Claim]:
         """Take up to `limit` runs: waiting ones whose time came (timer fired, approval
         deadline passed), pending ones (admission-controlled first, within their limits),
-        then running ones whose lease expired. Each claim bumps the fencing token."""
+        then running ones whose lease expired. Each claim bumps the fencing token. A
+        takeover is recorded as a `run.takeover` event (once per takeover)."""
         ...
 
     async def checkpoint(
@@ -248,8 +250,8 @@ class Store(Protocol):
         ...
 
     async def prune_runs(self, before: int, limit: int) -> int:
-        """Delete up to `limit` terminal runs completed before `before`, with their steps
-        and idempotency keys; returns how many were deleted (call again until 0)."""
+        """Delete up to `limit` terminal runs completed before `before`, with their steps,
+        events and idempotency keys; returns how many were deleted (call again until 0)."""
         ...
 
     async def park_run(
@@ -257,6 +259,7 @@ class Store(Protocol):
     ) -> RunRecord:
         """Move a held run to `waiting` at its current step and drop the lease (no worker
         is held). `wake_at`: when a worker takes it up again, None for never by itself.
+        A `run.waiting` event (at the run's current step) is recorded in the same write.
         Raises `LeaseLost` if `token` is no longer the run's."""
         ...
 
@@ -272,7 +275,19 @@ class Store(Protocol):
     ) -> RunRecord | None:
         """A person's decision on a run waiting for approval: approve → `pending` with the
         decision and `payload` recorded (a worker continues it), reject → `rejected` now.
-        A run not waiting for approval is returned unchanged; None if unknown."""
+        A decision is recorded as a `run.decision` event in the same write. A run not
+        waiting for approval is returned unchanged; None if unknown."""
+        ...
+
+    async def add_run_event(self, event: RunEventRecord, *, token: int | None = None) -> bool:
+        """Append an event to a run's history (its `id` is assigned here). With `token`,
+        only while that fencing token is the run's (a worker whose lease was taken over
+        records nothing); returns whether the event was recorded. Events are rare by
+        design: the normal path of a run writes none."""
+        ...
+
+    async def list_run_events(self, run_id: str) -> list[RunEventRecord]:
+        """A run's recorded events, in the order they were recorded."""
         ...
 
     async def save_artifacts(self, artifacts: list[ArtifactRecord]) -> None:

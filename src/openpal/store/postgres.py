@@ -27,6 +27,14 @@ from openpal.errors import Conflict, InvalidTransition, LeaseLost
 from openpal.files import file_ids
 from openpal.store.base import EVENT_KINDS
 from openpal.store.deploys_sql import PostgresDeploys
+from openpal.store.events import (
+    EVENT_COLS,
+    decision_event,
+    event_from_row,
+    event_values,
+    takeover_event,
+    waiting_event,
+)
 from openpal.store.files_sql import PG_BLOB_REFS, PostgresFiles
 from openpal.store.pg_engine import PgEngine
 from openpal.store.records import (
@@ -36,6 +44,7 @@ from openpal.store.records import (
     Claim,
     IdempotencyKey,
     NewRun,
+    RunEventRecord,
     RunFilter,
     RunRecord,
     StepRecord,
@@ -401,7 +410,7 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
     async def get_steps(self, run_id: str) -> list[StepRecord]:
         rows = await self.db.fetch(
             "SELECT run_id, step_index, step_name, status, output, error, attempts,"
-            " started_at, completed_at FROM step_executions WHERE run_id = $1"
+            " started_at, completed_at, traceback, usage FROM step_executions WHERE run_id = $1"
             " ORDER BY step_index",
             run_id,
         )
@@ -457,6 +466,8 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
                 lambda c: self._claim_admitting(c, worker_id, limit - len(rows), expires, now)
             )
         runs = [run_from_row(tuple(r)) for r in rows]
+        if any(r.takeovers for r in runs):  # rare: a worker died or stalled
+            await self._record_takeovers([r for r in runs if r.takeovers], worker_id, now)
         resumed = [r.id for r in runs if r.next_step > 0]
         done: dict[str, dict[str, Any]] = {r.id: {} for r in runs}
         if resumed:
@@ -664,6 +675,7 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
             ]
             if ids:
                 await c.execute("DELETE FROM step_executions WHERE run_id = ANY($1::text[])", ids)
+                await c.execute("DELETE FROM run_events WHERE run_id = ANY($1::text[])", ids)
                 await c.execute("DELETE FROM idempotency_keys WHERE run_id = ANY($1::text[])", ids)
                 await c.execute("DELETE FROM runs WHERE id = ANY($1::text[])", ids)
             return len(ids)
@@ -674,16 +686,17 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
         self, run_id: str, token: int, *, waiting_for: str, wake_at: int | None, now: int
     ) -> RunRecord:
         row = await self.db.fetchrow(
-            "UPDATE runs SET status = 'waiting', waiting_for = $1, wait_until = $2,"
+            "WITH r AS (UPDATE runs SET status = 'waiting', waiting_for = $1, wait_until = $2,"
             " decision = NULL, resume_payload = NULL, lease_owner = NULL,"
             " lease_expires_at = NULL, step_started_at = $3, updated_at = $3"
             " WHERE id = $4 AND fencing_token = $5 AND status = 'running'"
-            f" RETURNING {FULL_COLS}",
+            f" RETURNING {FULL_COLS}), e AS ({_insert_event(6)}) SELECT * FROM r",
             waiting_for,
             wake_at,
             now,
             run_id,
             token,
+            *_event_tail(waiting_event(run_id, None, waiting_for, wake_at, now)),
         )
         if row is None:
             raise LeaseLost(f"run {run_id}: lease lost before it could wait")
@@ -702,28 +715,70 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
         # The decided row comes back from the UPDATE itself: an approved run is pending
         # only for an instant (a worker hears of it and claims it at once), so reading
         # it again afterwards could see it `running` already.
-        waiting = f"status = 'waiting' AND waiting_for = 'approval' RETURNING {FULL_COLS}"
+        # The decision is recorded by the same statement (an event per decided run).
+        waiting = (
+            f"status = 'waiting' AND waiting_for = 'approval' RETURNING {FULL_COLS}),"
+            f" e AS ({_insert_event(5)}) SELECT * FROM r"
+        )
+        event = _event_tail(decision_event(run_id, None, approve, reason, now))
         if approve:
             row = await self.db.fetchrow(
-                "UPDATE runs SET status = 'pending', decision = 'approved', resume_payload = $1,"
-                f" updated_at = $2 WHERE id = $3 AND tenant_id = $4 AND {waiting}",
+                "WITH r AS (UPDATE runs SET status = 'pending', decision = 'approved',"
+                " resume_payload = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4"
+                f" AND {waiting}",
                 None if payload is None else dumps(payload),
                 now,
                 run_id,
                 tenant_id,
+                *event,
             )
         else:
             row = await self.db.fetchrow(
-                "UPDATE runs SET status = 'rejected', error = $1, completed_at = $2,"
+                "WITH r AS (UPDATE runs SET status = 'rejected', error = $1, completed_at = $2,"
                 f" updated_at = $2 WHERE id = $3 AND tenant_id = $4 AND {waiting}",
                 f"rejected by reviewer: {reason}" if reason else "rejected by reviewer",
                 now,
                 run_id,
                 tenant_id,
+                *event,
             )
         if row is not None:
             return run_from_row(tuple(row))
         return await self.get_run(tenant_id, run_id)  # not decided: say what it is
+
+    async def add_run_event(self, event: RunEventRecord, *, token: int | None = None) -> bool:
+        values = event_values(event)
+        if token is None:
+            await self.db.execute(
+                f"INSERT INTO run_events ({EVENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+                *values,
+            )
+            return True
+        done = await self.db.execute(
+            f"INSERT INTO run_events ({EVENT_COLS}) SELECT $1, $2::bigint, $3, $4::integer, $5,"
+            " $6::integer, $7, $8 WHERE EXISTS (SELECT 1 FROM runs WHERE id = $1"
+            " AND fencing_token = $9)",
+            *values,
+            token,
+        )
+        return done == "INSERT 0 1"
+
+    async def list_run_events(self, run_id: str) -> list[RunEventRecord]:
+        rows = await self.db.fetch(
+            f"SELECT {EVENT_COLS}, id FROM run_events WHERE run_id = $1 ORDER BY id", run_id
+        )
+        return [event_from_row(tuple(r)) for r in rows]
+
+    async def _record_takeovers(self, runs: list[RunRecord], worker_id: str, now: int) -> None:
+        """One `run.takeover` event per takeover: a run taken over before and claimed
+        again (e.g. after a wait) already has the event for its count."""
+        for run in runs:
+            await self.db.execute(
+                f"INSERT INTO run_events ({EVENT_COLS}) SELECT $1, $2::bigint, $3, $4::integer,"
+                " $5, $6::integer, $7, $8 WHERE NOT EXISTS (SELECT 1 FROM run_events"
+                " WHERE run_id = $1 AND type = $3 AND attempt = $6)",
+                *event_values(takeover_event(run, worker_id, now)),
+            )
 
     async def save_artifacts(self, artifacts: list[ArtifactRecord]) -> None:
         if not artifacts:
@@ -782,20 +837,37 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
 
 
 def _step_values(step: StepResult) -> tuple[Any, ...]:
-    """The eight values `_save_step` expects, in its order."""
+    """The ten values `_save_step` expects, in its order."""
     return (step.index, step.name, step.status, dumps(step.output), step.error,
-            step.attempts, step.started_at, step.completed_at)  # fmt: skip
+            step.attempts, step.started_at, step.completed_at, step.traceback,
+            None if step.usage is None else dumps(step.usage))  # fmt: skip
 
 
 def _save_step(run_mark: str, first: int) -> str:
-    """Upsert the step row for run `r` (a CTE); the step's eight values (`_step_values`)
+    """Upsert the step row for run `r` (a CTE); the step's ten values (`_step_values`)
     are $first…"""
-    marks = ", ".join(f"${n}" for n in range(first, first + 8))
+    marks = ", ".join(f"${n}" for n in range(first, first + 10))
     return (
         "INSERT INTO step_executions (run_id, step_index, step_name, status, output, error,"
-        f" attempts, started_at, completed_at) SELECT {run_mark}, {marks} FROM r"
-        " ON CONFLICT (run_id, step_index) DO UPDATE SET step_name = EXCLUDED.step_name,"
+        f" attempts, started_at, completed_at, traceback, usage) SELECT {run_mark}, {marks}"
+        " FROM r ON CONFLICT (run_id, step_index) DO UPDATE SET step_name = EXCLUDED.step_name,"
         " status = EXCLUDED.status, output = EXCLUDED.output, error = EXCLUDED.error,"
         " attempts = EXCLUDED.attempts, started_at = EXCLUDED.started_at,"
-        " completed_at = EXCLUDED.completed_at"
+        " completed_at = EXCLUDED.completed_at, traceback = EXCLUDED.traceback,"
+        " usage = EXCLUDED.usage"
     )
+
+
+def _insert_event(first: int) -> str:
+    """Record an event of run `r` (a CTE) at its current step; the six values of
+    `_event_tail` are $first…"""
+    n = first
+    return (
+        f"INSERT INTO run_events ({EVENT_COLS}) SELECT id, ${n}::bigint, ${n + 1}, next_step,"
+        f" ${n + 2}, ${n + 3}::integer, ${n + 4}, ${n + 5} FROM r"
+    )
+
+
+def _event_tail(e: RunEventRecord) -> tuple[Any, ...]:
+    """The values `_insert_event` expects: the event without its run and step index."""
+    return (e.at, e.type, e.step_name, e.attempt, e.message, e.data_json)

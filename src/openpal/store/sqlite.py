@@ -21,6 +21,15 @@ from openpal.errors import Conflict, InvalidTransition, LeaseLost
 from openpal.files import file_ids
 from openpal.store.base import EVENT_KINDS
 from openpal.store.deploys_sql import SqliteDeploys
+from openpal.store.events import (
+    EVENT_COLS,
+    decision_event,
+    event_from_row,
+    event_values,
+    takeover_event,
+    waiting_event,
+)
+from openpal.store.files_sql import SqliteFiles, sqlite_blob_refs
 from openpal.store.records import (
     ApiKeyRecord,
     ArtifactRecord,
@@ -37,14 +46,6 @@ from openpal.store.records import (
     WorkflowRecord,
     dumps,
     loads,
-)
-from openpal.store.events import (
-    EVENT_COLS,
-    decision_event,
-    event_from_row,
-    event_values,
-    takeover_event,
-    waiting_event,
 )
 from openpal.store.rows import (
     ACTIVE,
@@ -66,7 +67,6 @@ from openpal.store.rows import (
     ver_from_row,
     wf_from_row,
 )
-from openpal.store.files_sql import SqliteFiles, sqlite_blob_refs
 from openpal.store.sqlite_engine import SqliteEngine
 
 _ART_COLS = "run_id, path, blob_id, name, mime_type, size, step_name, created_at"
@@ -618,7 +618,7 @@ class SqliteStore(SqliteFiles, SqliteDeploys):
             if row is None:
                 raise LeaseLost(f"run {run_id}: lease lost before it could wait")
             run = run_from_row(row)
-            _insert_event(c, waiting_event(run, waiting_for, wake_at, now))
+            _insert_event(c, waiting_event(run.id, run.next_step, waiting_for, wake_at, now))
             return run
 
         return await self.db.write(op)
@@ -658,7 +658,7 @@ class SqliteStore(SqliteFiles, SqliteDeploys):
                 return None
             run = run_from_row(row)
             if cur.rowcount == 1:
-                _insert_event(c, decision_event(run, approve, reason, now))
+                _insert_event(c, decision_event(run.id, run.next_step, approve, reason, now))
             return run
 
         return await self.db.write(op)

@@ -22,6 +22,7 @@ from openpal.service.notify import Hub
 from openpal.steps.base import PendingArtifact, Reject, Resumption, StepContext, Suspend
 from openpal.steps.registry import get_step_type
 from openpal.store.base import Store
+from openpal.store.events import retry_event
 from openpal.store.records import (
     ArtifactRecord,
     Checkpointed,
@@ -31,6 +32,7 @@ from openpal.store.records import (
     dumps,
     to_plain,
 )
+from openpal.worker.failures import attempt_error, bounded_traceback
 from openpal.workflows.model import RetryPolicy, StepSpec, WorkflowDef
 from openpal.workflows.templates import evaluate_condition, render_value
 
@@ -82,9 +84,17 @@ class _DeadlinePassed(Exception):
 
 
 class _StepFailed(Exception):
-    def __init__(self, message: str, attempts: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        attempts: int,
+        traceback: str | None = None,
+        usage: dict[str, float] | None = None,
+    ) -> None:
         super().__init__(message)
         self.attempts = attempts
+        self.traceback = traceback  # of the last attempt
+        self.usage = usage  # what the last attempt reported
 
 
 class RunExecutor:
@@ -194,14 +204,15 @@ class RunExecutor:
                 return
             status, error, attempts = "completed", None, 1
             pending: list[PendingArtifact] = []
+            usage: dict[str, float] | None = None
             try:
                 if spec.if_ and not evaluate_condition(spec.if_, scope):
                     status, output, attempts = "skipped", None, 0
                 elif spec.name in overrides:
                     output = overrides[spec.name]
                 else:
-                    output, attempts, pending = await self._run_step(
-                        wf, spec, scope, run.id, run.attempt, cancelled, deadline, resumed
+                    output, attempts, pending, usage = await self._run_step(
+                        wf, spec, scope, run, index, cancelled, deadline, resumed
                     )
             except Suspend as pause:
                 await self._durably(
@@ -246,8 +257,9 @@ class RunExecutor:
             except _StepFailed as exc:
                 message = f"step {spec.name!r} failed: {exc}"
                 await self._checkpoint_end(
-                    run.id, token, index, spec, "failed", None, str(exc), exc.attempts, started
-                )
+                    run.id, token, index, spec, "failed", None, str(exc), exc.attempts, started,
+                    traceback=exc.traceback, usage=exc.usage,
+                )  # fmt: skip
                 await self._finish(run.id, token, RunStatus.FAILED, None, message)
                 return
             resumed = None  # only the step the run waited at is resumed
@@ -264,8 +276,9 @@ class RunExecutor:
             scope["steps"][spec.name] = {"output": output}
             last_output = output
             result = StepResult(
-                index, spec.name, status, output, error, attempts, started, now_micros()
-            )
+                index, spec.name, status, output, error, attempts, started, now_micros(),
+                usage=usage,
+            )  # fmt: skip
             if index + 1 == len(wf.steps):  # checkpointed with the run's end, in one write
                 last_step = result
                 break
@@ -351,12 +364,16 @@ class RunExecutor:
         wf: WorkflowDef,
         spec: StepSpec,
         scope: dict[str, Any],
-        run_id: str,
-        run_attempt: int,
+        run: RunRecord,
+        index: int,
         cancelled: threading.Event,
         deadline: int | None = None,
         resumed: Resumption | None = None,
-    ) -> tuple[Any, int, list[PendingArtifact]]:
+    ) -> tuple[Any, int, list[PendingArtifact], dict[str, float] | None]:
+        """The step's output, how many attempts it took, the files it wrote and the
+        tokens it reported. A failed attempt that will be tried again is recorded as a
+        `step.retry` event (with its traceback); the last failed one raises `_StepFailed`."""
+        run_id = run.id
         step_type = get_step_type(spec.type)
         policy = spec.retry
         attempt = 0
@@ -380,18 +397,20 @@ class RunExecutor:
                     limit = max(left, 0.0)
                 coro = step_type.run(config, ctx)
                 if limit is not None:
-                    return await asyncio.wait_for(coro, limit), attempt, ctx.artifacts
-                return await coro, attempt, ctx.artifacts
+                    output = await asyncio.wait_for(coro, limit)
+                else:
+                    output = await coro
+                return output, attempt, ctx.artifacts, ctx.usage
             except (RunCancelled, Suspend, Reject):
                 raise
             except TimeoutError:
                 if left is not None and limit == max(left, 0.0):
                     raise _DeadlinePassed() from None
-                error = f"timed out after {spec.timeout_seconds:g} s"
+                error, trace = f"timed out after {spec.timeout_seconds:g} s", None
             except Exception as exc:
-                error = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+                error, trace = attempt_error(exc), bounded_traceback(exc)
             if attempt >= policy.max_attempts:
-                raise _StepFailed(error, attempt)
+                raise _StepFailed(error, attempt, trace, ctx.usage)
             log.info(
                 "run %s: step %s attempt %d failed (%s); retrying",
                 run_id,
@@ -399,7 +418,17 @@ class RunExecutor:
                 attempt,
                 error,
             )
-            await asyncio.sleep(backoff_delay(policy, attempt))
+            delay = backoff_delay(policy, attempt)
+            event = retry_event(
+                run_id, step_index=index, step_name=spec.name, attempt=attempt, error=error,
+                traceback=trace, delay_seconds=delay, usage=ctx.usage, now=now_micros(),
+            )  # fmt: skip
+            recorded = await self._durably(
+                functools.partial(self.store.add_run_event, event, token=run.fencing_token)
+            )
+            if not recorded:
+                raise LeaseLost(f"run {run_id}: lease lost (token {run.fencing_token})")
+            await asyncio.sleep(delay)
             if cancelled.is_set():
                 raise RunCancelled(f"run {run_id} was cancelled")
 
@@ -414,11 +443,15 @@ class RunExecutor:
         error: str | None,
         attempts: int,
         started: int,
+        *,
+        traceback: str | None = None,
+        usage: dict[str, float] | None = None,
     ) -> None:
         """Record the step that ended the run (failed/cancelled); the run stays at it."""
         result = StepResult(
-            index, spec.name, status, output, error, attempts, started, now_micros()
-        )
+            index, spec.name, status, output, error, attempts, started, now_micros(),
+            traceback=traceback, usage=usage,
+        )  # fmt: skip
         await self._durably(functools.partial(self._checkpoint, run_id, token, result, index))
 
     async def _checkpoint(
