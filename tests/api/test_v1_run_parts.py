@@ -5,6 +5,7 @@ SDK's generated models (skipped when its interpreter is absent)."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import os
@@ -171,6 +172,26 @@ def test_a_failed_steps_traceback_is_reachable(api):
         e["type"] for e in events if e["metadata"].get("stepName") == "after"
     ]
     assert_models(("RunEventsResponse", {"events": events}))
+
+
+def test_a_file_input_renders_as_its_reference(api):
+    data = b"%PDF-1.4 not much of a pdf"
+    resp = api.post(
+        "/api/v1/run/workflows.file-info",
+        params={"wait_for_completion": 20},
+        files={"doc": ("tiny.pdf", data, "application/pdf")},
+    )
+    assert resp.status_code == 200, resp.text
+    run_id = resp.json()["runId"]
+    step = _get(api, f"/v1/runs/{run_id}/steps/{step_execution_id(run_id, 0)}")
+    doc = step["input"]["args"]["doc"]
+    assert doc == {
+        "fileId": "sha256:" + hashlib.sha256(data).hexdigest(),
+        "name": "tiny.pdf",
+        "mimeType": "application/pdf",
+        "size": len(data),
+    }
+    assert step["config"] == {"function": "wf_steps:file_info", "args": {"doc": "{{ input.doc }}"}}
 
 
 def test_retried_attempts_are_events_with_their_tracebacks(api):

@@ -91,7 +91,11 @@ class RunHistory:
 
     async def usage(self, tenant_id: str, run_id: str) -> Usage:
         """Durations and the tokens the run's steps (and their retried attempts) reported."""
-        run, views = await self.runs.detail(tenant_id, run_id)
+        return await self.usage_for(await self.runs.get(tenant_id, run_id))
+
+    async def usage_for(self, run: RunRecord) -> Usage:
+        """`usage` of a run already read (for `GET /v1/runs/{id}?expand=usage`)."""
+        views = (await self.runs.detail(run.tenant_id, run.id))[1]
         recorded = await self.runs.store.list_run_events(run.id)
         tokens = dict.fromkeys(TOKEN_KEYS, 0.0)
         per_step: dict[int, dict[str, float]] = {}
