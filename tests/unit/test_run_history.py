@@ -138,3 +138,17 @@ def test_openai_usage_is_split_into_uncached_input_and_cache_reads():
     _report_usage({"choices": []}, ctx.report_usage)  # no usage said: a call, no tokens
     assert ctx.usage == {"input": 20, "output": 30, "cacheRead": 100, "cacheWrite": 0,
                          "llmCalls": 2}  # fmt: skip
+
+
+def test_an_approval_that_timed_out_resumes_to_reject():
+    run = _run(status=RunStatus.REJECTED, error="approval timed out after 1 minutes")
+    steps = [_step(0, "rejected", T + 60, T + 61, error="approval timed out"), _step(1, "not_run")]
+    wait = waiting_event("exec_x", 0, "approval", T + 60, T + 20)
+    got = [(e.type, e.message) for e in timeline(run, steps, [wait])][2:]
+    assert got == [
+        ("run.waiting", "waiting for approval"),
+        ("run.resumed", "resumed: approval deadline passed"),
+        ("step.started", None),
+        ("step.rejected", "approval timed out"),
+        ("run.rejected", "approval timed out after 1 minutes"),
+    ]
