@@ -187,3 +187,16 @@ def test_cancel_states_and_rerun(api):
 def test_v1_needs_a_key(server):
     resp = httpx.get(f"{server.base_url}/v1/runs", headers={"Authorization": "Bearer opk_wrong"})
     assert_envelope(resp, 401)
+
+
+def test_expand_usage_carries_the_tokens_a_step_reported(api):
+    resp = api.post(
+        "/v1/runs",
+        params={"wait_for_completion": 30},
+        json={"target": "metered", "input": {"prompt": 100, "completion": 20}},
+    )
+    assert resp.status_code == 200, resp.text
+    run = api.get(f"/v1/runs/{resp.json()['id']}", params={"expand": "usage"}).json()
+    assert run["usage"]["tokens"]["input"] == 200 and run["usage"]["tokens"]["output"] == 40
+    assert run["usage"] == api.get(f"/v1/runs/{run['id']}/usage").json()["usage"]
+    assert_models(("Run", run), ("RunUsage", run["usage"]))

@@ -11,11 +11,12 @@ from starlette.routing import BaseRoute
 
 from openpal.api.declare import Doc, Param, route
 from openpal.api.runs import JSON, _deadline_seconds, _hold_seconds, _svc, _tenant
-from openpal.api.v1 import shapes
+from openpal.api.v1 import history_shapes, shapes
 from openpal.api.v1.list_query import LIST_PARAMS, parse_v1_filter
 from openpal.api.v1.start_body import read_v1_start
 from openpal.engine.states import RunStatus
 from openpal.errors import InvalidInput, Issue, NotFound
+from openpal.service.run_history import RunHistory
 from openpal.store.records import RunRecord
 
 HOLD = Param(
@@ -50,11 +51,8 @@ async def _run_body(request: Request, run: RunRecord, expand: tuple[str, ...]) -
 
 
 async def _usage(request: Request, run: RunRecord) -> dict[str, Any]:
-    history = getattr(request.app.state, "history", None)
-    if history is not None and hasattr(history, "usage_of"):
-        found: dict[str, Any] = await history.usage_of(run)
-        return found
-    return shapes.default_usage(run)
+    history: RunHistory = request.app.state.history
+    return history_shapes.usage(run.id, await history.usage_for(run))
 
 
 async def start_run(request: Request) -> Response:

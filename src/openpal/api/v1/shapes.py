@@ -174,13 +174,3 @@ def cancelled(run: RunRecord, state: str, was: RunStatus) -> dict[str, Any]:
         "cancellation": {"state": state, "wasStatus": was.value},
         "cancelRequestedAt": iso(run.cancel_requested_at),
     }
-
-
-def default_usage(run: RunRecord) -> dict[str, Any]:
-    """`usage` when no step reported model tokens: zeros and the run's duration."""
-    return {
-        "tokens": {"input": 0, "output": 0, "cacheRead": 0, "cacheWrite": 0},
-        "creditsCharged": 0,
-        "durationMs": run.duration_ms,
-        "llmCallCount": 0,
-    }
