@@ -15,9 +15,9 @@ from starlette.responses import Response
 from openpal.api import artifact_files, errors, openapi, runs, workflows
 from openpal.api import seed_docs as doc
 from openpal.api import v1 as current
+from openpal.api.context import JSON
 from openpal.api.declare import route
 from openpal.api.middleware import AuthMiddleware, NulMiddleware, RequestIdMiddleware
-from openpal.api.runs import JSON
 from openpal.errors import OpenpalError
 from openpal.runtime import Runtime
 from openpal.service.automations import AutomationService

@@ -12,25 +12,14 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response, StreamingResponse
 
+from openpal.api.context import run_service, tenant_of
 from openpal.api.declare import Doc, Param, route
 from openpal.errors import InvalidInput, Issue
 from openpal.files import check_artifact_path
 from openpal.service.artifact_zip import artifact_zip, read_chunks
-from openpal.service.runs import RunService
-from openpal.store.records import ApiKeyRecord
 
 OFFICIAL_SDK_HEADER = "x-eigenpal-sdk"
 OCTET = "application/octet-stream"
-
-
-def _svc(request: Request) -> RunService:
-    svc: RunService = request.app.state.runs
-    return svc
-
-
-def _tenant(request: Request) -> str:
-    key: ApiKeyRecord = request.scope["state"]["api_key"]
-    return key.tenant_id
 
 
 def legacy_sdk_type(request: Request, mime: str) -> str:
@@ -53,8 +42,8 @@ async def artifact_download(request: Request, *, legacy: bool) -> Response:
     """`…/artifact(s)/{path}`: the file, as an attachment under its own name."""
     run_id = request.path_params["run_id"]
     path = checked_path(request.path_params["path"])
-    found, content = await _svc(request).artifact_file(
-        request.app.state.blobs, _tenant(request), run_id, path
+    found, content = await run_service(request).artifact_file(
+        request.app.state.blobs, tenant_of(request), run_id, path
     )
     media = legacy_sdk_type(request, found.mime_type) if legacy else found.mime_type
     headers = {"cache-control": "private, max-age=31536000, immutable"}
@@ -69,7 +58,7 @@ async def zip_download(
     """A zip of the run's artifacts (`paths` only, when given), streamed from a spooled
     file that a thread built (see `service.artifact_zip`)."""
     archive = await artifact_zip(
-        _svc(request), request.app.state.blobs, _tenant(request), run_id, paths
+        run_service(request), request.app.state.blobs, tenant_of(request), run_id, paths
     )
     size = archive.seek(0, 2)
     archive.seek(0)

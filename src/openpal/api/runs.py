@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import math
 import time
 from typing import Any
@@ -12,31 +11,11 @@ from starlette.responses import Response
 
 from openpal.api.artifact_files import artifact_download
 from openpal.api.bodies import parse_json, read_bounded
+from openpal.api.context import JSON, run_service, tenant_of
 from openpal.api.uploads import read_start_body
 from openpal.api.wire import cancel_response, run_detail, run_summary, start_response
 from openpal.errors import InvalidInput, Issue
 from openpal.service.queries import parse_run_filter
-from openpal.service.runs import RunService
-from openpal.store.records import ApiKeyRecord
-
-
-class JSON(Response):
-    """Compact UTF-8 JSON."""
-
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def _svc(request: Request) -> RunService:
-    svc: RunService = request.app.state.runs
-    return svc
-
-
-def _tenant(request: Request) -> str:
-    key: ApiKeyRecord = request.scope["state"]["api_key"]
-    return key.tenant_id
 
 
 def _hold_seconds(request: Request) -> float | None:
@@ -63,13 +42,13 @@ async def start_run(request: Request) -> Response:
         request, request.app.state.blobs, settings.max_upload_bytes
     )
     # files uploaded over /v1/files work here too: openpal's own SDK starts runs here
-    data = await request.app.state.files.resolve_file_ids(_tenant(request), data)
+    data = await request.app.state.files.resolve_file_ids(tenant_of(request), data)
     trigger = request.headers.get("x-eigenpal-trigger") or "api"
     key = request.headers.get("idempotency-key")
     if key is not None and not 1 <= len(key) <= 255:
         raise InvalidInput([Issue("header.Idempotency-Key", "must be 1 to 255 characters")])
-    run = await _svc(request).start(
-        _tenant(request),
+    run = await run_service(request).start(
+        tenant_of(request),
         target,
         data,
         version=request.query_params.get("version") or None,
@@ -82,7 +61,7 @@ async def start_run(request: Request) -> Response:
     headers = {"idempotent-replayed": "true"} if replayed else None
     if hold is None:
         return JSON(start_response(run, terminal_fields=False), 201, headers)
-    run = await _svc(request).hold(run, hold)
+    run = await run_service(request).hold(run, hold)
     if run.status.terminal:
         return JSON(start_response(run, terminal_fields=True), 200, headers)
     return JSON(start_response(run, terminal_fields=False), 202, headers)
@@ -123,10 +102,10 @@ async def get_run(request: Request) -> Response:
     run_id = request.path_params["run_id"]
     include = {t.strip() for t in request.query_params.get("include", "").split(",")}
     if "detail" in include:
-        run, steps = await _svc(request).detail(_tenant(request), run_id)
-        artifacts = await _svc(request).artifacts(_tenant(request), run_id)
+        run, steps = await run_service(request).detail(tenant_of(request), run_id)
+        artifacts = await run_service(request).artifacts(tenant_of(request), run_id)
         return JSON({"run": run_detail(run, steps, artifacts)})
-    run = await _svc(request).get(_tenant(request), run_id)
+    run = await run_service(request).get(tenant_of(request), run_id)
     body = run_summary(run)
     if "output" in include:
         body["output"] = run.output
@@ -134,18 +113,18 @@ async def get_run(request: Request) -> Response:
 
 
 async def list_runs(request: Request) -> Response:
-    flt, sources, cursor = parse_run_filter(_tenant(request), request.query_params)
-    runs, next_cursor = await _svc(request).list(flt, sources=sources, cursor=cursor)
+    flt, sources, cursor = parse_run_filter(tenant_of(request), request.query_params)
+    runs, next_cursor = await run_service(request).list(flt, sources=sources, cursor=cursor)
     return JSON({"runs": [run_summary(r) for r in runs], "nextCursor": next_cursor})
 
 
 async def cancel_run(request: Request) -> Response:
-    run = await _svc(request).cancel(_tenant(request), request.path_params["run_id"])
+    run = await run_service(request).cancel(tenant_of(request), request.path_params["run_id"])
     return JSON(cancel_response(run))
 
 
 async def rerun_run(request: Request) -> Response:
-    run = await _svc(request).rerun(_tenant(request), request.path_params["run_id"])
+    run = await run_service(request).rerun(tenant_of(request), request.path_params["run_id"])
     return JSON(
         {"runId": run.id, "executionId": run.id, "status": run.status.value}, status_code=201
     )
@@ -166,7 +145,9 @@ async def resume_run(request: Request) -> Response:
     """Approve a run waiting for approval; an optional JSON body becomes the approval
     step's output."""
     payload = await _optional_json(request)
-    run = await _svc(request).resume(_tenant(request), request.path_params["run_id"], payload)
+    run = await run_service(request).resume(
+        tenant_of(request), request.path_params["run_id"], payload
+    )
     return JSON({"id": run.id, "runId": run.id, "status": run.status.value})
 
 
@@ -180,5 +161,7 @@ async def reject_run(request: Request) -> Response:
         reason = body.get("reason")
         if reason is not None and (not isinstance(reason, str) or len(reason) > 2000):
             raise InvalidInput([Issue("reason", "must be text of at most 2000 characters")])
-    run = await _svc(request).reject(_tenant(request), request.path_params["run_id"], reason)
+    run = await run_service(request).reject(
+        tenant_of(request), request.path_params["run_id"], reason
+    )
     return JSON({"id": run.id, "runId": run.id, "status": run.status.value, "error": run.error})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import Response
 
-from openpal.api.runs import JSON
+from openpal.api.context import JSON
 from openpal.api.wire import version_item, workflow_detail, workflow_summary
 from openpal.errors import InvalidInput, Issue, NotFound
 from openpal.service.queries import MAX_OFFSET, parse_int

@@ -7,8 +7,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from openpal.api.context import JSON
 from openpal.api.declare import Doc, route
-from openpal.api.runs import JSON
 from openpal.store.records import ApiKeyRecord
 
 # openpal keys are not scoped: every key may do everything in its tenant

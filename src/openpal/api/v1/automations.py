@@ -11,8 +11,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from openpal.api.bodies import MAX_JSON_BODY, parse_json, read_bounded, too_big
+from openpal.api.context import JSON
 from openpal.api.declare import Doc, Param, route
-from openpal.api.runs import JSON
 from openpal.api.schemas_doc import ref
 from openpal.engine.dates import iso
 from openpal.errors import InvalidInput, Issue, PayloadTooLarge
@@ -29,7 +29,7 @@ TRIGGERS = {"api": True, "email": False, "manual": True, "cron": False}
 LIST_QUERY = ("search", "type", "folderId", "limit", "offset")
 
 
-def _svc(request: Request) -> AutomationService:
+def run_service(request: Request) -> AutomationService:
     svc: AutomationService = request.app.state.automations
     return svc
 
@@ -99,7 +99,7 @@ async def list_automations(request: Request) -> Response:
     limit, offset = _page(request, 50, 100, issues)
     if issues:
         raise InvalidInput(issues)
-    found, total = await _svc(request).search(
+    found, total = await run_service(request).search(
         search=q.get("search") or None, kind=kind, folder_id=folder, limit=limit, offset=offset
     )
     return JSON(
@@ -108,13 +108,13 @@ async def list_automations(request: Request) -> Response:
 
 
 async def get_automation(request: Request) -> Response:
-    svc = _svc(request)
+    svc = run_service(request)
     wf = await svc.find(request.path_params["automation_id"])
     return JSON(detail(wf, await svc.current(wf)))
 
 
 async def delete_automation(request: Request) -> Response:
-    wf = await _svc(request).delete(request.path_params["automation_id"])
+    wf = await run_service(request).delete(request.path_params["automation_id"])
     return JSON({"deleted": True, "id": wf.id})
 
 
@@ -123,7 +123,7 @@ async def list_versions(request: Request) -> Response:
     limit, offset = _page(request, 100, 1000, issues)
     if issues:
         raise InvalidInput(issues)
-    wf, found, total = await _svc(request).versions(
+    wf, found, total = await run_service(request).versions(
         request.path_params["automation_id"], limit=limit, offset=offset
     )
     return JSON(
@@ -175,7 +175,7 @@ async def create_version(request: Request) -> Response:
         raise InvalidInput(issues)
     if isinstance(yaml, str) and len(yaml.encode("utf-8")) > MAX_YAML_BYTES:
         raise PayloadTooLarge("yaml too large", issues=too_big("yaml", MAX_YAML_BYTES))
-    wf, version = await _svc(request).create_version(
+    wf, version = await run_service(request).create_version(
         request.path_params["automation_id"],
         label=label.strip() if isinstance(label, str) else None,
         yaml=yaml,
@@ -187,7 +187,7 @@ async def create_version(request: Request) -> Response:
 
 async def promote_version(request: Request) -> Response:
     p = request.path_params
-    wf, version = await _svc(request).promote(p["automation_id"], p["version_id"])
+    wf, version = await run_service(request).promote(p["automation_id"], p["version_id"])
     return JSON(version_item(version, wf.current_version_id))
 
 
@@ -197,12 +197,12 @@ async def restore_version(request: Request) -> Response:
     if message is not None and (not isinstance(message, str) or len(message) > 2000):
         raise InvalidInput([Issue("message", "must be text of at most 2000 characters")])
     p = request.path_params
-    wf, version = await _svc(request).restore(p["automation_id"], p["version_id"])
+    wf, version = await run_service(request).restore(p["automation_id"], p["version_id"])
     return JSON(version_item(version, wf.current_version_id), 201)
 
 
 async def get_triggers(request: Request) -> Response:
-    wf = await _svc(request).find(request.path_params["automation_id"])
+    wf = await run_service(request).find(request.path_params["automation_id"])
     return JSON({"automationId": wf.id, "type": "workflow", "triggers": dict(TRIGGERS)})
 
 

@@ -10,9 +10,9 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute
 
 from openpal.api.bodies import parse_json, read_bounded
+from openpal.api.context import JSON, tenant_of
 from openpal.api.declare import Doc, Param, route
 from openpal.api.form_stream import FormStream
-from openpal.api.runs import JSON, _tenant
 from openpal.engine.dates import iso
 from openpal.errors import InvalidInput, Issue, PayloadTooLarge
 from openpal.files import FileRef
@@ -111,7 +111,7 @@ async def create_upload(request: Request) -> Response:
         raise InvalidInput(issues)
     svc = _files(request)
     upload = await svc.negotiate(
-        _tenant(request),
+        tenant_of(request),
         filename=filename,
         content_type=ctype,
         size=size,
@@ -156,19 +156,19 @@ async def create_file(request: Request) -> Response:
     if content is None:
         raise InvalidInput([Issue("file", "Required: a file part named `file`", "required")])
     record = await svc.add(
-        _tenant(request), content, filename=filename, content_type=ctype, purpose=purpose
+        tenant_of(request), content, filename=filename, content_type=ctype, purpose=purpose
     )
     return JSON(file_body(record))
 
 
 async def get_file(request: Request) -> Response:
-    found = await _files(request).get(_tenant(request), request.path_params["file_id"])
+    found = await _files(request).get(tenant_of(request), request.path_params["file_id"])
     return JSON(file_body(found))
 
 
 async def get_file_content(request: Request) -> Response:
     found, path = await _files(request).open_content(
-        _tenant(request), request.path_params["file_id"]
+        tenant_of(request), request.path_params["file_id"]
     )
     return FileResponse(
         path,
@@ -179,18 +179,20 @@ async def get_file_content(request: Request) -> Response:
 
 
 async def delete_file(request: Request) -> Response:
-    await _files(request).delete(_tenant(request), request.path_params["file_id"])
+    await _files(request).delete(tenant_of(request), request.path_params["file_id"])
     return JSON({"deleted": True})
 
 
 async def get_upload(request: Request) -> Response:
     svc = _files(request)
-    upload = await svc.get_upload(_tenant(request), request.path_params["upload_id"])
+    upload = await svc.get_upload(tenant_of(request), request.path_params["upload_id"])
     return JSON(session_body(upload, svc.is_expired(upload)))
 
 
 async def abort_upload(request: Request) -> Response:
-    aborted = await _files(request).abort_upload(_tenant(request), request.path_params["upload_id"])
+    aborted = await _files(request).abort_upload(
+        tenant_of(request), request.path_params["upload_id"]
+    )
     return JSON({"aborted": aborted})
 
 
@@ -199,13 +201,15 @@ async def put_chunk(request: Request) -> Response:
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise InvalidInput([Issue("chunkIndex", f"must be a chunk number (0, 1, …), got {raw!r}")])
     chunk = await _files(request).put_chunk(
-        _tenant(request), request.path_params["upload_id"], int(raw), request.stream()
+        tenant_of(request), request.path_params["upload_id"], int(raw), request.stream()
     )
     return JSON({"accepted": True, "chunkIndex": chunk.index, "size": chunk.size})
 
 
 async def complete_upload(request: Request) -> Response:
-    done = await _files(request).complete_upload(_tenant(request), request.path_params["upload_id"])
+    done = await _files(request).complete_upload(
+        tenant_of(request), request.path_params["upload_id"]
+    )
     return JSON(file_body(done))
 
 

@@ -10,8 +10,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute
 
+from openpal.api.context import JSON, run_service, tenant_of
 from openpal.api.declare import Doc, Param, route
-from openpal.api.runs import JSON, _optional_json, _svc, _tenant
+from openpal.api.runs import _optional_json
 from openpal.api.v1.review_shapes import task_detail, task_summary
 from openpal.engine.dates import parse_when, to_micros
 from openpal.errors import InvalidInput, Issue, NotFound
@@ -28,7 +29,7 @@ LIST_PARAMS = (
 
 
 def _reviews(request: Request) -> ReviewService:
-    return ReviewService(_svc(request))
+    return ReviewService(run_service(request))
 
 
 def _list_query(request: Request) -> dict[str, Any]:
@@ -69,12 +70,12 @@ def _list_query(request: Request) -> dict[str, Any]:
 
 
 async def list_tasks(request: Request) -> Response:
-    tasks, cursor = await _reviews(request).list(_tenant(request), **_list_query(request))
+    tasks, cursor = await _reviews(request).list(tenant_of(request), **_list_query(request))
     return JSON({"tasks": [task_summary(t) for t in tasks], "nextCursor": cursor})
 
 
 async def get_task(request: Request) -> Response:
-    task = await _reviews(request).get(_tenant(request), request.path_params["task_id"])
+    task = await _reviews(request).get(tenant_of(request), request.path_params["task_id"])
     return JSON({"task": task_detail(task)})
 
 
@@ -100,7 +101,7 @@ async def _body(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
 async def approve_task(request: Request) -> Response:
     body = await _body(request, ("expectedVersion", "output"))
     task = await _reviews(request).approve(
-        _tenant(request),
+        tenant_of(request),
         request.path_params["task_id"],
         expected_version=body.get("expectedVersion"),
         output=body.get("output"),
@@ -119,7 +120,7 @@ async def reject_task(request: Request) -> Response:
     if issues:
         raise InvalidInput(issues)
     task = await _reviews(request).reject(
-        _tenant(request),
+        tenant_of(request),
         request.path_params["task_id"],
         expected_version=body.get("expectedVersion"),
         reason=(reason.strip() or None) if isinstance(reason, str) else None,
@@ -130,7 +131,7 @@ async def reject_task(request: Request) -> Response:
 
 async def confirm_field(request: Request) -> Response:
     """openpal's approvals have no fields to confirm: an honest 400 for an existing task."""
-    await _reviews(request).get(_tenant(request), request.path_params["task_id"])
+    await _reviews(request).get(tenant_of(request), request.path_params["task_id"])
     raise InvalidInput(
         [
             Issue(
@@ -144,7 +145,7 @@ async def confirm_field(request: Request) -> Response:
 
 
 async def task_file(request: Request) -> Response:
-    tenant, task_id = _tenant(request), request.path_params["task_id"]
+    tenant, task_id = tenant_of(request), request.path_params["task_id"]
     found = await _reviews(request).file(tenant, task_id, request.path_params["file_id"])
     ref = await request.app.state.blobs.resolve(
         {"fileId": found.file_id, "name": found.filename, "mimeType": found.mime_type}

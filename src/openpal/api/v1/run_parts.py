@@ -13,8 +13,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute
 
 from openpal.api.artifact_files import artifact_download, no_download_token, zip_download
+from openpal.api.context import JSON, run_service, tenant_of
 from openpal.api.declare import Doc, Param, route
-from openpal.api.runs import JSON, _svc, _tenant
 from openpal.api.v1 import history_shapes as hs
 from openpal.api.v1 import shapes
 from openpal.errors import InvalidInput, Issue
@@ -31,14 +31,14 @@ def _history(request: Request) -> RunHistory:
 
 async def list_steps(request: Request) -> Response:
     """Slim rows of every step of the run's workflow version (ran or not)."""
-    run, steps = await _history(request).steps(_tenant(request), request.path_params["run_id"])
+    run, steps = await _history(request).steps(tenant_of(request), request.path_params["run_id"])
     return JSON({"steps": [shapes.step_row(run.id, s) for s in steps], "total": len(steps)})
 
 
 async def get_step(request: Request) -> Response:
     """One step in full: input, configuration, output, error, traceback, attempts."""
     step = await _history(request).step(
-        _tenant(request), request.path_params["run_id"], request.path_params["step_execution_id"]
+        tenant_of(request), request.path_params["run_id"], request.path_params["step_execution_id"]
     )
     return JSON(hs.step_in_full(step))
 
@@ -46,7 +46,7 @@ async def get_step(request: Request) -> Response:
 async def list_events(request: Request) -> Response:
     """The run's timeline, oldest first."""
     run_id = request.path_params["run_id"]
-    events = await _history(request).events(_tenant(request), run_id)
+    events = await _history(request).events(tenant_of(request), run_id)
     return JSON({"events": [hs.event(run_id, e) for e in events]})
 
 
@@ -64,7 +64,7 @@ async def list_artifacts(request: Request) -> Response:
         if as_zip != "1":
             raise InvalidInput([Issue("query.zip", f"must be 1, got {as_zip!r}")])
         return await zip_download(request, run_id, None, media="application/zip")
-    found = await _svc(request).artifacts(_tenant(request), run_id)
+    found = await run_service(request).artifacts(tenant_of(request), run_id)
     return JSON({"artifacts": [shapes.artifact(a) for a in found]})
 
 
@@ -75,20 +75,20 @@ async def download_artifact(request: Request) -> Response:
 
 async def get_usage(request: Request) -> Response:
     run_id = request.path_params["run_id"]
-    found = await _history(request).usage(_tenant(request), run_id)
+    found = await _history(request).usage(tenant_of(request), run_id)
     return JSON({"usage": hs.usage(run_id, found)})
 
 
 async def get_trace(request: Request) -> Response:
     run, steps, events = await _history(request).trace(
-        _tenant(request), request.path_params["run_id"]
+        tenant_of(request), request.path_params["run_id"]
     )
     return JSON({"events": hs.trace(run, steps, events)})
 
 
 async def list_scores(request: Request) -> Response:
     """openpal has no evaluators: an existing run has no scores."""
-    await _svc(request).get(_tenant(request), request.path_params["run_id"])
+    await run_service(request).get(tenant_of(request), request.path_params["run_id"])
     return JSON({"scores": []})
 
 

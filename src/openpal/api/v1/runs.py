@@ -9,8 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from openpal.api.context import JSON, run_service, tenant_of
 from openpal.api.declare import Doc, Param, route
-from openpal.api.runs import JSON, _deadline_seconds, _hold_seconds, _svc, _tenant
+from openpal.api.runs import _deadline_seconds, _hold_seconds
 from openpal.api.v1 import history_shapes, shapes
 from openpal.api.v1.list_query import LIST_PARAMS, parse_v1_filter
 from openpal.api.v1.start_body import read_v1_start
@@ -34,14 +35,14 @@ async def _answer(request: Request, run: RunRecord, hold: float | None, replayed
     headers = {"idempotent-replayed": "true"} if replayed else None
     if hold is None:
         return JSON(shapes.accepted(run), 201, headers)
-    run = await _svc(request).hold(run, hold)
+    run = await run_service(request).hold(run, hold)
     if run.status.terminal:
         return JSON(await _run_body(request, run, ()), 200, headers)
     return JSON(shapes.accepted(run), 202, headers)
 
 
 async def _run_body(request: Request, run: RunRecord, expand: tuple[str, ...]) -> dict[str, Any]:
-    svc = _svc(request)
+    svc = run_service(request)
     steps = None
     if "execution" in expand or run.status == RunStatus.WAITING:
         steps = (await svc.detail(run.tenant_id, run.id))[1]
@@ -60,14 +61,14 @@ async def start_run(request: Request) -> Response:
     started_at = time.time_ns() // 1000
     settings = request.app.state.settings
     body = await read_v1_start(request, request.app.state.blobs, settings.max_upload_bytes)
-    tenant = _tenant(request)
+    tenant = tenant_of(request)
     data = await request.app.state.files.resolve_file_ids(tenant, body.input)
     key = request.headers.get("idempotency-key")
     if key is not None and not 1 <= len(key) <= 255:
         raise InvalidInput([Issue("header.Idempotency-Key", "must be 1 to 255 characters")])
     trigger = request.headers.get("x-eigenpal-trigger") or "api"
     try:
-        run = await _svc(request).start(
+        run = await run_service(request).start(
             tenant,
             body.target,
             data,
@@ -94,18 +95,18 @@ def _expand(request: Request) -> tuple[str, ...]:
 
 
 async def get_run(request: Request) -> Response:
-    run = await _svc(request).get(_tenant(request), request.path_params["run_id"])
+    run = await run_service(request).get(tenant_of(request), request.path_params["run_id"])
     return JSON(await _run_body(request, run, _expand(request)))
 
 
 async def list_runs(request: Request) -> Response:
-    flt, sources, cursor = parse_v1_filter(_tenant(request), request.query_params)
-    runs, next_cursor = await _svc(request).list(flt, sources=sources, cursor=cursor)
+    flt, sources, cursor = parse_v1_filter(tenant_of(request), request.query_params)
+    runs, next_cursor = await run_service(request).list(flt, sources=sources, cursor=cursor)
     return JSON({"runs": [shapes.list_item(r) for r in runs], "nextCursor": next_cursor})
 
 
 async def cancel_run(request: Request) -> Response:
-    svc, tenant, run_id = _svc(request), _tenant(request), request.path_params["run_id"]
+    svc, tenant, run_id = run_service(request), tenant_of(request), request.path_params["run_id"]
     asked = time.time_ns() // 1000
     before = await svc.get(tenant, run_id)
     run = await svc.cancel(tenant, run_id)
@@ -125,8 +126,8 @@ async def cancel_run(request: Request) -> Response:
 async def rerun_run(request: Request) -> Response:
     hold = _hold_seconds(request)
     version = request.query_params.get("version") or None
-    run = await _svc(request).rerun(
-        _tenant(request),
+    run = await run_service(request).rerun(
+        tenant_of(request),
         request.path_params["run_id"],
         version=None if version == "latest" else version,
     )
