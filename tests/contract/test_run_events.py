@@ -156,3 +156,23 @@ async def test_pruning_a_run_deletes_its_events(store):
     assert await store.prune_runs(T0 + 100, 10) == 1
     assert await store.list_run_events(run.id) == []
     assert await store.get_steps(run.id) == []
+
+
+async def test_a_decision_for_one_step_does_not_decide_another(store):
+    run = await _run(store)
+    [claim] = await store.claim_runs("w1", 1, 30, T0 + 1)
+    token = claim.run.fencing_token
+    step = StepResult(0, "before", "completed", 1, None, 1, T0 + 2, T0 + 3)
+    await store.checkpoint(run.id, token, step, next_step=1, finalizing=False, now=T0 + 3)
+    await store.park_run(run.id, token, waiting_for="approval", wake_at=None, now=T0 + 4)
+    for approve in (True, False):  # the run waits at step 1: a decision for step 0 is stale
+        stale = await store.decide_run(
+            "t1", run.id, approve=approve, payload=None, reason="r", now=T0 + 5, at_step=0
+        )
+        assert stale.status == RunStatus.WAITING and stale.next_step == 1
+    [waited] = await store.list_run_events(run.id)  # no decision recorded
+    assert waited.type == "run.waiting"
+    decided = await store.decide_run(
+        "t1", run.id, approve=False, payload=None, reason="r", now=T0 + 6, at_step=1
+    )
+    assert decided.status == RunStatus.REJECTED

@@ -260,7 +260,7 @@ class ReviewService:
         `{"approved": true}`). A task no longer pending is a `Conflict`."""
         found = await self.get(tenant_id, task)
         self._check_pending(found, expected_version)
-        run = await self.runs.resume(tenant_id, found.run.id, output)
+        run = await self.runs.resume(tenant_id, found.run.id, output, at_step=found.step_index)
         return await self._detail(run, found.step_index, task)
 
     async def reject(
@@ -284,7 +284,7 @@ class ReviewService:
             if by_reviewer and found.outcome_reason == ((reason or "").strip() or None):
                 return found
         self._check_pending(found, expected_version)
-        run = await self.runs.reject(tenant_id, found.run.id, reason)
+        run = await self.runs.reject(tenant_id, found.run.id, reason, at_step=found.step_index)
         return await self._detail(run, found.step_index, task)
 
     async def file(self, tenant_id: str, task: str, file_id: str) -> TaskFile:

@@ -334,20 +334,42 @@ class RunService:
             metadata=old.metadata,
         )
 
-    async def resume(self, tenant_id: str, run_id: str, payload: Any = None) -> RunRecord:
+    async def resume(
+        self, tenant_id: str, run_id: str, payload: Any = None, *, at_step: int | None = None
+    ) -> RunRecord:
         """Approve a run waiting for approval: it continues, and the approval step's
-        output is `payload` (or `{"approved": true}`)."""
-        return await self._decide(tenant_id, run_id, approve=True, payload=payload, reason=None)
+        output is `payload` (or `{"approved": true}`). With `at_step`, only its wait at
+        that step is approved."""
+        return await self._decide(
+            tenant_id, run_id, approve=True, payload=payload, reason=None, at_step=at_step
+        )
 
-    async def reject(self, tenant_id: str, run_id: str, reason: str | None) -> RunRecord:
+    async def reject(
+        self, tenant_id: str, run_id: str, reason: str | None, *, at_step: int | None = None
+    ) -> RunRecord:
         """Turn down a run waiting for approval: it ends `rejected` with the reason."""
-        return await self._decide(tenant_id, run_id, approve=False, payload=None, reason=reason)
+        return await self._decide(
+            tenant_id, run_id, approve=False, payload=None, reason=reason, at_step=at_step
+        )
 
     async def _decide(
-        self, tenant_id: str, run_id: str, *, approve: bool, payload: Any, reason: str | None
+        self,
+        tenant_id: str,
+        run_id: str,
+        *,
+        approve: bool,
+        payload: Any,
+        reason: str | None,
+        at_step: int | None,
     ) -> RunRecord:
         run = await self.store.decide_run(
-            tenant_id, run_id, approve=approve, payload=payload, reason=reason, now=now_micros()
+            tenant_id,
+            run_id,
+            approve=approve,
+            payload=payload,
+            reason=reason,
+            now=now_micros(),
+            at_step=at_step,
         )
         if run is None:
             raise NotFound(f"run {run_id} not found")
@@ -358,8 +380,10 @@ class RunService:
         )
         if not decided:
             what = run.status.value
-            if run.status == RunStatus.WAITING:
+            if run.status == RunStatus.WAITING and run.waiting_for != "approval":
                 what = f"waiting for a {run.waiting_for}, not for approval"
+            elif run.status == RunStatus.WAITING:
+                what = f"waiting at step {run.next_step}, not at step {at_step}"
             raise Conflict(
                 f"run {run_id} is {what}; only a run waiting for approval can be decided"
             )

@@ -272,9 +272,12 @@ class Store(Protocol):
         payload: Any,
         reason: str | None,
         now: int,
+        at_step: int | None = None,
     ) -> RunRecord | None:
         """A person's decision on a run waiting for approval: approve → `pending` with the
         decision and `payload` recorded (a worker continues it), reject → `rejected` now.
+        With `at_step`, only a run waiting at that step is decided (a review task names one
+        wait: it must not decide a later one of the same run).
         A decision is recorded as a `run.decision` event in the same write. A run not
         waiting for approval is returned unchanged; None if unknown."""
         ...

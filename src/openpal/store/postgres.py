@@ -711,14 +711,17 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
         payload: Any,
         reason: str | None,
         now: int,
+        at_step: int | None = None,
     ) -> RunRecord | None:
         # The decided row comes back from the UPDATE itself: an approved run is pending
         # only for an instant (a worker hears of it and claims it at once), so reading
         # it again afterwards could see it `running` already.
         # The decision is recorded by the same statement (an event per decided run).
+        # $5 is the step the decision is for (NULL: whichever the run waits at)
         waiting = (
-            f"status = 'waiting' AND waiting_for = 'approval' RETURNING {FULL_COLS}),"
-            f" e AS ({_insert_event(5)}) SELECT * FROM r"
+            "status = 'waiting' AND waiting_for = 'approval'"
+            " AND ($5::int IS NULL OR next_step = $5::int)"
+            f" RETURNING {FULL_COLS}), e AS ({_insert_event(6)}) SELECT * FROM r"
         )
         event = _event_tail(decision_event(run_id, None, approve, reason, now))
         if approve:
@@ -730,6 +733,7 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
                 now,
                 run_id,
                 tenant_id,
+                at_step,
                 *event,
             )
         else:
@@ -740,6 +744,7 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
                 now,
                 run_id,
                 tenant_id,
+                at_step,
                 *event,
             )
         if row is not None:

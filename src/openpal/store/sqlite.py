@@ -632,24 +632,27 @@ class SqliteStore(SqliteFiles, SqliteDeploys):
         payload: Any,
         reason: str | None,
         now: int,
+        at_step: int | None = None,
     ) -> RunRecord | None:
         body = None if payload is None else dumps(payload)
         error = f"rejected by reviewer: {reason}" if reason else "rejected by reviewer"
+        step = "" if at_step is None else " AND next_step = ?"
+        at = () if at_step is None else (at_step,)
 
         def op(c: sqlite3.Connection) -> RunRecord | None:
             if approve:
                 cur = c.execute(
                     "UPDATE runs SET status = 'pending', decision = 'approved',"
                     " resume_payload = ?, updated_at = ? WHERE id = ? AND tenant_id = ?"
-                    " AND status = 'waiting' AND waiting_for = 'approval'",
-                    (body, now, run_id, tenant_id),
+                    f" AND status = 'waiting' AND waiting_for = 'approval'{step}",
+                    (body, now, run_id, tenant_id, *at),
                 )
             else:
                 cur = c.execute(
                     "UPDATE runs SET status = 'rejected', error = ?, completed_at = ?,"
                     " updated_at = ? WHERE id = ? AND tenant_id = ?"
-                    " AND status = 'waiting' AND waiting_for = 'approval'",
-                    (error, now, now, run_id, tenant_id),
+                    f" AND status = 'waiting' AND waiting_for = 'approval'{step}",
+                    (error, now, now, run_id, tenant_id, *at),
                 )
             row = c.execute(
                 f"SELECT {FULL_COLS} FROM runs WHERE id = ? AND tenant_id = ?", (run_id, tenant_id)
