@@ -130,6 +130,12 @@ def test_approve_continues_the_run_then_the_task_is_approved(api):
     assert run["output"] == {"approved_by": "ann", "amount": 7}
     later = api.get(f"/v1/human-reviews/{task_id}").json()
     assert later["task"]["status"] == "approved" and later["task"]["completedAt"] is not None
+    # the times the run recorded: when it paused at the step, when the person decided
+    events = api.get(f"/v1/runs/{run_id}/events").json()["events"]
+    waited = [e["timestamp"] for e in events if e["type"] == "run.waiting"]
+    decided = [e["timestamp"] for e in events if e["type"] == "run.decision"]
+    assert later["task"]["createdAt"] == waited[-1]
+    assert later["task"]["completedAt"] == decided[-1]
     assert task_id not in [t["id"] for t in _all_pending(api)]
     # deciding twice: 409, whichever way
     assert_envelope(api.post(f"/v1/human-reviews/{task_id}/approve", json={}), 409)

@@ -18,7 +18,8 @@ from openpal.errors import Conflict, NotFound
 from openpal.files import FileRef
 from openpal.service.review_ids import parse_task_id, task_id
 from openpal.service.runs import RunService
-from openpal.store.records import RunFilter, RunRecord, StepRecord
+from openpal.store.events import RUN_DECISION, RUN_WAITING
+from openpal.store.records import RunEventRecord, RunFilter, RunRecord, StepRecord
 from openpal.workflows.model import WorkflowDef
 from openpal.workflows.templates import render_string, to_text
 
@@ -142,6 +143,19 @@ def _outcome(
     return "cancelled", created, done, run.error
 
 
+def _exact_times(task: ReviewTask, events: list[RunEventRecord]) -> ReviewTask:
+    """The task with the times its run recorded: when it paused at the step, and when a
+    person decided (a timed-out approval keeps its step's end)."""
+    at_step = [e for e in events if e.step_index == task.step_index]
+    paused = [e.at for e in at_step if e.type == RUN_WAITING]
+    decided = [e.at for e in at_step if e.type == RUN_DECISION]
+    if paused:
+        task = replace(task, created_at=paused[-1])
+    if decided and task.status in ("approved", "rejected"):
+        task = replace(task, completed_at=decided[-1], updated_at=decided[-1])
+    return task
+
+
 def _input_files(value: Any) -> list[TaskFile]:
     found = []
     for name, item in (value or {}).items():
@@ -223,6 +237,7 @@ class ReviewService:
         found = derive_task(run, wf, index, steps)
         if found is None:
             raise NotFound(f"review task {task} not found: run {run.id} did not wait there")
+        found = _exact_times(found, await self.store.list_run_events(run.id))
         files = _input_files(run.input)
         for art in await self.store.list_artifacts(run.id):
             files.append(
