@@ -98,9 +98,6 @@ def run_detail(
 
 
 def step_detail(step: StepView) -> dict[str, Any]:
-    duration = None
-    if step.started_at is not None and step.completed_at is not None:
-        duration = max(0, (step.completed_at - step.started_at) // 1000)
     return {
         "stepName": step.name,
         "stepType": step.type,
@@ -111,7 +108,7 @@ def step_detail(step: StepView) -> dict[str, Any]:
         "attempts": step.attempts,
         "startedAt": iso(step.started_at),
         "completedAt": iso(step.completed_at),
-        "durationMs": duration,
+        "durationMs": step.duration_ms,
     }
 
 

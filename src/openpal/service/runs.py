@@ -59,6 +59,12 @@ class StepView:
     traceback: str | None = None  # the final failed attempt's, when the step failed
     usage: dict[str, float] | None = None  # tokens the step reported
 
+    @property
+    def duration_ms(self) -> int | None:
+        if self.started_at is None or self.completed_at is None:
+            return None
+        return max(0, (self.completed_at - self.started_at) // 1000)
+
 
 def normalise_overrides(raw: Any, wf: WorkflowDef) -> dict[str, Any] | None:
     """`{"steps": {name: output}}` or `{name: output}` → `{name: output}`, names checked."""
@@ -214,7 +220,11 @@ class RunService:
     async def detail(self, tenant_id: str, run_id: str) -> tuple[RunRecord, list[StepView]]:
         """The run and one view per step of its workflow version."""
         run = await self.get(tenant_id, run_id)
-        stored = {s.index: s for s in await self.store.get_steps(run_id)}
+        return run, await self.step_views(run)
+
+    async def step_views(self, run: RunRecord) -> list[StepView]:
+        """One view per step of a run already read (checkpointed, current, or to come)."""
+        stored = {s.index: s for s in await self.store.get_steps(run.id)}
         wf = await self.catalog.definition(run.version_id)
         views = []
         for i, spec in enumerate(wf.steps):
@@ -252,7 +262,7 @@ class RunService:
             else:
                 status = "pending" if not run.status.terminal else "not_run"
                 views.append(StepView(i, spec.name, spec.type, status, None, None, 0, None, None))
-        return run, views
+        return views
 
     async def artifacts(self, tenant_id: str, run_id: str) -> list[ArtifactRecord]:
         """The files a run's steps wrote (404 for a run of another tenant)."""

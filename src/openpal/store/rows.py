@@ -8,12 +8,18 @@ PostgreSQL; `Marks` hands out the right one.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
 from openpal.engine.states import RunStatus
-from openpal.store.records import NewRun, RunFilter, RunRecord, VersionRecord, WorkflowRecord
+from openpal.store.records import (
+    NewRun,
+    RunFilter,
+    RunRecord,
+    VersionRecord,
+    WorkflowRecord,
+    dumps,
+)
 
 Marks = Callable[[], str]
 
@@ -257,12 +263,12 @@ def list_runs_query(flt: RunFilter, mark: Marks) -> tuple[str, list[Any]]:
 
 def tags_json(run: NewRun) -> str | None:
     """The `tags` column of a new run (None when it has none)."""
-    return json.dumps(list(run.tags), ensure_ascii=False) if run.tags else None
+    return dumps(list(run.tags)) if run.tags else None
 
 
 def metadata_json(run: NewRun) -> str | None:
     """The `metadata` column of a new run."""
-    return None if run.metadata is None else json.dumps(run.metadata, ensure_ascii=False)
+    return None if run.metadata is None else dumps(run.metadata)
 
 
 def new_run_record(

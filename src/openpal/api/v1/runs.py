@@ -45,7 +45,7 @@ async def _run_body(request: Request, run: RunRecord, expand: tuple[str, ...]) -
     svc = run_service(request)
     steps = None
     if "execution" in expand or run.status == RunStatus.WAITING:
-        steps = (await svc.detail(run.tenant_id, run.id))[1]
+        steps = await svc.step_views(run)
     artifacts = await svc.store.list_artifacts(run.id) if run.status.terminal else None
     usage = await _usage(request, run) if "usage" in expand else None
     return shapes.run_object(run, expand=expand, steps=steps, artifacts=artifacts, usage=usage)

@@ -73,9 +73,6 @@ def execution(run: RunRecord, waiting_step: str | None = None) -> dict[str, Any]
 
 def step_row(run_id: str, step: StepView) -> dict[str, Any]:
     """A slim step row (`execution.steps[]`, `GET /v1/runs/{id}/steps`): no payloads."""
-    duration = None
-    if step.started_at is not None and step.completed_at is not None:
-        duration = max(0, (step.completed_at - step.started_at) // 1000)
     return {
         "id": step_execution_id(run_id, step.index),
         "index": step.index,
@@ -85,7 +82,7 @@ def step_row(run_id: str, step: StepView) -> dict[str, Any]:
         "attempts": step.attempts,
         "startedAt": iso(step.started_at),
         "completedAt": iso(step.completed_at),
-        "durationMs": duration,
+        "durationMs": step.duration_ms,
         "error": step.error,
     }
 
