@@ -11,9 +11,10 @@ import json
 import mimetypes
 import os
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, TypeVar
 from urllib.parse import quote
 
 from openpal.client._errors import EigenpalError, error_for
@@ -22,6 +23,7 @@ from openpal.client._models import Page, Run, RunPage, Workflow, WorkflowVersion
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
 MAX_HOLD_SECONDS = 55
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -256,11 +258,15 @@ def parse_run_page(body: Any) -> RunPage:
     return RunPage(tuple(Run.from_wire(r) for r in body["runs"]), body.get("nextCursor"))
 
 
-def parse_workflow_page(body: Any) -> Page[Workflow]:
-    data = tuple(Workflow.from_wire(w) for w in body["data"])
+def parse_page(body: Any, item: Callable[[Any], T]) -> Page[T]:
+    """A `{data, total, limit, offset}` page, each of its `data` parsed by `item`."""
+    data = tuple(item(d) for d in body["data"])
     return Page(data, int(body["total"]), int(body["limit"]), int(body["offset"]))
+
+
+def parse_workflow_page(body: Any) -> Page[Workflow]:
+    return parse_page(body, Workflow.from_wire)
 
 
 def parse_version_page(body: Any) -> Page[WorkflowVersion]:
-    data = tuple(WorkflowVersion.from_wire(v) for v in body["data"])
-    return Page(data, int(body["total"]), int(body["limit"]), int(body["offset"]))
+    return parse_page(body, WorkflowVersion.from_wire)

@@ -14,11 +14,10 @@ from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
-from urllib.parse import quote
 
 import yaml as pyyaml
 
-from openpal.client._core import Call, _mime
+from openpal.client._core import Call, _mime, _seg, list_params, parse_page
 from openpal.client._errors import EigenpalError
 from openpal.client._models import Page
 from openpal.client._models_v1 import (
@@ -33,19 +32,6 @@ UploadSource = str | os.PathLike[str] | IO[bytes] | bytes
 Upload = Generator[Call, Any, File]
 
 
-def _seg(value: str) -> str:
-    return quote(value, safe="")
-
-
-def _params(**values: Any) -> dict[str, Any]:
-    return {k: v for k, v in values.items() if v is not None}
-
-
-def _page(body: Any, parse: Any) -> Page[Any]:
-    data = tuple(parse(item) for item in body["data"])
-    return Page(data, int(body["total"]), int(body["limit"]), int(body["offset"]))
-
-
 # -- automations ------------------------------------------------------------
 
 
@@ -54,15 +40,16 @@ def automation_path(automation: str, suffix: str = "") -> str:
 
 
 def list_automations(search: str | None, limit: int | None, offset: int | None) -> Call:
-    return Call("GET", "/v1/automations", params=_params(search=search, limit=limit, offset=offset))
+    params = list_params(search=search, limit=limit, offset=offset)
+    return Call("GET", "/v1/automations", params=params)
 
 
 def parse_automation_page(body: Any) -> Page[Automation]:
-    return _page(body, Automation.from_wire)
+    return parse_page(body, Automation.from_wire)
 
 
 def parse_version_page(body: Any) -> Page[AutomationVersion]:
-    return _page(body, AutomationVersion.from_wire)
+    return parse_page(body, AutomationVersion.from_wire)
 
 
 def create_version(automation: str, yaml: str | Path, version: str | None, activate: bool) -> Call:
@@ -106,7 +93,7 @@ def review_path(task_id: str, suffix: str = "") -> str:
 def list_reviews(
     automation_id: str | None, waiting_before: str | None, limit: int | None, cursor: str | None
 ) -> Call:
-    params = _params(
+    params = list_params(
         automationId=automation_id, waitingBefore=waiting_before, limit=limit, cursor=cursor
     )
     return Call("GET", "/v1/human-reviews", params=params)
