@@ -101,15 +101,12 @@ class Files:
 
     async def download(self, file_id: str) -> bytes:
         """The file's bytes."""
-        content: bytes = await self._c._send(
-            Call("GET", v1.file_path(file_id, "/content"), raw=True)
-        )
+        content: bytes = await self._c._send(v1.download(file_id))
         return content
 
     async def delete(self, file_id: str) -> bool:
         """Delete the file (runs that already read it keep their copy); True when it was."""
-        body = await self._c._send(Call("DELETE", v1.file_path(file_id)))
-        return bool(body.get("deleted")) if isinstance(body, dict) else False
+        return v1.parse_deleted(await self._c._send(Call("DELETE", v1.file_path(file_id))))
 
 
 class HumanReviews:

@@ -138,6 +138,15 @@ def file_path(file_id: str, suffix: str = "") -> str:
     return f"/v1/files/{_seg(file_id)}{suffix}"
 
 
+def download(file_id: str) -> Call:
+    """The file's bytes: `_send` answers them as they are, following a redirect."""
+    return Call("GET", file_path(file_id, "/content"), raw=True)
+
+
+def parse_deleted(body: Any) -> bool:
+    return bool(body.get("deleted")) if isinstance(body, dict) else False
+
+
 @dataclass
 class _Source:
     """What to upload: its name, type, size, and how to read a range of it."""
