@@ -142,6 +142,10 @@ def test_bad_bodies_name_their_fields(api):
     no_file = api.post("/v1/files", files={"purpose": (None, "run-input")})
     assert_envelope(no_file, 400, "file")
     assert_envelope(_upload(api, b"x", purpose="forever"), 400, "purpose")
+    long_purpose = assert_envelope(_upload(api, b"x", purpose="r" * 1025), 413, "purpose")
+    assert "1024-byte limit" in long_purpose["issues"][0]["message"]
+    not_utf8 = api.post("/v1/files", files={"file": ("a.txt", b"x"), "purpose": (None, b"\xff")})
+    assert_envelope(not_utf8, 400, "purpose")
     extra_part = api.post("/v1/files", files={"file": ("a.txt", b"x"), "other": ("b.txt", b"y")})
     assert_envelope(extra_part, 400, "other")
     not_a_file = api.post("/v1/files", files={"file": (None, b"just text")})

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterable
 from typing import Any
 
 from starlette.requests import Request
@@ -18,8 +19,13 @@ async def read_bounded(request: Request, limit: int, what: str = "<body>") -> by
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"{what}: over the {limit}-byte limit", issues=too_big(what, limit))
+    return await collect_bounded(request.stream(), limit, what)
+
+
+async def collect_bounded(chunks: AsyncIterable[bytes], limit: int, what: str) -> bytes:
+    """`chunks` joined, refusing (413 naming `what`) as soon as they pass `limit` bytes."""
     parts, size = [], 0
-    async for chunk in request.stream():
+    async for chunk in chunks:
         size += len(chunk)
         if size > limit:
             raise PayloadTooLarge(

@@ -13,8 +13,8 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from openpal.api.bodies import too_big
-from openpal.errors import InvalidInput, Issue, PayloadTooLarge
+from openpal.api.bodies import collect_bounded
+from openpal.errors import InvalidInput, Issue
 
 
 @dataclass(frozen=True)
@@ -153,15 +153,8 @@ class FormStream:
 
     async def text(self, field: str, limit: int = 1024) -> str:
         """The current part as UTF-8 text of at most `limit` bytes (413 past it)."""
-        parts, size = [], 0
-        async for piece in self.data():
-            size += len(piece)
-            if size > limit:
-                raise PayloadTooLarge(
-                    f"{field}: over the {limit}-byte limit", issues=too_big(field, limit)
-                )
-            parts.append(piece)
+        raw = await collect_bounded(self.data(), limit, field)
         try:
-            return b"".join(parts).decode("utf-8")
+            return raw.decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidInput([Issue(field, "must be UTF-8 text")]) from None
