@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import time
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from openpal.blobs.base import BlobStore
 from openpal.engine.ids import new_id
 from openpal.errors import Conflict, InvalidInput, Issue, NotFound, PayloadTooLarge
 from openpal.files import FileRef
+from openpal.service.runs import now_micros
 from openpal.store.base import Store
 from openpal.store.records import FileRecord, UploadChunk, UploadRecord
 
@@ -24,10 +24,6 @@ MAX_CHUNK_BYTES = 8 * 1024 * 1024  # the SDK holds one chunk in memory while it 
 MAX_NAME = 255
 FILE_ID_KEY = "$fileId"
 _PIECE = 1024 * 1024
-
-
-def _micros() -> int:
-    return time.time_ns() // 1000
 
 
 def check_name(value: Any, field: str, what: str = "a file name") -> str:
@@ -69,7 +65,7 @@ class FileService:
         *,
         max_upload_bytes: int,
         max_file_bytes: int,
-        clock: Callable[[], int] = _micros,
+        clock: Callable[[], int] = now_micros,
     ) -> None:
         self.store = store
         self.blobs = blobs
