@@ -79,8 +79,9 @@ class RunHistory:
         spec = wf.steps[index]
         value, note = rendered_input(run, wf, views, index)
         recorded = await self.runs.store.list_run_events(run.id)
-        retries = [_stored(e, views) for e in recorded if e.type == STEP_RETRY]
-        mine = [e for e in retries if e.step_index == index]
+        mine = [
+            _stored(e, views) for e in recorded if e.type == STEP_RETRY and e.step_index == index
+        ]
         return StepInFull(run, views[index], spec.with_, value, note, mine)
 
     async def events(self, tenant_id: str, run_id: str) -> list[HistoryEvent]:
@@ -95,7 +96,7 @@ class RunHistory:
 
     async def usage_for(self, run: RunRecord) -> Usage:
         """`usage` of a run already read (for `GET /v1/runs/{id}?expand=usage`)."""
-        views = (await self.runs.detail(run.tenant_id, run.id))[1]
+        views = await self.runs.step_views(run)
         recorded = await self.runs.store.list_run_events(run.id)
         tokens = dict.fromkeys(TOKEN_KEYS, 0.0)
         per_step: dict[int, dict[str, float]] = {}
