@@ -32,10 +32,13 @@ def tokens(found: dict[str, float] | None) -> dict[str, float | int]:
     }
 
 
-def _duration(step: StepView) -> int | None:
-    if step.started_at is None or step.completed_at is None:
-        return None
-    return max(0, (step.completed_at - step.started_at) // 1000)
+def _calls(found: dict[str, float]) -> float | int:
+    return _number(found.get("llmCalls", 0))
+
+
+def _reported(found: dict[str, float]) -> dict[str, float | int]:
+    """What one step (or one of its attempts) reported: its tokens and its model calls."""
+    return tokens(found) | {"llmCallCount": _calls(found)}
 
 
 def event(run_id: str, e: HistoryEvent) -> dict[str, Any]:
@@ -49,7 +52,7 @@ def event(run_id: str, e: HistoryEvent) -> dict[str, Any]:
         if key == "until":  # a waiting run's wake-up time, stored in µs
             meta[key] = iso(value) if isinstance(value, int) else None
         elif key == "usage" and isinstance(value, dict):
-            meta[key] = tokens(value) | {"llmCallCount": _number(value.get("llmCalls", 0))}
+            meta[key] = _reported(value)
         else:
             meta[key] = value
     return {
@@ -76,9 +79,7 @@ def step_in_full(step: StepInFull) -> dict[str, Any]:
             "output": view.output,
             "error": view.error,
             "traceback": view.traceback,
-            "usage": None
-            if view.usage is None
-            else tokens(view.usage) | {"llmCallCount": _number(view.usage.get("llmCalls", 0))},
+            "usage": None if view.usage is None else _reported(view.usage),
             "retries": [
                 {
                     "attempt": r.data.get("attempt"),
@@ -101,15 +102,15 @@ def usage(run_id: str, found: Usage) -> dict[str, Any]:
         "tokens": tokens(found.tokens),
         "creditsCharged": 0,
         "durationMs": found.duration_ms,
-        "llmCallCount": _number(found.tokens.get("llmCalls", 0)),
+        "llmCallCount": _calls(found.tokens),
         "steps": [
             {
                 "id": step_execution_id(run_id, view.index),
                 "name": view.name,
                 "status": view.status,
-                "durationMs": _duration(view),
+                "durationMs": view.duration_ms,
                 "tokens": tokens(spent),
-                "llmCallCount": _number(spent.get("llmCalls", 0)),
+                "llmCallCount": _calls(spent),
             }
             for view, spent in found.steps
         ],
@@ -151,7 +152,7 @@ def trace(
                     "status": view.status,
                     "startedAt": iso(view.started_at),
                     "completedAt": iso(view.completed_at),
-                    "durationMs": _duration(view),
+                    "durationMs": view.duration_ms,
                     "attempts": view.attempts,
                     "message": view.error,
                 },
