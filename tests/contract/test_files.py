@@ -193,3 +193,29 @@ async def test_resolve_file_ids_at_any_depth(store, tmp_path):
     with pytest.raises(InvalidInput) as bad:
         await files.resolve_file_ids("t1", {"a": {"$fileId": None}})
     assert bad.value.issues[0].field == "input.a"
+
+
+async def test_an_expired_session_takes_no_chunks_and_does_not_complete(store, tmp_path):
+    from openpal.blobs.local import LocalBlobStore
+    from openpal.service.files import UPLOAD_TTL_SECONDS
+
+    now = [T0]
+    files = FileService(
+        store, LocalBlobStore(tmp_path), max_upload_bytes=4, max_file_bytes=100,
+        clock=lambda: now[0],
+    )  # fmt: skip
+    upload = await files.negotiate(
+        "t1", filename="b.bin", content_type="application/octet-stream", size=6,
+        purpose=None, idempotency_key=None,
+    )  # fmt: skip
+    assert upload is not None and (upload.chunk_size, upload.chunk_count) == (4, 2)
+    assert (await files.put_chunk("t1", upload.id, 0, _chunks(b"abcd"))).size == 4
+    now[0] += UPLOAD_TTL_SECONDS * 1_000_000
+    assert files.is_expired(await files.get_upload("t1", upload.id))
+    for attempt in (
+        files.put_chunk("t1", upload.id, 1, _chunks(b"ef")),
+        files.complete_upload("t1", upload.id),
+    ):
+        with pytest.raises(Conflict) as err:
+            await attempt
+        assert "expired" in err.value.message and err.value.issues[0].field == "uploadId"

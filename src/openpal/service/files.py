@@ -175,19 +175,19 @@ class FileService:
     def is_expired(self, upload: UploadRecord) -> bool:
         return upload.status == "pending" and upload.expires_at <= self.clock()
 
-    async def _pending(self, tenant_id: str, upload_id: str) -> UploadRecord:
-        upload = await self.get_upload(tenant_id, upload_id)
+    def _pending(self, upload: UploadRecord) -> UploadRecord:
+        """`upload`, if it still takes chunks; 409 otherwise."""
         if self.is_expired(upload):
-            raise _conflict("uploadId", f"upload {upload_id} expired; start a new one")
+            raise _conflict("uploadId", f"upload {upload.id} expired; start a new one")
         if upload.status != "pending":
-            raise _conflict("uploadId", f"upload {upload_id} is {upload.status}")
+            raise _conflict("uploadId", f"upload {upload.id} is {upload.status}")
         return upload
 
     async def put_chunk(
         self, tenant_id: str, upload_id: str, index: int, chunks: AsyncIterator[bytes]
     ) -> UploadChunk:
         """Store chunk `index` (exactly its expected length; one sent again replaces it)."""
-        upload = await self._pending(tenant_id, upload_id)
+        upload = self._pending(await self.get_upload(tenant_id, upload_id))
         if not 0 <= index < upload.chunk_count:
             raise InvalidInput(
                 [Issue("chunkIndex", f"must be an integer in [0, {upload.chunk_count})")]
@@ -219,7 +219,7 @@ class FileService:
         upload = await self.get_upload(tenant_id, upload_id)
         if upload.status == "completed":
             return await self._completed(upload)
-        upload = await self._pending(tenant_id, upload_id)
+        self._pending(upload)
         chunks = await self.store.list_upload_chunks(upload_id)
         missing = sorted(set(range(upload.chunk_count)) - {c.index for c in chunks})
         if missing:
