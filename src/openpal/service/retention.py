@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Awaitable, Callable
 
 from openpal.blobs.base import BlobStore
 from openpal.store.base import Store
@@ -32,13 +33,7 @@ async def prune(store: Store, older_than_days: float, *, batch: int = BATCH) -> 
     Each batch is its own short transaction, so API writes interleave with the sweep.
     """
     before = _micros_ago(older_than_days * 86_400)
-    total = 0
-    while True:
-        deleted = await store.prune_runs(before, batch)
-        total += deleted
-        if deleted < batch:
-            return total
-        await asyncio.sleep(0)  # let other work in between batches
+    return await _in_batches(lambda: store.prune_runs(before, batch), batch)
 
 
 async def prune_files(store: Store, older_than_days: float, *, batch: int = BATCH) -> int:
@@ -46,16 +41,20 @@ async def prune_files(store: Store, older_than_days: float, *, batch: int = BATC
     day at most) and upload sessions that expired; returns how many files."""
     age = older_than_days * 86_400
     before, temporary_before = _micros_ago(age), _micros_ago(min(age, TEMPORARY_FILE_SECONDS))
+    total = await _in_batches(lambda: store.prune_files(before, temporary_before, batch), batch)
+    await _in_batches(lambda: store.prune_uploads(_micros_ago(0), batch), batch)
+    return total
+
+
+async def _in_batches(delete_batch: Callable[[], Awaitable[int]], batch: int) -> int:
+    """Call `delete_batch` until it deletes fewer than `batch` rows; the total deleted."""
     total = 0
     while True:
-        deleted = await store.prune_files(before, temporary_before, batch)
+        deleted = await delete_batch()
         total += deleted
         if deleted < batch:
-            break
-        await asyncio.sleep(0)
-    while await store.prune_uploads(_micros_ago(0), batch) == batch:
-        await asyncio.sleep(0)
-    return total
+            return total
+        await asyncio.sleep(0)  # let other work in between batches
 
 
 async def collect_files(
