@@ -18,6 +18,7 @@ from openpal.errors import Conflict, NotFound
 from openpal.files import FileRef
 from openpal.service.review_ids import parse_task_id, task_id
 from openpal.service.runs import RunService
+from openpal.service.step_inputs import template_scope
 from openpal.store.events import RUN_DECISION, RUN_WAITING
 from openpal.store.records import RunEventRecord, RunFilter, RunRecord, StepRecord
 from openpal.workflows.model import WorkflowDef
@@ -246,11 +247,8 @@ class ReviewService:
         message = wf.steps[index].with_.get("message")
         instructions = None
         if message is not None:
-            scope = {
-                "input": run.input or {},
-                "steps": {wf.steps[i].name: {"output": s.output} for i, s in steps.items()},
-                "run": {"id": run.id, "workflow": run.workflow_slug, "attempt": run.attempt},
-            }
+            outputs = {wf.steps[i].name: s.output for i, s in steps.items()}
+            scope = template_scope(run, run.input or {}, outputs)
             try:
                 instructions = to_text(render_string(str(message), scope))
             except Exception:  # a template that fails at read time: show it as written

@@ -40,6 +40,17 @@ def _offline(value: Any) -> Any:
     return value
 
 
+def template_scope(run: RunRecord, input: Any, outputs: dict[str, Any]) -> dict[str, Any]:
+    """What a step's templates see: the run's `input`, `steps.<name>.output` of the steps
+    before it (`outputs`, by name) and the run itself. The worker renders with it as
+    the run goes, and the API again from what the run stored."""
+    return {
+        "input": input,
+        "steps": {name: {"output": out} for name, out in outputs.items()},
+        "run": {"id": run.id, "workflow": run.workflow_slug, "attempt": run.attempt},
+    }
+
+
 def rendered_input(
     run: RunRecord, wf: WorkflowDef, views: list[StepView], index: int
 ) -> tuple[Any, str]:
@@ -52,11 +63,8 @@ def rendered_input(
         return None, "the step was skipped (its condition was false)"
     if spec.name in (run.overrides or {}):
         return None, "the step did not run: the run's overrides gave its output"
-    scope = {
-        "input": _offline(run.input or {}),
-        "steps": {v.name: {"output": _offline(v.output)} for v in views[:index]},
-        "run": {"id": run.id, "workflow": run.workflow_slug, "attempt": run.attempt},
-    }
+    outputs = {v.name: _offline(v.output) for v in views[:index]}
+    scope = template_scope(run, _offline(run.input or {}), outputs)
     try:
         return to_plain(render_value(spec.with_, scope)), RENDERED
     except Exception as exc:  # the same templates failed when the step ran, too

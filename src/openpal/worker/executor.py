@@ -19,6 +19,7 @@ from openpal.files import FileRef
 from openpal.schemas import schema_errors
 from openpal.service.catalog import Catalog
 from openpal.service.notify import Hub
+from openpal.service.step_inputs import template_scope
 from openpal.steps.base import PendingArtifact, Reject, Resumption, StepContext, Suspend
 from openpal.steps.registry import get_step_type
 from openpal.store.base import Store
@@ -168,14 +169,11 @@ class RunExecutor:
             return
         wf = await self.catalog.definition(run.version_id)
         overrides: dict[str, Any] = run.overrides or {}
-        scope: dict[str, Any] = {
-            "input": await rehydrate(run.input or {}, self.blobs),
-            "steps": {
-                name: {"output": await rehydrate(out, self.blobs)}
-                for name, out in claim.done.items()
-            },
-            "run": {"id": run.id, "workflow": run.workflow_slug, "attempt": run.attempt},
-        }
+        scope = template_scope(
+            run,
+            await rehydrate(run.input or {}, self.blobs),
+            {name: await rehydrate(out, self.blobs) for name, out in claim.done.items()},
+        )
         last_output: Any = None
         deadline = None
         limit_seconds = run.deadline_seconds or wf.timeout_seconds  # the run's own wins
