@@ -1,19 +1,20 @@
-"""Run-start bodies: flat JSON, or multipart with `_json`, `_overrides` and file parts."""
+"""Run-start bodies: flat JSON, or multipart with `_json`, `_overrides` and file parts;
+and `read_form`, the multipart reader every upload of the API goes through."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from typing import Any
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from openpal.api.bodies import MAX_JSON_BODY, parse_json, read_bounded
+from openpal.api.form_stream import FormStream
 from openpal.blobs.base import BlobStore
 from openpal.errors import InvalidInput, Issue, PayloadTooLarge
 from openpal.files import FileRef
 
-_CHUNK = 1024 * 1024
+MAX_TEXT_PART = 1024 * 1024  # a text part of a multipart body
 
 
 def _json_object(text: str, field: str) -> dict[str, Any]:
@@ -50,44 +51,63 @@ async def read_start_body(
 async def _read_multipart(
     request: Request, blobs: BlobStore, max_bytes: int
 ) -> tuple[dict[str, Any], Any]:
-    # Starlette spools file parts to disk past 1 MB, so memory stays bounded;
-    # from there each part is streamed into the blob store.
-    form = await request.form(max_files=64, max_fields=256)
-    try:
-        data: dict[str, Any] = {}
-        overrides: Any = None
-        files: dict[str, FileRef] = {}
-        for key, value in form.multi_items():
-            if isinstance(value, UploadFile):
-                files[key] = await blobs.put_stream(
-                    _chunks(value),
-                    name=value.filename or key,
-                    mime_type=value.content_type or "application/octet-stream",
-                    max_bytes=max_bytes,
-                )
-            elif key == "_json":
-                data.update(_json_object(value, "_json"))
-            elif key == "_overrides":
-                overrides = _json_object(value, "_overrides")
-            else:
-                data[key] = value
-        clash = sorted(set(files) & set(data))
-        if clash:
-            raise InvalidInput(
-                [Issue(f"input.{k}", "sent both as a file and as a value") for k in clash]
+    data: dict[str, Any] = {}
+    overrides: Any = None
+    files: dict[str, FileRef] = {}
+    for key, value in await read_form(request, blobs, max_bytes, max_files=64, max_fields=256):
+        if isinstance(value, FileRef):
+            files[key] = value
+        elif key == "_json":
+            data.update(_json_object(value, "_json"))
+        elif key == "_overrides":
+            overrides = _json_object(value, "_overrides")
+        else:
+            data[key] = value
+    clash = sorted(set(files) & set(data))
+    if clash:
+        raise InvalidInput(
+            [Issue(f"input.{k}", "sent both as a file and as a value") for k in clash]
+        )
+    data.update(files)
+    return data, overrides
+
+
+async def read_form(
+    request: Request,
+    blobs: BlobStore,
+    max_bytes: int,
+    *,
+    max_files: int,
+    max_fields: int,
+    file_name: Callable[[str], str] = str,
+    text_parts: frozenset[str] = frozenset(),
+) -> list[tuple[str, str | FileRef]]:
+    """Every part of a multipart body, in order: a file part streams into the blob store
+    as it arrives (its size limit enforced while reading, nothing spooled first) and
+    becomes a `FileRef`; a text part is UTF-8 of at most 1 MiB. `file_name(part name)`
+    names a file sent without a filename; parts named in `text_parts` are text even when
+    they come with a filename."""
+    form = FormStream(request)
+    items: list[tuple[str, str | FileRef]] = []
+    files = fields = 0
+    while (part := await form.next_part()) is not None:
+        if part.filename is not None and part.name not in text_parts:
+            files += 1
+            if files > max_files:
+                raise InvalidInput([Issue("<body>", f"at most {max_files} file parts")])
+            ref = await blobs.put_stream(
+                form.data(),
+                name=part.filename or file_name(part.name),
+                mime_type=part.content_type or "application/octet-stream",
+                max_bytes=max_bytes,
             )
-        data.update(files)
-        return data, overrides
-    finally:
-        await form.close()
-
-
-async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
-    while True:
-        chunk = await upload.read(_CHUNK)
-        if not chunk:
-            return
-        yield chunk
+            items.append((part.name, ref))
+        else:
+            fields += 1
+            if fields > max_fields:
+                raise InvalidInput([Issue("<body>", f"at most {max_fields} text parts")])
+            items.append((part.name, await form.text(part.name, MAX_TEXT_PART)))
+    return items
 
 
 __all__ = ["PayloadTooLarge", "read_start_body"]

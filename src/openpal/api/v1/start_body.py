@@ -12,10 +12,10 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
 from openpal.api.bodies import MAX_JSON_BODY, parse_json, read_bounded, too_big
+from openpal.api.uploads import read_form
 from openpal.blobs.base import BlobStore
 from openpal.errors import InvalidInput, Issue, PayloadTooLarge
 from openpal.files import FileRef
@@ -27,7 +27,6 @@ MAX_TARGET_CHARS = 512
 JSON_PARTS = ("input", "overrides", "tags", "metadata")
 JSON_KEYS = frozenset({"target", *JSON_PARTS, "files"})
 FILE_PART = "files."
-_CHUNK = 1024 * 1024
 
 
 @dataclass
@@ -192,61 +191,42 @@ async def _inline(spec: dict[str, Any], where: str, blobs: BlobStore, max_bytes:
 
 
 async def _multipart(request: Request, blobs: BlobStore, max_bytes: int) -> StartBody:
-    # Starlette spools file parts to disk past 1 MB and caps text parts at 1 MB.
-    form = await request.form(max_files=64, max_fields=64)
-    try:
-        texts: dict[str, str] = {}
-        files: dict[str, FileRef] = {}
-        for key, value in form.multi_items():
-            if key.startswith(FILE_PART) and len(key) > len(FILE_PART):
-                if not isinstance(value, UploadFile):
-                    raise InvalidInput([Issue(key, "must be a file part (with a filename)")])
-                files[key[len(FILE_PART) :]] = await blobs.put_stream(
-                    _chunks(value),
-                    name=value.filename or key[len(FILE_PART) :],
-                    mime_type=value.content_type or "application/octet-stream",
-                    max_bytes=max_bytes,
-                )
-            elif key in ("target", *JSON_PARTS):
-                if key in texts:
-                    raise InvalidInput([Issue(key, "given more than once")])
-                texts[key] = await _text(value, key)
-            else:
-                raise InvalidInput(
-                    [
-                        Issue(
-                            key,
-                            "unknown part; send target, input, overrides, tags, metadata"
-                            " and files.<input name>",
-                            "unknown_field",
-                        )
-                    ]
-                )
-        body: dict[str, Any] = {"target": texts.get("target")}
-        for key in JSON_PARTS:
-            if key in texts and texts[key].strip():
-                body[key] = parse_json(texts[key], key)
-        parsed = _fields(body)
-        parsed.input = _merge(parsed.input, dict(files))
-        return parsed
-    finally:
-        await form.close()
-
-
-async def _text(value: str | UploadFile, key: str) -> str:
-    if isinstance(value, str):
-        return value
-    raw = await value.read(1024 * 1024 + 1)  # a JSON part sent with a filename
-    if len(raw) > 1024 * 1024:
-        raise PayloadTooLarge(
-            f"{key}: over the 1 MiB limit of a part", issues=too_big(key, 1 << 20)
-        )
-    try:
-        return raw.decode()
-    except UnicodeDecodeError:
-        raise InvalidInput([Issue(key, "must be UTF-8 text")]) from None
-
-
-async def _chunks(upload: UploadFile) -> AsyncIterator[bytes]:
-    while chunk := await upload.read(_CHUNK):
-        yield chunk
+    texts: dict[str, str] = {}
+    files: dict[str, FileRef] = {}
+    parts = await read_form(
+        request,
+        blobs,
+        max_bytes,
+        max_files=64,
+        max_fields=64,
+        file_name=lambda name: name.removeprefix(FILE_PART),
+        text_parts=frozenset({"target", *JSON_PARTS}),
+    )
+    for key, value in parts:
+        if key.startswith(FILE_PART) and len(key) > len(FILE_PART):
+            if not isinstance(value, FileRef):
+                raise InvalidInput([Issue(key, "must be a file part (with a filename)")])
+            files[key[len(FILE_PART) :]] = value
+        elif key in ("target", *JSON_PARTS):
+            if key in texts:
+                raise InvalidInput([Issue(key, "given more than once")])
+            assert isinstance(value, str)  # read as text, filename or not
+            texts[key] = value
+        else:
+            raise InvalidInput(
+                [
+                    Issue(
+                        key,
+                        "unknown part; send target, input, overrides, tags, metadata"
+                        " and files.<input name>",
+                        "unknown_field",
+                    )
+                ]
+            )
+    body: dict[str, Any] = {"target": texts.get("target")}
+    for key in JSON_PARTS:
+        if key in texts and texts[key].strip():
+            body[key] = parse_json(texts[key], key)
+    parsed = _fields(body)
+    parsed.input = _merge(parsed.input, dict(files))
+    return parsed
