@@ -1,11 +1,14 @@
-"""Workflow deploys over the API: versions sent as YAML, promote, soft delete, and the
-automation search, for both stores (the `# -- workflow deploys` part of `Store`).
+"""Workflow versions, for both stores: those a process loads from its workflows folder
+(`save_workflow_version`) and those deployed over the API — versions sent as YAML,
+promote, soft delete — with the automation search (the `# -- workflow deploys` part of
+`Store`).
 
 The SQL is written once with `?` placeholders; PostgreSQL gets them numbered
-(`$1`, `$2`, …). Each store class inherits its mixin. The rule these operations
-share with the folder loader (`save_workflow_version`): the current-version pointer
-remembers who set it (`current_set_by`, migration 0016), so a promote, restore or
-delete made here survives a restart that reloads the same folder.
+(`$1`, `$2`, …). Each store class inherits its mixin. Both ways in store a version the
+same way (`_sqlite_put` / `_pg_put`: the same content is reused, new content gets the
+next seq) and differ in the pointer: the current-version pointer remembers who set it
+(`current_set_by`, migration 0016), so a promote, restore or delete made over the API
+survives a restart that reloads the same folder (`_Put.load_moves_pointer`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ from __future__ import annotations
 import itertools
 import re
 import sqlite3
-from typing import Any
+from dataclasses import dataclass
 
 import asyncpg
 
@@ -27,10 +30,16 @@ _NEW_WORKFLOW = (
     "INSERT INTO workflows (id, slug, name, description, created_at, updated_at)"
     " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (slug) DO NOTHING"
 )
-_WORKFLOW_ID = "SELECT id FROM workflows WHERE slug = ?"
+_WORKFLOW = (
+    "SELECT id, current_version_id, current_set_by, deleted_at FROM workflows WHERE slug = ?"
+)
 _SAME_CONTENT = f"SELECT {V_COLS} FROM workflow_versions WHERE workflow_id = ? AND content_hash = ?"
 _NEXT_SEQ = "SELECT COALESCE(MAX(seq), 0) + 1 FROM workflow_versions WHERE workflow_id = ?"
 _INSERT_VERSION = f"INSERT INTO workflow_versions ({V_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+_LOAD_POINT = (
+    "UPDATE workflows SET current_version_id = ?, name = ?, description = ?, updated_at = ?,"
+    " current_set_by = 'load', deleted_at = NULL WHERE id = ?"
+)
 _POINT = (
     "UPDATE workflows SET current_version_id = ?, name = ?, description = ?, updated_at = ?,"
     " current_set_by = 'api', deleted_at = NULL WHERE id = ?"
@@ -68,17 +77,109 @@ def _search(search: str | None) -> tuple[str, list[str]]:
     return where + _MATCH, [pattern] * 3
 
 
-def _version_values(
-    version_id: str, workflow_id: str, seq: int, label: str | None, digest: str, yaml: str, now: int
-) -> tuple[Any, ...]:
-    """The row of a new version sent over the API: it has no source file."""
-    return (version_id, workflow_id, seq, label, digest, yaml, None, now)
+@dataclass(frozen=True)
+class _NewVersion:
+    """A version to store under workflow `slug` (`source_path`: None when sent over the API)."""
+
+    slug: str
+    id: str
+    label: str | None
+    content_hash: str
+    yaml: str
+    source_path: str | None
+    now: int
+
+    def row(self, workflow_id: str, seq: int) -> tuple[object, ...]:
+        """Its `workflow_versions` row (`V_COLS`)."""
+        return (
+            self.id, workflow_id, seq, self.label, self.content_hash, self.yaml,
+            self.source_path, self.now,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _Put:
+    """A version stored (or found) under a workflow, and that workflow's row before."""
+
+    workflow_id: str
+    current: str | None  # the current-version pointer
+    set_by: str  # who set it: 'load' or 'api'
+    deleted_at: int | None
+    version: VersionRecord
+    new: bool  # the content was new to the workflow
+
+    def load_moves_pointer(self) -> bool:
+        """The folder load's rule: new content moves the pointer; known content only while
+        the pointer is the folder's own (set by a load, the workflow not deleted)."""
+        folders = self.set_by == "load" and self.deleted_at is None
+        return (self.new or folders) and self.current != self.version.id
+
+
+def _not_found(slug: str) -> NotFound:
+    return NotFound(f"workflow {slug!r} not found (a candidate needs a workflow)")
+
+
+def _sqlite_put(c: sqlite3.Connection, v: _NewVersion) -> _Put:
+    """Store `v` under its workflow: the version with the same content when there is
+    one, else a new one with the next seq."""
+    found = c.execute(_WORKFLOW, (v.slug,)).fetchone()
+    if found is None:
+        raise _not_found(v.slug)
+    wf_id, current, set_by, deleted_at = found
+    row = c.execute(_SAME_CONTENT, (wf_id, v.content_hash)).fetchone()
+    new = row is None
+    if new:
+        row = v.row(wf_id, c.execute(_NEXT_SEQ, (wf_id,)).fetchone()[0])
+        c.execute(_INSERT_VERSION, row)
+    return _Put(wf_id, current, set_by, deleted_at, ver_from_row(tuple(row)), new)
+
+
+async def _pg_put(c: asyncpg.Connection, v: _NewVersion) -> _Put:
+    """`_sqlite_put` on PostgreSQL."""
+    # the row lock makes deploys and folder loads of one workflow agree on seq
+    found = await c.fetchrow(_numbered(_WORKFLOW) + " FOR UPDATE", v.slug)
+    if found is None:
+        raise _not_found(v.slug)
+    wf_id, current, set_by, deleted_at = found
+    row = await c.fetchrow(_numbered(_SAME_CONTENT), wf_id, v.content_hash)
+    new = row is None
+    if new:
+        row = v.row(wf_id, await c.fetchval(_numbered(_NEXT_SEQ), wf_id))
+        await c.execute(_numbered(_INSERT_VERSION), *row)
+    return _Put(wf_id, current, set_by, deleted_at, ver_from_row(tuple(row)), new)
 
 
 class SqliteDeploys:
-    """The workflow-deploy operations of `SqliteStore`."""
+    """The workflow-version operations of `SqliteStore`."""
 
     db: SqliteEngine
+
+    async def save_workflow_version(
+        self,
+        *,
+        workflow_id: str,
+        slug: str,
+        name: str | None,
+        description: str | None,
+        version_id: str,
+        version_label: str | None,
+        content_hash: str,
+        yaml_content: str,
+        source_path: str | None,
+        now: int,
+    ) -> tuple[WorkflowRecord, VersionRecord]:
+        new = _NewVersion(
+            slug, version_id, version_label, content_hash, yaml_content, source_path, now
+        )
+
+        def op(c: sqlite3.Connection) -> tuple[WorkflowRecord, VersionRecord]:
+            c.execute(_NEW_WORKFLOW, (workflow_id, slug, name, description, now, now))
+            put = _sqlite_put(c, new)
+            if put.load_moves_pointer():
+                c.execute(_LOAD_POINT, (put.version.id, name, description, now, put.workflow_id))
+            return wf_from_row(c.execute(_ONE, (put.workflow_id,)).fetchone()), put.version
+
+        return await self.db.write(op)
 
     async def deploy_workflow_version(
         self,
@@ -94,24 +195,15 @@ class SqliteDeploys:
         activate: bool,
         now: int,
     ) -> tuple[WorkflowRecord, VersionRecord]:
+        new = _NewVersion(slug, version_id, version_label, content_hash, yaml_content, None, now)
+
         def op(c: sqlite3.Connection) -> tuple[WorkflowRecord, VersionRecord]:
             if activate:
                 c.execute(_NEW_WORKFLOW, (workflow_id, slug, name, description, now, now))
-            found = c.execute(_WORKFLOW_ID, (slug,)).fetchone()
-            if found is None:
-                raise NotFound(f"workflow {slug!r} not found (a candidate needs a workflow)")
-            wf_id = found[0]
-            row = c.execute(_SAME_CONTENT, (wf_id, content_hash)).fetchone()
-            if row is None:
-                seq = c.execute(_NEXT_SEQ, (wf_id,)).fetchone()[0]
-                row = _version_values(
-                    version_id, wf_id, seq, version_label, content_hash, yaml_content, now
-                )
-                c.execute(_INSERT_VERSION, row)
-            version = ver_from_row(tuple(row))
+            put = _sqlite_put(c, new)
             if activate:
-                c.execute(_POINT, (version.id, name, description, now, wf_id))
-            return wf_from_row(c.execute(_ONE, (wf_id,)).fetchone()), version
+                c.execute(_POINT, (put.version.id, name, description, now, put.workflow_id))
+            return wf_from_row(c.execute(_ONE, (put.workflow_id,)).fetchone()), put.version
 
         return await self.db.write(op)
 
@@ -155,9 +247,41 @@ class SqliteDeploys:
 
 
 class PostgresDeploys:
-    """The workflow-deploy operations of `PostgresStore`."""
+    """The workflow-version operations of `PostgresStore`."""
 
     db: PgEngine
+
+    async def save_workflow_version(
+        self,
+        *,
+        workflow_id: str,
+        slug: str,
+        name: str | None,
+        description: str | None,
+        version_id: str,
+        version_label: str | None,
+        content_hash: str,
+        yaml_content: str,
+        source_path: str | None,
+        now: int,
+    ) -> tuple[WorkflowRecord, VersionRecord]:
+        new = _NewVersion(
+            slug, version_id, version_label, content_hash, yaml_content, source_path, now
+        )
+
+        async def op(c: asyncpg.Connection) -> tuple[WorkflowRecord, VersionRecord]:
+            await c.execute(
+                _numbered(_NEW_WORKFLOW), workflow_id, slug, name, description, now, now
+            )
+            put = await _pg_put(c, new)
+            if put.load_moves_pointer():
+                await c.execute(
+                    _numbered(_LOAD_POINT), put.version.id, name, description, now, put.workflow_id
+                )
+            wf = await c.fetchrow(_numbered(_ONE), put.workflow_id)
+            return wf_from_row(tuple(wf)), put.version
+
+        return await self.db.tx(op)
 
     async def deploy_workflow_version(
         self,
@@ -173,29 +297,20 @@ class PostgresDeploys:
         activate: bool,
         now: int,
     ) -> tuple[WorkflowRecord, VersionRecord]:
+        new = _NewVersion(slug, version_id, version_label, content_hash, yaml_content, None, now)
+
         async def op(c: asyncpg.Connection) -> tuple[WorkflowRecord, VersionRecord]:
             if activate:
                 await c.execute(
                     _numbered(_NEW_WORKFLOW), workflow_id, slug, name, description, now, now
                 )
-            # the row lock makes deploys (and folder loads) of one workflow agree on seq
-            wf_id = await c.fetchval(_numbered(_WORKFLOW_ID) + " FOR UPDATE", slug)
-            if wf_id is None:
-                raise NotFound(f"workflow {slug!r} not found (a candidate needs a workflow)")
-            row = await c.fetchrow(_numbered(_SAME_CONTENT), wf_id, content_hash)
-            if row is None:
-                seq = await c.fetchval(_numbered(_NEXT_SEQ), wf_id)
-                values = _version_values(
-                    version_id, wf_id, seq, version_label, content_hash, yaml_content, now
-                )
-                await c.execute(_numbered(_INSERT_VERSION), *values)
-                version = ver_from_row(values)
-            else:
-                version = ver_from_row(tuple(row))
+            put = await _pg_put(c, new)
             if activate:
-                await c.execute(_numbered(_POINT), version.id, name, description, now, wf_id)
-            wf = await c.fetchrow(_numbered(_ONE), wf_id)
-            return wf_from_row(tuple(wf)), version
+                await c.execute(
+                    _numbered(_POINT), put.version.id, name, description, now, put.workflow_id
+                )
+            wf = await c.fetchrow(_numbered(_ONE), put.workflow_id)
+            return wf_from_row(tuple(wf)), put.version
 
         return await self.db.tx(op)
 
