@@ -119,6 +119,8 @@ async def test_delete_hides_the_workflow_until_new_content_or_a_deploy(store):
     back, v2 = await _load(store, content="edited", at=T0 + 30)  # content never seen
     assert back.deleted_at is None and back.current_version_id == v2.id
     await store.delete_workflow(wf.id, T0 + 40)
+    reverted, _ = await _load(store, at=T0 + 45)  # the file back to content already seen
+    assert reverted.deleted_at is not None and reverted.current_version_id == v2.id
     revived, v3 = await _deploy(store, content="v3", at=T0 + 50)
     assert revived.deleted_at is None and revived.current_version_id == v3.id
 
