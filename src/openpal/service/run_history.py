@@ -94,9 +94,11 @@ class RunHistory:
         """Durations and the tokens the run's steps (and their retried attempts) reported."""
         return await self.usage_for(await self.runs.get(tenant_id, run_id))
 
-    async def usage_for(self, run: RunRecord) -> Usage:
-        """`usage` of a run already read (for `GET /v1/runs/{id}?expand=usage`)."""
-        views = await self.runs.step_views(run)
+    async def usage_for(self, run: RunRecord, views: list[StepView] | None = None) -> Usage:
+        """`usage` of a run already read (for `GET /v1/runs/{id}?expand=usage`), from its
+        step views when the caller has them."""
+        if views is None:
+            views = await self.runs.step_views(run)
         recorded = await self.runs.store.list_run_events(run.id)
         tokens = dict.fromkeys(TOKEN_KEYS, 0.0)
         per_step: dict[int, dict[str, float]] = {}

@@ -44,16 +44,14 @@ async def _answer(request: Request, run: RunRecord, hold: float | None, replayed
 async def _run_body(request: Request, run: RunRecord, expand: tuple[str, ...]) -> dict[str, Any]:
     svc = run_service(request)
     steps = None
-    if "execution" in expand or run.status == RunStatus.WAITING:
+    if {"execution", "usage"} & set(expand) or run.status == RunStatus.WAITING:
         steps = await svc.step_views(run)
     artifacts = await svc.store.list_artifacts(run.id) if run.status.terminal else None
-    usage = await _usage(request, run) if "usage" in expand else None
+    usage = None
+    if "usage" in expand:
+        history: RunHistory = request.app.state.history
+        usage = history_shapes.usage(run.id, await history.usage_for(run, steps))
     return shapes.run_object(run, expand=expand, steps=steps, artifacts=artifacts, usage=usage)
-
-
-async def _usage(request: Request, run: RunRecord) -> dict[str, Any]:
-    history: RunHistory = request.app.state.history
-    return history_shapes.usage(run.id, await history.usage_for(run))
 
 
 async def start_run(request: Request) -> Response:
