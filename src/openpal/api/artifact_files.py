@@ -16,7 +16,7 @@ from openpal.api.context import run_service, tenant_of
 from openpal.api.declare import Doc, Param, route
 from openpal.errors import InvalidInput, Issue
 from openpal.files import check_artifact_path
-from openpal.service.artifact_zip import artifact_zip, read_chunks
+from openpal.service.artifact_zip import artifact_zip, read_and_close
 
 OFFICIAL_SDK_HEADER = "x-eigenpal-sdk"
 OCTET = "application/octet-stream"
@@ -63,7 +63,7 @@ async def zip_download(
     size = archive.seek(0, 2)
     archive.seek(0)
     return StreamingResponse(
-        read_chunks(archive),
+        read_and_close(archive),
         media_type=media,
         headers={
             "content-length": str(size),

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from typing import Protocol
+from typing import IO, Protocol
 
 from openpal.files import FileRef
 
@@ -32,3 +33,13 @@ class BlobStore(Protocol):
         """A stored JSON reference turned back into a readable `FileRef` (with a local
         path when the content exists; fetched first if it lives elsewhere)."""
         ...
+
+
+READ_BYTES = 1024 * 1024
+
+
+async def read_chunks(file: IO[bytes], size: int = READ_BYTES) -> AsyncIterator[bytes]:
+    """An open file's content from where it stands, in chunks of `size`, each read in a
+    thread (a disk read never stalls the event loop)."""
+    while chunk := await asyncio.to_thread(file.read, size):
+        yield chunk

@@ -19,11 +19,10 @@ from pathlib import Path
 
 import asyncpg
 
+from openpal.blobs.base import read_chunks
 from openpal.blobs.local import LocalBlobStore
 from openpal.files import FileRef
 from openpal.store.pg_engine import PgEngine
-
-CHUNK_BYTES = 1024 * 1024
 
 
 class PgBlobStore:
@@ -120,7 +119,7 @@ async def _upload(conn: asyncpg.Connection, file_id: str, path: Path, size: int)
         return  # same content already stored (by this or another process)
     with path.open("rb") as f:
         seq = 0
-        while chunk := await asyncio.to_thread(f.read, CHUNK_BYTES):
+        async for chunk in read_chunks(f):
             await conn.execute(
                 "INSERT INTO blob_chunks (blob_id, seq, data) VALUES ($1, $2, $3)",
                 file_id,

@@ -15,13 +15,12 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import IO
 
-from openpal.blobs.base import BlobStore
+from openpal.blobs.base import BlobStore, read_chunks
 from openpal.errors import NotFound
 from openpal.service.runs import RunService
 from openpal.store.records import ArtifactRecord
 
 SPOOL_BYTES = 8 * 1024 * 1024  # archives up to this size never touch the disk
-CHUNK_BYTES = 1024 * 1024
 # already-compressed formats are stored as they are (deflating them costs CPU for nothing)
 _STORED = ("image/", "video/", "audio/", "application/zip", "application/gzip", "application/pdf")
 
@@ -71,10 +70,10 @@ def _write_zip(files: list[tuple[ArtifactRecord, Path]]) -> IO[bytes]:
     return out
 
 
-async def read_chunks(file: IO[bytes]) -> AsyncIterator[bytes]:
+async def read_and_close(file: IO[bytes]) -> AsyncIterator[bytes]:
     """The file's content in chunks, each read in a thread; closes the file at the end."""
     try:
-        while chunk := await asyncio.to_thread(file.read, CHUNK_BYTES):
+        async for chunk in read_chunks(file):
             yield chunk
     finally:
         file.close()

@@ -4,13 +4,12 @@ to them."""
 
 from __future__ import annotations
 
-import asyncio
 import math
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
 
-from openpal.blobs.base import BlobStore
+from openpal.blobs.base import BlobStore, read_chunks
 from openpal.engine.ids import new_id
 from openpal.errors import Conflict, InvalidInput, Issue, NotFound, PayloadTooLarge
 from openpal.files import FileRef
@@ -23,7 +22,6 @@ UPLOAD_TTL_SECONDS = 24 * 3600  # an unfinished http-chunked upload is kept this
 MAX_CHUNK_BYTES = 8 * 1024 * 1024  # the SDK holds one chunk in memory while it sends it
 MAX_NAME = 255
 FILE_ID_KEY = "$fileId"
-_PIECE = 1024 * 1024
 
 
 def check_name(value: Any, field: str, what: str = "a file name") -> str:
@@ -258,7 +256,7 @@ class FileService:
             if ref.path is None:
                 raise _conflict("chunks", f"chunk {chunk.index} is gone; send it again")
             with ref.path.open("rb") as f:
-                while piece := await asyncio.to_thread(f.read, _PIECE):
+                async for piece in read_chunks(f):
                     yield piece
 
     async def abort_upload(self, tenant_id: str, upload_id: str) -> bool:

@@ -12,7 +12,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
-from openpal.blobs.base import BlobStore
+from openpal.blobs.base import BlobStore, read_chunks
 from openpal.engine.states import CANCELLED_BY_REQUEST, RunStatus
 from openpal.errors import LeaseLost, PayloadTooLarge, RunCancelled, Unavailable
 from openpal.files import FileRef
@@ -69,7 +69,7 @@ async def _chunks(item: PendingArtifact) -> AsyncIterator[bytes]:
         return
     assert item.file is not None
     with item.file.open("rb") as f:
-        while chunk := await asyncio.to_thread(f.read, 1024 * 1024):
+        async for chunk in read_chunks(f):
             yield chunk
 
 
