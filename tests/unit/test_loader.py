@@ -244,3 +244,32 @@ def test_output_schema_loads_with_strictness():
         " other: 1}\nsteps: [{name: a, type: transform.set}]\n"
     )
     assert wf.output_schema == {"type": "object"} and wf.strict_output_schema is True
+
+
+def _nested_aliases(depth: int) -> str:
+    """Each level an alias list of nine of the level below: 9**depth values expanded."""
+    text = "      a0: &a0 [x, x, x, x, x, x, x, x, x]\n"
+    for i in range(1, depth + 1):
+        text += f"      a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 9) + "]\n"
+    return "name: bomb\nsteps:\n  - name: s\n    type: transform.set\n    with:\n" + text
+
+
+def test_aliases_that_expand_past_the_bound_are_refused_at_once():
+    text = _nested_aliases(30)  # 9**30 values from 2 KB: would never finish
+    assert len(text) < 2500
+    with pytest.raises(WorkflowLoadError, match="once its aliases are expanded"):
+        load_workflow_text(text, source_path="bomb.yaml")
+    ok = load_workflow_text(_nested_aliases(3), source_path="ok.yaml")  # 9**4 values: fine
+    assert len(ok.steps[0].with_["a3"]) == 9
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("name: x\nsteps: &s [*s]\n", "refers to itself"),
+        ("name: x\nsteps: " + "[" * 50_000 + "]" * 50_000 + "\n", "nested too deeply"),
+    ],
+)
+def test_recursive_or_deep_yaml_is_a_load_error(text, words):
+    with pytest.raises(WorkflowLoadError, match=words):
+        load_workflow_text(text, source_path="x.yaml")

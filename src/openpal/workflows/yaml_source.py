@@ -16,6 +16,10 @@ import yaml
 from openpal.errors import WorkflowLoadError
 
 _LAST_PART = re.compile(r"(\.[^.\[]+|\[\d+\])$")
+# Aliases (`*a`) repeat the node they name: a few hundred bytes of nested aliases expand
+# to billions of nodes. A workflow is refused past this many nodes once expanded, well
+# above what a megabyte of YAML without aliases holds.
+MAX_EXPANDED_NODES = 1_000_000
 
 
 class Source:
@@ -52,6 +56,7 @@ def parse_yaml(text: str, file: str) -> Source:
         lines: dict[str, int] = {}
         raw: dict[str, str] = {}
         if node is not None:
+            _check_expansion(node, file)
             _map_lines(node, "", lines, raw, file)
         data = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
@@ -64,6 +69,8 @@ def parse_yaml(text: str, file: str) -> Source:
         ) from None
     except yaml.YAMLError as exc:
         raise WorkflowLoadError(file, "<root>", f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise WorkflowLoadError(file, "<root>", "invalid YAML: nested too deeply") from None
     finally:
         loader.dispose()
     return Source(file, data, lines, raw)
@@ -92,3 +99,37 @@ def _map_lines(
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _map_lines(item, f"{path}[{index}]", out, raw, file)
+
+
+def _check_expansion(root: yaml.Node, file: str) -> None:
+    """Refuse a document whose aliases expand past `MAX_EXPANDED_NODES` nodes, or refer
+    to themselves; each distinct node is counted once (memoised), so this is cheap."""
+    sizes: dict[int, int] = {}
+    open_nodes: set[int] = set()
+
+    def size(node: yaml.Node) -> int:
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in open_nodes:
+            raise WorkflowLoadError(file, "<root>", "invalid YAML: an alias refers to itself")
+        open_nodes.add(key)
+        total = 1
+        if isinstance(node, yaml.MappingNode):
+            total += sum(size(k) + size(v) for k, v in node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(item) for item in node.value)
+        open_nodes.discard(key)
+        if total > MAX_EXPANDED_NODES:
+            raise WorkflowLoadError(
+                file,
+                "<root>",
+                f"invalid YAML: over {MAX_EXPANDED_NODES:,} values once its aliases are"
+                " expanded",
+                line=node.start_mark.line + 1,
+            )
+        sizes[key] = total
+        return total
+
+    size(root)
+
