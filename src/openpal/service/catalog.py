@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -129,8 +130,12 @@ class Catalog:
         if version is None:
             raise NotFound(f"workflow version {version_id} not found")
         base_dir = str(Path(version.source_path).parent) if version.source_path else self._code_dir
-        wf = load_workflow_text(
-            version.yaml_content, source_path=version.source_path, base_dir=base_dir
+        # compiled off the event loop: a large definition takes up to a second
+        wf = await asyncio.to_thread(
+            load_workflow_text,
+            version.yaml_content,
+            source_path=version.source_path,
+            base_dir=base_dir,
         )
         self._defs[version_id] = wf
         return wf

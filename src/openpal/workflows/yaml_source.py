@@ -124,12 +124,10 @@ def _check_expansion(root: yaml.Node, file: str) -> None:
             raise WorkflowLoadError(
                 file,
                 "<root>",
-                f"invalid YAML: over {MAX_EXPANDED_NODES:,} values once its aliases are"
-                " expanded",
+                f"invalid YAML: over {MAX_EXPANDED_NODES:,} values once its aliases are expanded",
                 line=node.start_mark.line + 1,
             )
         sizes[key] = total
         return total
 
     size(root)
-
