@@ -13,8 +13,6 @@ survives a restart that reloads the same folder (`_Put.load_moves_pointer`).
 
 from __future__ import annotations
 
-import itertools
-import re
 import sqlite3
 from dataclasses import dataclass
 
@@ -23,7 +21,14 @@ import asyncpg
 from openpal.errors import NotFound
 from openpal.store.pg_engine import PgEngine
 from openpal.store.records import VersionRecord, WorkflowRecord
-from openpal.store.rows import V_COLS, WF_COLS, escape_like, ver_from_row, wf_from_row
+from openpal.store.rows import (
+    V_COLS,
+    WF_COLS,
+    escape_like,
+    numbered,
+    ver_from_row,
+    wf_from_row,
+)
 from openpal.store.sqlite_engine import SqliteEngine
 
 _NEW_WORKFLOW = (
@@ -60,12 +65,6 @@ _MATCH = (
     )
     + ")"
 )
-
-
-def _numbered(sql: str) -> str:
-    """`?` placeholders → PostgreSQL's `$1`, `$2`, … (no `?` appears in the SQL text)."""
-    n = itertools.count(1)
-    return re.sub(r"\?", lambda _: f"${next(n)}", sql)
 
 
 def _search(search: str | None) -> tuple[str, list[str]]:
@@ -137,15 +136,15 @@ def _sqlite_put(c: sqlite3.Connection, v: _NewVersion) -> _Put:
 async def _pg_put(c: asyncpg.Connection, v: _NewVersion) -> _Put:
     """`_sqlite_put` on PostgreSQL."""
     # the row lock makes deploys and folder loads of one workflow agree on seq
-    found = await c.fetchrow(_numbered(_WORKFLOW) + " FOR UPDATE", v.slug)
+    found = await c.fetchrow(numbered(_WORKFLOW) + " FOR UPDATE", v.slug)
     if found is None:
         raise _not_found(v.slug)
     wf_id, current, set_by, deleted_at = found
-    row = await c.fetchrow(_numbered(_SAME_CONTENT), wf_id, v.content_hash)
+    row = await c.fetchrow(numbered(_SAME_CONTENT), wf_id, v.content_hash)
     new = row is None
     if new:
-        row = v.row(wf_id, await c.fetchval(_numbered(_NEXT_SEQ), wf_id))
-        await c.execute(_numbered(_INSERT_VERSION), *row)
+        row = v.row(wf_id, await c.fetchval(numbered(_NEXT_SEQ), wf_id))
+        await c.execute(numbered(_INSERT_VERSION), *row)
     return _Put(wf_id, current, set_by, deleted_at, ver_from_row(tuple(row)), new)
 
 
@@ -270,15 +269,13 @@ class PostgresDeploys:
         )
 
         async def op(c: asyncpg.Connection) -> tuple[WorkflowRecord, VersionRecord]:
-            await c.execute(
-                _numbered(_NEW_WORKFLOW), workflow_id, slug, name, description, now, now
-            )
+            await c.execute(numbered(_NEW_WORKFLOW), workflow_id, slug, name, description, now, now)
             put = await _pg_put(c, new)
             if put.load_moves_pointer():
                 await c.execute(
-                    _numbered(_LOAD_POINT), put.version.id, name, description, now, put.workflow_id
+                    numbered(_LOAD_POINT), put.version.id, name, description, now, put.workflow_id
                 )
-            wf = await c.fetchrow(_numbered(_ONE), put.workflow_id)
+            wf = await c.fetchrow(numbered(_ONE), put.workflow_id)
             return wf_from_row(tuple(wf)), put.version
 
         return await self.db.tx(op)
@@ -302,14 +299,14 @@ class PostgresDeploys:
         async def op(c: asyncpg.Connection) -> tuple[WorkflowRecord, VersionRecord]:
             if activate:
                 await c.execute(
-                    _numbered(_NEW_WORKFLOW), workflow_id, slug, name, description, now, now
+                    numbered(_NEW_WORKFLOW), workflow_id, slug, name, description, now, now
                 )
             put = await _pg_put(c, new)
             if activate:
                 await c.execute(
-                    _numbered(_POINT), put.version.id, name, description, now, put.workflow_id
+                    numbered(_POINT), put.version.id, name, description, now, put.workflow_id
                 )
-            wf = await c.fetchrow(_numbered(_ONE), put.workflow_id)
+            wf = await c.fetchrow(numbered(_ONE), put.workflow_id)
             return wf_from_row(tuple(wf)), put.version
 
         return await self.db.tx(op)
@@ -325,7 +322,7 @@ class PostgresDeploys:
     ) -> WorkflowRecord | None:
         async def op(c: asyncpg.Connection) -> WorkflowRecord | None:
             done = await c.execute(
-                _numbered(_PROMOTE),
+                numbered(_PROMOTE),
                 version_id,
                 name,
                 description,
@@ -336,12 +333,12 @@ class PostgresDeploys:
             )
             if done == "UPDATE 0":
                 return None
-            return wf_from_row(tuple(await c.fetchrow(_numbered(_ONE), workflow_id)))
+            return wf_from_row(tuple(await c.fetchrow(numbered(_ONE), workflow_id)))
 
         return await self.db.tx(op)
 
     async def delete_workflow(self, workflow_id: str, now: int) -> bool:
-        done = await self.db.execute(_numbered(_DELETE), now, now, workflow_id)
+        done = await self.db.execute(numbered(_DELETE), now, now, workflow_id)
         return bool(done != "UPDATE 0")
 
     async def list_automations(
@@ -349,10 +346,10 @@ class PostgresDeploys:
     ) -> tuple[list[WorkflowRecord], int]:
         where, args = _search(search)
         total = await self.db.fetchval(
-            _numbered(f"SELECT COUNT(*) FROM workflows w WHERE {where}"), *args
+            numbered(f"SELECT COUNT(*) FROM workflows w WHERE {where}"), *args
         )
         rows = await self.db.fetch(
-            _numbered(f"SELECT {WF_COLS} {_FROM} WHERE {where} ORDER BY w.slug LIMIT ? OFFSET ?"),
+            numbered(f"SELECT {WF_COLS} {_FROM} WHERE {where} ORDER BY w.slug LIMIT ? OFFSET ?"),
             *args,
             limit,
             offset,

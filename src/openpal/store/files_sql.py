@@ -4,7 +4,6 @@ numbers them. `SqliteStore` and `PostgresStore` inherit these mixins."""
 
 from __future__ import annotations
 
-import re
 import sqlite3
 from typing import Any
 
@@ -13,6 +12,7 @@ import asyncpg
 from openpal.errors import Conflict, Issue
 from openpal.store.pg_engine import PgEngine
 from openpal.store.records import FileRecord, UploadChunk, UploadRecord
+from openpal.store.rows import numbered
 from openpal.store.sqlite_engine import SqliteEngine
 
 FILE_COLS = "id, tenant_id, blob_id, filename, content_type, size, purpose, created_at"
@@ -103,15 +103,6 @@ def _upload_values(u: UploadRecord) -> tuple[Any, ...]:
     return (u.id, u.tenant_id, u.file_id, u.filename, u.content_type, u.size, u.purpose,
             u.idempotency_key, u.chunk_size, u.chunk_count, u.status, u.created_at,
             u.expires_at)  # fmt: skip
-
-
-_MARK = re.compile(r"\?")
-
-
-def pg(sql: str) -> str:
-    """`?` marks numbered `$1, $2, …` for PostgreSQL (no statement here has a `?` literal)."""
-    count = iter(range(1, sql.count("?") + 1))
-    return _MARK.sub(lambda _: f"${next(count)}", sql)
 
 
 class SqliteFiles:
@@ -233,10 +224,10 @@ class PostgresFiles:
     db: PgEngine
 
     async def create_file(self, file: FileRecord) -> None:
-        await self.db.execute(pg(INSERT_FILE), *_file_values(file))
+        await self.db.execute(numbered(INSERT_FILE), *_file_values(file))
 
     async def get_file(self, tenant_id: str, file_id: str) -> FileRecord | None:
-        row = await self.db.fetchrow(pg(GET_FILE), file_id, tenant_id)
+        row = await self.db.fetchrow(numbered(GET_FILE), file_id, tenant_id)
         return FileRecord(*row) if row else None
 
     async def find_files(self, tenant_id: str, file_ids: list[str]) -> list[FileRecord]:
@@ -248,10 +239,10 @@ class PostgresFiles:
         return [FileRecord(*r) for r in rows]
 
     async def delete_file(self, tenant_id: str, file_id: str) -> bool:
-        return await self.db.execute(pg(DELETE_FILE), file_id, tenant_id) == "DELETE 1"
+        return await self.db.execute(numbered(DELETE_FILE), file_id, tenant_id) == "DELETE 1"
 
     async def prune_files(self, before: int, temporary_before: int, limit: int) -> int:
-        result = await self.db.execute(pg(PRUNE_FILES), before, temporary_before, limit)
+        result = await self.db.execute(numbered(PRUNE_FILES), before, temporary_before, limit)
         return int(result.split()[-1])
 
     async def create_upload(self, upload: UploadRecord, now: int) -> UploadRecord:
@@ -263,58 +254,58 @@ class PostgresFiles:
                     "SELECT pg_advisory_xact_lock(hashtextextended($1, 15))",
                     f"{upload.tenant_id}\x1f{key}",
                 )
-                row = await c.fetchrow(pg(PENDING_BY_KEY), upload.tenant_id, key, now)
+                row = await c.fetchrow(numbered(PENDING_BY_KEY), upload.tenant_id, key, now)
                 if row is not None:
                     found = UploadRecord(*row)
                     if not _same_file(found, upload):
                         raise _key_reused()
                     return found
-            await c.execute(pg(INSERT_UPLOAD), *_upload_values(upload))
+            await c.execute(numbered(INSERT_UPLOAD), *_upload_values(upload))
             return upload
 
         return await self.db.tx(op)
 
     async def get_upload(self, tenant_id: str, upload_id: str) -> UploadRecord | None:
-        row = await self.db.fetchrow(pg(GET_UPLOAD), upload_id, tenant_id)
+        row = await self.db.fetchrow(numbered(GET_UPLOAD), upload_id, tenant_id)
         return UploadRecord(*row) if row else None
 
     async def save_upload_chunk(self, chunk: UploadChunk) -> bool:
         result = await self.db.execute(
-            pg(SAVE_CHUNK), chunk.upload_id, chunk.index, chunk.blob_id, chunk.size,
+            numbered(SAVE_CHUNK), chunk.upload_id, chunk.index, chunk.blob_id, chunk.size,
             chunk.upload_id,
         )  # fmt: skip
         return result == "INSERT 0 1"
 
     async def list_upload_chunks(self, upload_id: str) -> list[UploadChunk]:
-        return [UploadChunk(*r) for r in await self.db.fetch(pg(LIST_CHUNKS), upload_id)]
+        return [UploadChunk(*r) for r in await self.db.fetch(numbered(LIST_CHUNKS), upload_id)]
 
     async def complete_upload(self, upload_id: str, file: FileRecord) -> FileRecord | None:
         async def op(c: asyncpg.Connection) -> FileRecord | None:
-            state = await c.fetchrow(pg(UPLOAD_STATE) + " FOR UPDATE", upload_id)
+            state = await c.fetchrow(numbered(UPLOAD_STATE) + " FOR UPDATE", upload_id)
             if state is None:
                 return None
             status, file_id = state
             if status == "completed":
-                row = await c.fetchrow(pg(FILE_BY_ID), file_id)
+                row = await c.fetchrow(numbered(FILE_BY_ID), file_id)
                 return FileRecord(*row) if row else None
             if status != "pending":
                 return None
-            await c.execute(pg(INSERT_FILE), *_file_values(file))
-            await c.execute(pg(MARK_COMPLETED), upload_id)
-            await c.execute(pg(DROP_CHUNKS), upload_id)
+            await c.execute(numbered(INSERT_FILE), *_file_values(file))
+            await c.execute(numbered(MARK_COMPLETED), upload_id)
+            await c.execute(numbered(DROP_CHUNKS), upload_id)
             return file
 
         return await self.db.tx(op)
 
     async def abort_upload(self, tenant_id: str, upload_id: str) -> UploadRecord | None:
         async def op(c: asyncpg.Connection) -> UploadRecord | None:
-            if await c.execute(pg(MARK_ABORTED), upload_id, tenant_id) == "UPDATE 1":
-                await c.execute(pg(DROP_CHUNKS), upload_id)
-            row = await c.fetchrow(pg(GET_UPLOAD), upload_id, tenant_id)
+            if await c.execute(numbered(MARK_ABORTED), upload_id, tenant_id) == "UPDATE 1":
+                await c.execute(numbered(DROP_CHUNKS), upload_id)
+            row = await c.fetchrow(numbered(GET_UPLOAD), upload_id, tenant_id)
             return UploadRecord(*row) if row else None
 
         return await self.db.tx(op)
 
     async def prune_uploads(self, before: int, limit: int) -> int:
-        result = await self.db.execute(pg(PRUNE_UPLOADS), before, limit)
+        result = await self.db.execute(numbered(PRUNE_UPLOADS), before, limit)
         return int(result.split()[-1])

@@ -8,6 +8,9 @@ PostgreSQL; `Marks` hands out the right one.
 
 from __future__ import annotations
 
+import functools
+import itertools
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +30,14 @@ Marks = Callable[[], str]
 def qmarks() -> Marks:
     """SQLite placeholders: always `?`."""
     return lambda: "?"
+
+
+@functools.lru_cache(maxsize=512)
+def numbered(sql: str) -> str:
+    """SQL written once with `?` marks, for PostgreSQL: `$1`, `$2`, … in order (no statement
+    of ours has a `?` literal). Statements are constants, so each is rewritten once."""
+    count = itertools.count(1)
+    return re.sub(r"\?", lambda _: f"${next(count)}", sql)
 
 
 def dollar_marks() -> Marks:
