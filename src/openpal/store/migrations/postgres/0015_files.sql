@@ -11,7 +11,6 @@ CREATE TABLE files (
     purpose       TEXT,
     created_at    BIGINT NOT NULL
 );
-CREATE INDEX files_by_tenant ON files (tenant_id, created_at DESC, id DESC);
 CREATE INDEX files_by_blob ON files (blob_id);
 CREATE INDEX files_by_age ON files (created_at);
 -- One upload of a file too big for a single request: the client PUTs numbered chunks
