@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -44,3 +46,20 @@ def test_imports_point_one_way(package):
     for path in files:
         bad = _imports(path) & FORBIDDEN[package]
         assert not bad, f"{path.relative_to(SRC)} imports {sorted(bad)}"
+
+
+def test_the_embedded_default_needs_no_optional_dependency(tmp_path):
+    """`pip install openpal` has neither asyncpg (`[postgres]`) nor boto3 (`[s3]`): the
+    SQLite store, the app, the worker and the CLI must import and open without them."""
+    script = (
+        "import asyncio, sys\n"
+        "sys.modules['asyncpg'] = None\n"  # an import of it now raises ImportError
+        "sys.modules['boto3'] = None\n"
+        "import openpal.api.app, openpal.cli.main, openpal.worker.executor\n"
+        "from openpal.store.factory import make_store\n"
+        "from pathlib import Path\n"
+        f"store = make_store(None, Path({str(tmp_path)!r}) / 'openpal.db')\n"
+        "asyncio.run(store.open())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass
-
-import asyncpg
+from typing import TYPE_CHECKING
 
 from openpal.errors import NotFound
-from openpal.store.pg_engine import PgEngine
 from openpal.store.records import VersionRecord, WorkflowRecord
 from openpal.store.rows import (
     V_COLS,
@@ -30,6 +28,11 @@ from openpal.store.rows import (
     wf_from_row,
 )
 from openpal.store.sqlite_engine import SqliteEngine
+
+if TYPE_CHECKING:  # the embedded default runs without asyncpg installed
+    import asyncpg
+
+    from openpal.store.pg_engine import PgEngine
 
 _NEW_WORKFLOW = (
     "INSERT INTO workflows (id, slug, name, description, created_at, updated_at)"

@@ -5,15 +5,17 @@ numbers them. `SqliteStore` and `PostgresStore` inherit these mixins."""
 from __future__ import annotations
 
 import sqlite3
-from typing import Any
-
-import asyncpg
+from typing import TYPE_CHECKING, Any
 
 from openpal.errors import Conflict, Issue
-from openpal.store.pg_engine import PgEngine
 from openpal.store.records import FileRecord, UploadChunk, UploadRecord
 from openpal.store.rows import numbered
 from openpal.store.sqlite_engine import SqliteEngine
+
+if TYPE_CHECKING:  # the embedded default runs without asyncpg installed
+    import asyncpg
+
+    from openpal.store.pg_engine import PgEngine
 
 FILE_COLS = "id, tenant_id, blob_id, filename, content_type, size, purpose, created_at"
 UPLOAD_COLS = (
