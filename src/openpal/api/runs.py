@@ -56,12 +56,12 @@ async def start_run(request: Request) -> Response:
         overrides=overrides,
         idempotency_key=key,
         deadline_seconds=_deadline_seconds(request),
+        hold=hold,
     )
     replayed = key is not None and run.created_at < started_at
     headers = {"idempotent-replayed": "true"} if replayed else None
     if hold is None:
         return JSON(start_response(run, terminal_fields=False), 201, headers)
-    run = await run_service(request).hold(run, hold)
     if run.status.terminal:
         return JSON(start_response(run, terminal_fields=True), 200, headers)
     return JSON(start_response(run, terminal_fields=False), 202, headers)

@@ -11,13 +11,17 @@ import asyncio
 from collections import defaultdict
 from collections.abc import Callable
 
+from openpal.store.records import RunRecord
+
 
 class Hub:
     """Signals between the API side and the workers of one process."""
 
     def __init__(self) -> None:
         self.work_available = asyncio.Event()
-        self._finished: dict[str, list[asyncio.Future[None]]] = defaultdict(list)
+        # a waiter's future resolves to the finished run when whoever finished it had
+        # the record at hand (a worker in this process), else to None: read it again
+        self._finished: dict[str, list[asyncio.Future[RunRecord | None]]] = defaultdict(list)
         self._cancel_hooks: dict[str, Callable[[], None]] = {}
 
     # new work
@@ -45,20 +49,21 @@ class Hub:
         self.work_available.set()
 
     # run finished
-    def run_finished(self, run_id: str) -> None:
-        """A run reached a terminal status: release whoever waits for it."""
+    def run_finished(self, run_id: str, run: RunRecord | None = None) -> None:
+        """A run reached a terminal status: release whoever waits for it, handing
+        them `run` (the finished record) when the caller has it."""
         for fut in self._finished.pop(run_id, ()):
             if not fut.done():
-                fut.set_result(None)
+                fut.set_result(run)
 
-    def watch(self, run_id: str) -> asyncio.Future[None]:
+    def watch(self, run_id: str) -> asyncio.Future[RunRecord | None]:
         """A future resolved when `run_id` finishes. Register it *before* reading the
-        run's status, so a finish between the read and the wait is not missed."""
-        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        run's status (or before creating the run), so a finish in between is not missed."""
+        fut: asyncio.Future[RunRecord | None] = asyncio.get_running_loop().create_future()
         self._finished[run_id].append(fut)
         return fut
 
-    def unwatch(self, run_id: str, fut: asyncio.Future[None]) -> None:
+    def unwatch(self, run_id: str, fut: asyncio.Future[RunRecord | None]) -> None:
         waiters = self._finished.get(run_id)
         if waiters is not None:
             if fut in waiters:

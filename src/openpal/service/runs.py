@@ -125,8 +125,10 @@ class RunService:
         deadline_seconds: float | None = None,
         tags: tuple[str, ...] = (),
         metadata: dict[str, Any] | None = None,
+        hold: float | None = None,
     ) -> RunRecord:
-        """Validate and durably queue a run; answers once the run is in the store.
+        """Validate and durably queue a run; answers once the run is in the store, or
+        with `hold`, once it ended or `hold` seconds passed (see `hold`).
 
         `deadline_seconds` overrides the workflow's `timeout_seconds` for this run;
         `tags` and `metadata` are the caller's, kept with the run as sent.
@@ -154,6 +156,7 @@ class RunService:
             deadline_seconds=deadline_seconds,
             tags=tags,
             metadata=metadata,
+            hold=hold,
         )
 
     async def _queue(
@@ -165,51 +168,87 @@ class RunService:
         input: dict[str, Any],
         trigger: str,
         once: IdempotencyKey | None = None,
+        hold: float | None = None,
         **extra: Any,
     ) -> RunRecord:
         """Insert a pending run of `ver` (or a rejected one, when admission control
-        refuses it) and wake a worker."""
-        created = now_micros()
-        extra.update(admission_fields(wf, record.id, input))
-        run = await self.store.create_run(
-            NewRun(
-                id=new_id("exec", created),
-                tenant_id=tenant_id,
-                workflow_id=record.id,
-                workflow_slug=record.slug,
-                workflow_name=record.name,
-                version_id=ver.id,
-                version_label=ver.version_label,
-                input=input,
-                trigger_type=trigger,
-                created_at=created,
-                **extra,
-            ),
-            once=once,
-        )
-        self.hub.run_queued()
-        return run
+        refuses it), wake a worker, and with `hold`, wait for its end.
 
-    async def hold(self, run: RunRecord, seconds: float) -> RunRecord:
+        A held run is watched before it exists, so its end cannot slip by unheard
+        and nothing is read to begin with; a worker of this process hands over the
+        finished record, so an embedded server answers without reading it again."""
+        created = now_micros()
+        run_id = new_id("exec", created)
+        extra.update(admission_fields(wf, record.id, input))
+        fut = self.hub.watch(run_id) if hold is not None else None
+        try:
+            run = await self.store.create_run(
+                NewRun(
+                    id=run_id,
+                    tenant_id=tenant_id,
+                    workflow_id=record.id,
+                    workflow_slug=record.slug,
+                    workflow_name=record.name,
+                    version_id=ver.id,
+                    version_label=ver.version_label,
+                    input=input,
+                    trigger_type=trigger,
+                    created_at=created,
+                    held=hold is not None,
+                    **extra,
+                ),
+                once=once,
+            )
+        except BaseException:
+            if fut is not None:
+                self.hub.unwatch(run_id, fut)
+            raise
+        self.hub.run_queued()
+        if hold is None:
+            return run
+        if run.id != run_id:  # an idempotent replay answered with an earlier run
+            assert fut is not None
+            self.hub.unwatch(run_id, fut)
+            fut = None
+        return await self.hold(run, hold, fut)
+
+    async def hold(
+        self,
+        run: RunRecord,
+        seconds: float,
+        fut: asyncio.Future[RunRecord | None] | None = None,
+    ) -> RunRecord:
         """Wait up to `seconds` for the run to end; the run as it then is.
 
         Woken by the hub (a worker in this process, or a NOTIFY from another);
-        a slow safety poll re-reads the run in case an event was missed.
+        a slow safety poll re-reads the run in case an event was missed. `fut`:
+        a watch registered before `run` was read (or created), consumed here.
         """
         if run.status.terminal or seconds <= 0:
+            if fut is not None:
+                self.hub.unwatch(run.id, fut)
             return run
         deadline = time.monotonic() + seconds
+        announced = fut is not None  # created as held: its end is announced here
         while True:
-            fut = self.hub.watch(run.id)
             try:
-                current = await self.get(run.tenant_id, run.id)
+                if fut is None:  # watch first, then read: an end in between is heard
+                    fut = self.hub.watch(run.id)
+                    if not announced:
+                        await self.store.hold_run(run.id)
+                        announced = True
+                    run = await self.get(run.tenant_id, run.id)
                 left = deadline - time.monotonic()
-                if current.status.terminal or left <= 0:
-                    return current
+                if run.status.terminal or left <= 0:
+                    return run
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(asyncio.shield(fut), min(left, self.hold_poll))
+                    ended = await asyncio.wait_for(asyncio.shield(fut), min(left, self.hold_poll))
+                    if ended is not None:  # the finisher handed over the record
+                        return ended
             finally:
-                self.hub.unwatch(run.id, fut)
+                if fut is not None:
+                    self.hub.unwatch(run.id, fut)
+            fut = None
 
     async def get(self, tenant_id: str, run_id: str) -> RunRecord:
         run = await self.store.get_run(tenant_id, run_id)
@@ -312,17 +351,23 @@ class RunService:
         if run is None:
             raise NotFound(f"run {run_id} not found")
         if run.status == RunStatus.CANCELLED:
-            self.hub.run_finished(run.id)
+            self.hub.run_finished(run.id, run)
         else:
             self.hub.cancel_requested(run.id)
         return run
 
     async def rerun(
-        self, tenant_id: str, run_id: str, *, trigger: str = "rerun", version: str | None = None
+        self,
+        tenant_id: str,
+        run_id: str,
+        *,
+        trigger: str = "rerun",
+        version: str | None = None,
+        hold: float | None = None,
     ) -> RunRecord:
         """A new run on the old run's input snapshot (and its tags and metadata): of the
         workflow's current version, of the old run's own version (`version="original"`),
-        or of the version with that label."""
+        or of the version with that label. `hold`: as `start`'s."""
         old = await self.get(tenant_id, run_id)
         if version == "original":
             record, ver, wf = await self.catalog.resolve_version(old.workflow_id, old.version_id)
@@ -342,6 +387,7 @@ class RunService:
             batch_id=old.batch_id,
             tags=tuple(old.tags),
             metadata=old.metadata,
+            hold=hold,
         )
 
     async def resume(
@@ -400,5 +446,5 @@ class RunService:
         if approve:
             self.hub.run_queued()
         else:
-            self.hub.run_finished(run.id)
+            self.hub.run_finished(run.id, run)
         return run

@@ -51,11 +51,17 @@ class Store(Protocol):
     ) -> None:
         """Until cancelled, call `deliver(kind, run_id)` for run events from *other*
         processes: `work` (a run became pending), `finished` (a run reached a terminal
-        status), `cancel` (a cancel was stamped on a held run), `resync` (events may
-        have been missed: re-read what you wait on; always delivered). Only `kinds` are
-        heard: a process without workers needs no `work`, one without an API no
-        `finished`. A backend without cross-process events never delivers; its users
-        rely on their safety polls."""
+        status; only for runs a request in this process holds: created with
+        `NewRun.held`, or named to `hold_run`), `cancel` (a cancel was stamped on a
+        held run), `resync` (events may have been missed: re-read what you wait on;
+        always delivered). Only `kinds` are heard: a process without workers needs no
+        `work`, one without an API no `finished`. A backend without cross-process
+        events never delivers; its users rely on their safety polls."""
+        ...
+
+    async def hold_run(self, run_id: str) -> None:
+        """A request in this process waits for the end of `run_id` (created elsewhere, or
+        without `held`): announce that end to this process too."""
         ...
 
     # -- API keys ---------------------------------------------------------

@@ -146,9 +146,9 @@ class PgEngine:
             pool, self._pool = self._pool, None
             await pool.close()
 
-    async def listen(self, deliver: Callable[[str, str], None], kinds: frozenset[str]) -> None:
-        """Deliver `(kind, run_id)` for every NOTIFY on the channels of `kinds`
-        (`openpal_<kind>`, payload: the run id), until cancelled.
+    async def listen(self, deliver: Callable[[str, str], None], channels: dict[str, str]) -> None:
+        """Deliver `(kind, run_id)` for every NOTIFY on `channels` (channel name → the
+        kind it carries; payload: the run id), until cancelled.
 
         One dedicated connection (not from the pool). When it drops, reconnect
         with backoff and deliver `("resync", "")`: events sent while deaf are lost,
@@ -165,7 +165,7 @@ class PgEngine:
                 continue
             backoff = 0.2
             try:
-                await _listen_on(conn, deliver, kinds)
+                await _listen_on(conn, deliver, channels)
             except Exception as exc:  # whatever broke the connection, listening must go on
                 log.warning("LISTEN connection lost (%s); reconnecting", exc)
             finally:
@@ -174,17 +174,17 @@ class PgEngine:
 
 
 async def _listen_on(
-    conn: asyncpg.Connection, deliver: Callable[[str, str], None], kinds: frozenset[str]
+    conn: asyncpg.Connection, deliver: Callable[[str, str], None], channels: dict[str, str]
 ) -> None:
     """Listen on one connection until it is lost (pinging it now and then)."""
     lost = asyncio.Event()
 
     def on_notify(_c: object, _pid: int, channel: str, payload: str) -> None:
-        deliver(channel.removeprefix(CHANNEL_PREFIX), payload)
+        deliver(channels[channel], payload)
 
     conn.add_termination_listener(lambda _c: lost.set())
-    for kind in sorted(kinds):
-        await conn.add_listener(CHANNEL_PREFIX + kind, on_notify)
+    for channel in sorted(channels):
+        await conn.add_listener(channel, on_notify)
     deliver("resync", "")
     while not lost.is_set():
         try:

@@ -9,6 +9,7 @@ which `listen` hands to the process's hub.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -36,7 +37,7 @@ from openpal.store.events import (
     waiting_event,
 )
 from openpal.store.files_sql import PG_BLOB_REFS, PostgresFiles
-from openpal.store.pg_engine import PgEngine
+from openpal.store.pg_engine import CHANNEL_PREFIX, PgEngine
 from openpal.store.records import (
     ApiKeyRecord,
     ArtifactRecord,
@@ -97,6 +98,9 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
         # whether the last claim saw pending runs under a concurrency limit: then the
         # next claim takes the admission path first (a transaction with a lock)
         self._limited_seen = True
+        # this process's name in `runs.held_by`: the ends of the runs it holds requests
+        # for are announced on its own channel (migration 0017)
+        self.listener_id = "p" + secrets.token_hex(6)
 
     async def open(self) -> None:
         await self.db.open()
@@ -107,7 +111,20 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
     async def listen(
         self, deliver: Callable[[str, str], None], kinds: frozenset[str] = EVENT_KINDS
     ) -> None:
-        await self.db.listen(deliver, kinds)
+        channels = {CHANNEL_PREFIX + k: k for k in kinds if k != "finished"}
+        if "finished" in kinds:  # only the ends of runs held here, or in several processes
+            for who in (self.listener_id, "all"):
+                channels[f"{CHANNEL_PREFIX}finished_{who}"] = "finished"
+        await self.db.listen(deliver, channels)
+
+    async def hold_run(self, run_id: str) -> None:
+        # held here, or by another process too: then every API process hears of it
+        await self.db.execute(
+            "UPDATE runs SET held_by = CASE WHEN held_by IS NULL THEN $2 ELSE 'all' END"
+            " WHERE id = $1 AND (held_by IS NULL OR held_by NOT IN ($2, 'all'))",
+            run_id,
+            self.listener_id,
+        )
 
     # -- API keys ---------------------------------------------------------
     async def create_api_key(self, key: ApiKeyRecord) -> None:
@@ -222,14 +239,15 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
             run.deadline_seconds,
             tags_json(run),
             metadata_json(run),
+            self.listener_id if run.held else None,
         )
         insert = (
             "INSERT INTO runs (id, tenant_id, workflow_id, workflow_slug, workflow_name,"
             " version_id, version_label, status, trigger_type, input, overrides,"
             " previous_execution_id, retry_number, batch_id, created_at, updated_at,"
-            " concurrency_key, concurrency_limit, deadline_seconds, tags, metadata, error,"
-            " completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
-            " $14, $15, $15, $16, $17, $18, $19, $20, $21, $22)"
+            " concurrency_key, concurrency_limit, deadline_seconds, tags, metadata, held_by,"
+            " error, completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
+            " $13, $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
         )
         admit = run.admission == "reject" and run.concurrency_key and run.concurrency_limit
         files = sorted(file_ids(run.input))

@@ -93,6 +93,9 @@ class NewRun:
     deadline_seconds: float | None = None  # overrides the workflow's timeout_seconds
     tags: tuple[str, ...] = ()  # the caller's labels, exact strings (GET /v1/runs?tag=)
     metadata: dict[str, Any] | None = None  # the caller's free-form object, kept as sent
+    # a request in this process holds until the run ends: a store shared by many
+    # processes announces its end to this process (the others are not told)
+    held: bool = False
 
 
 @dataclass(frozen=True)

@@ -92,6 +92,9 @@ class SqliteStore(SqliteFiles, SqliteDeploys):
         """SQLite has no channel between processes: wait, deliver nothing, until cancelled."""
         await asyncio.Event().wait()
 
+    async def hold_run(self, run_id: str) -> None:
+        """Nothing to do: every end is heard in this process (there is no other)."""
+
     # -- API keys ---------------------------------------------------------
     async def create_api_key(self, key: ApiKeyRecord) -> None:
         await self.db.write(lambda c: _insert_key(c, key))

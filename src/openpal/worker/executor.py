@@ -476,7 +476,7 @@ class RunExecutor:
         *,
         last_step: StepResult | None = None,
     ) -> None:
-        await self._durably(
+        finished = await self._durably(
             lambda: self.store.finish_run(
                 run_id,
                 token,
@@ -488,7 +488,7 @@ class RunExecutor:
                 last_step=last_step,
             )
         )
-        self.hub.run_finished(run_id)
+        self.hub.run_finished(run_id, finished)  # a request held here needs no re-read
 
     async def _keep_artifacts(
         self, run_id: str, step_name: str, pending: list[PendingArtifact]

@@ -2,8 +2,11 @@
 
 One loop claims in batches (as many runs as there are free slots) instead of
 N loops each claiming one: a burst of new runs costs one claim transaction,
-not N, and idle workers are woken by the hub, not by polling. A slow safety
-poll still runs, for leases that expire on other processes.
+not N, and idle workers are woken by the hub, not by polling. A claim that
+took fewer runs than it asked for saw the queue empty, so the loop waits for
+news of work rather than asking again (on PostgreSQL every wake-up is a round
+trip to the database, and every worker process hears every `work` event). A
+slow safety poll still runs, for leases that expire on other processes.
 """
 
 from __future__ import annotations
@@ -92,7 +95,7 @@ class WorkerPool:
                 self._active.add(task)
                 limited = claim.run.concurrency_key is not None
                 task.add_done_callback(functools.partial(self._done, limited))
-            if not claims:
+            if len(claims) < free:  # the queue had no more: wait to hear of new work
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.hub.work_available.wait(), self.poll_seconds)
 

@@ -31,11 +31,11 @@ RUN_ID = "Run id (`exec_…`)"
 
 
 async def _answer(request: Request, run: RunRecord, hold: float | None, replayed: bool) -> Response:
-    """201 RunAccepted, or after a hold: 200 Run (finished) / 202 RunAccepted."""
+    """201 RunAccepted, or after a hold (`run` as the hold left it): 200 Run (finished) /
+    202 RunAccepted."""
     headers = {"idempotent-replayed": "true"} if replayed else None
     if hold is None:
         return JSON(shapes.accepted(run), 201, headers)
-    run = await run_service(request).hold(run, hold)
     if run.status.terminal:
         return JSON(await _run_body(request, run, ()), 200, headers)
     return JSON(shapes.accepted(run), 202, headers)
@@ -77,6 +77,7 @@ async def start_run(request: Request) -> Response:
             deadline_seconds=_deadline_seconds(request),
             tags=body.tags,
             metadata=body.metadata,
+            hold=hold,
         )
     except NotFound as exc:  # the target (or its version): name the field
         field = "query.version" if "version" in exc.message else "target"
@@ -128,6 +129,7 @@ async def rerun_run(request: Request) -> Response:
         tenant_of(request),
         request.path_params["run_id"],
         version=None if version == "latest" else version,
+        hold=hold,
     )
     return await _answer(request, run, hold, False)
 
