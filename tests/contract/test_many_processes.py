@@ -81,42 +81,66 @@ async def test_stores_opened_at_once_migrate_once(open_store):
 
 
 async def test_events_reach_other_processes(open_store):
-    """PostgreSQL: another process hears of new work, cancels and finished runs.
+    """PostgreSQL: another process hears of new work, cancels and finished runs; a run's
+    end only where a request holds it (created held, or named to `hold_run`).
     SQLite has no channel between processes: its listener hears nothing."""
-    api, worker = await open_store(), await open_store()
+    api, worker, api2 = await open_store(), await open_store(), await open_store()
     heard: list[tuple[str, str]] = []
-    got = asyncio.Event()
-
-    def deliver(kind, run_id):
-        heard.append((kind, run_id))
-        got.set()
 
     api_heard: list[tuple[str, str]] = []
-    listening = asyncio.create_task(worker.listen(deliver))
+    api2_heard: list[tuple[str, str]] = []
+    listening = asyncio.create_task(
+        worker.listen(lambda *e: heard.append(e), frozenset({"work", "cancel"}))
+    )
     # an API process hears only finished runs (what its held requests wait for)
     api_listening = asyncio.create_task(
-        api.listen(lambda kind, run_id: api_heard.append((kind, run_id)), frozenset({"finished"}))
+        api.listen(lambda *e: api_heard.append(e), frozenset({"finished"}))
     )
+    api2_listening = asyncio.create_task(
+        api2.listen(lambda *e: api2_heard.append(e), frozenset({"finished"}))
+    )
+
+    async def end(run_id: str, at: int) -> None:
+        (claim,) = await worker.claim_runs("w", 1, 30, at)
+        assert claim.run.id == run_id
+        token = claim.run.fencing_token
+        await worker.finish_run(
+            run_id, token, RunStatus.COMPLETED, output=1, error=None, now=at, last_step=_step(0)
+        )
+
     try:
         if open_store.backend == "postgres":
-            await _until(lambda: ("resync", "") in heard)
+            for log in (heard, api_heard, api2_heard):
+                await _until(lambda log=log: ("resync", "") in log)
         run = await _run(api)
+        await api.hold_run(run.id)  # a request on `api` now holds it
         (claim,) = await worker.claim_runs("w", 1, 30, T0 + 1)
         await api.request_cancel("t1", run.id, T0 + 2)
         await worker.checkpoint(run.id, 1, _step(0), next_step=1, finalizing=True, now=T0 + 3)
         await worker.finish_run(
             run.id, claim.run.fencing_token, RunStatus.CANCELLED, output=None, error="x", now=T0 + 4
         )
+        quiet = await api.create_run(_another(run, T0 + 5))  # nobody holds it
+        await end(quiet.id, T0 + 6)
+        held = await api.create_run(_another(run, T0 + 7, held=True))  # held where created
+        await end(held.id, T0 + 8)
+        both = await api.create_run(_another(run, T0 + 9, held=True))
+        await api2.hold_run(both.id)  # held in two processes: both hear of its end
+        await end(both.id, T0 + 10)
         if open_store.backend == "postgres":
-            await _until(lambda: ("finished", run.id) in heard)
-            assert heard[1:] == [("work", ""), ("cancel", run.id), ("finished", run.id)]
-            await _until(lambda: ("finished", run.id) in api_heard)
-            assert api_heard == [("resync", ""), ("finished", run.id)]
+            await _until(lambda: ("finished", both.id) in api_heard)
+            await _until(lambda: ("finished", both.id) in api2_heard)
+            await asyncio.sleep(0.2)  # nothing else is on its way
+            assert heard[1:] == [("work", ""), ("cancel", run.id)] + [("work", "")] * 3
+            assert api_heard == [
+                ("resync", ""), ("finished", run.id), ("finished", held.id), ("finished", both.id)
+            ]
+            assert api2_heard == [("resync", ""), ("finished", both.id)]
         else:
             await asyncio.sleep(0.3)
-            assert heard == [] and api_heard == []
+            assert heard == [] and api_heard == [] and api2_heard == []
     finally:
-        for task in (listening, api_listening):
+        for task in (listening, api_listening, api2_listening):
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task

@@ -282,6 +282,51 @@ def metadata_json(run: NewRun) -> str | None:
     return None if run.metadata is None else dumps(run.metadata)
 
 
+def run_row(run: NewRun, *, held_by: str | None = None) -> dict[str, Any]:
+    """The `runs` row a start writes, column → value (`reject` adds admission's verdict).
+    One mapping for both stores and every way of inserting: a new column is one line."""
+    return {
+        "id": run.id,
+        "tenant_id": run.tenant_id,
+        "workflow_id": run.workflow_id,
+        "workflow_slug": run.workflow_slug,
+        "workflow_name": run.workflow_name,
+        "version_id": run.version_id,
+        "version_label": run.version_label,
+        "status": run.status.value,
+        "trigger_type": run.trigger_type,
+        "input": dumps(run.input),
+        "overrides": None if run.overrides is None else dumps(run.overrides),
+        "previous_execution_id": run.previous_execution_id,
+        "retry_number": run.retry_number,
+        "batch_id": run.batch_id,
+        "created_at": run.created_at,
+        "updated_at": run.created_at,
+        "concurrency_key": run.concurrency_key,
+        "concurrency_limit": run.concurrency_limit,
+        "deadline_seconds": run.deadline_seconds,
+        "tags": tags_json(run),
+        "metadata": metadata_json(run),
+        "held_by": held_by,
+    }
+
+
+def reject(row: dict[str, Any], message: str) -> None:
+    """Admission control refused the run of `row`: it is inserted already rejected."""
+    row.update(status=RunStatus.REJECTED.value, error=message, completed_at=row["created_at"])
+
+
+def insert_sql(table: str, row: dict[str, Any], marks: Marks) -> str:
+    """`INSERT INTO table (its columns) VALUES (marks)` for a row built as a mapping."""
+    return f"INSERT INTO {table} ({', '.join(row)}) VALUES ({', '.join(marks() for _ in row)})"
+
+
+def record_of(run: NewRun, row: dict[str, Any]) -> RunRecord:
+    """The record of a run as it was just inserted from `row`."""
+    rejected = row["error"] if row["status"] == RunStatus.REJECTED.value else None
+    return new_run_record(run, row["input"], row["overrides"], rejected=rejected)
+
+
 def new_run_record(
     run: NewRun, input_json: str, overrides_json: str | None, *, rejected: str | None = None
 ) -> RunRecord:
