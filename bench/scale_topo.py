@@ -84,22 +84,25 @@ class Topology:
         self.procs.append(proc)
         return proc
 
-    def _serve(self, name: str, extra: list[str]) -> None:
+    def _serve(self, name: str, extra: list[str]) -> Proc:
         port = procs.free_port()
-        proc = self._spawn(name, ["serve", "--port", str(port), *extra])
         self.base_urls.append(f"http://127.0.0.1:{port}")
-        procs._ready(self.base_urls[-1], proc.popen, proc.log)
+        return self._spawn(name, ["serve", "--port", str(port), *extra])
+
+    def _ready(self, proc: Proc) -> None:
+        procs._ready(self.base_urls[self.procs.index(proc)], proc.popen, proc.log)
 
     async def start(self) -> None:
         """Every process up and ready: API processes answer /readyz, workers listen."""
         if not self.shape.postgres:
-            self._serve("serve", ["--concurrency", str(self.slots)])
+            self._ready(self._serve("serve", ["--concurrency", str(self.slots)]))
             self.api_key = (self.root / "serve" / "api-key").read_text().strip()
             return
-        self._serve("api0", ["--no-worker"])  # first: it mints the key
+        self._ready(self._serve("api0", ["--no-worker"]))  # first: it mints the key
         self.api_key = (self.root / "api0" / "api-key").read_text().strip()
-        for i in range(1, self.shape.apis):
-            self._serve(f"api{i}", ["--no-worker"])
+        others = [self._serve(f"api{i}", ["--no-worker"]) for i in range(1, self.shape.apis)]
+        for proc in others:
+            self._ready(proc)
         for i in range(self.shape.workers):
             self._spawn(f"worker{i}", ["worker", "--concurrency", str(self.slots)])
         await self._workers_listening()
