@@ -23,6 +23,7 @@ import asyncio
 import json
 import os
 import platform
+import resource
 import shutil
 import signal
 import sys
@@ -226,7 +227,13 @@ def main(argv: list[str] | None = None) -> None:
             scale_report.chart(results, a.chart)
         return
     signal.signal(signal.SIGTERM, _terminate)
-    results = asyncio.run(run(a))
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # thousands of sockets, inherited
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 65536)), hard))
+    try:
+        results = asyncio.run(run(a))
+    except KeyboardInterrupt as exc:
+        say(f"stopped ({exc or 'Ctrl-C'}); {a.json or 'nothing'} holds the topologies measured")
+        raise SystemExit(130) from None
     print(scale_report.table(results), flush=True)
     bad = [t["topology"] for t in results["topologies"] if scale_report._problems(t)]
     if bad:

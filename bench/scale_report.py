@@ -87,8 +87,10 @@ def _problems(t: dict[str, Any]) -> dict[str, Any]:
 
 def chart(results: dict[str, Any], path: Path) -> None:
     """Runs/s per topology, and CPU per run stacked by role."""
-    import matplotlib  # type: ignore[import-not-found]
-
+    try:
+        import matplotlib  # type: ignore[import-not-found]
+    except ImportError:
+        raise SystemExit("the chart needs matplotlib (pip install matplotlib)") from None
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt  # type: ignore[import-not-found]
 
@@ -99,16 +101,20 @@ def chart(results: dict[str, Any], path: Path) -> None:
     left.set_title("runs/s (started without a hold)")
     left.set_ylabel("runs/s")
     bottom = [0.0] * len(tops)
-    for role, color in (("api", "#66ccee"), ("workers", "#228833"), ("postgres", "#ccbb44")):
+    stack = (("api", "api", "#66ccee"), ("workers", "workers", "#228833"),
+             ("serve (SQLite: API + workers)", "serve", "#aa3377"),
+             ("PostgreSQL", "postgres", "#ccbb44"))  # fmt: skip
+    for label, role, color in stack:
         vals = []
-        for t in tops:  # SQLite's one process is drawn as the workers' share
+        for t in tops:
             cpu = t["unheld"]["cpu_ms_per_run"]
-            vals.append(cpu.get(role, cpu.get("openpal", 0.0) if role == "workers" else 0.0))
-        right.bar(names, vals, bottom=bottom, color=color, label=role)
+            key = "openpal" if role == "serve" and t["backend"] == "sqlite" else role
+            vals.append(cpu.get(key, 0.0))
+        right.bar(names, vals, bottom=bottom, color=color, label=label)
         bottom = [b + v for b, v in zip(bottom, vals, strict=True)]
-    right.set_title("CPU ms per run by role (SQLite: one process)")
+    right.set_title("CPU ms per run, by role")
     right.set_ylabel("ms")
-    right.legend()
+    right.legend(fontsize=8)
     for ax in (left, right):
         ax.tick_params(axis="x", rotation=30)
     fig.suptitle(machine_line(results["machine"]), fontsize=8)
