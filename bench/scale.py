@@ -197,7 +197,14 @@ async def run(a: argparse.Namespace) -> dict[str, Any]:
                 say(f"skipping {', '.join(results['skipped'])}: {results['skip_reason']}")
                 break
             t0 = time.monotonic()
-            measured = await measure(shape, a, cluster, root, live)
+            try:
+                measured = await measure(shape, a, cluster, root, live)
+            except Exception as exc:  # one topology's failure: say so, measure the next
+                say(f"[{shape.name}] failed: {type(exc).__name__}: {exc}")
+                failure = {"topology": shape.name, "error": f"{type(exc).__name__}: {exc}"[:4000]}
+                results.setdefault("failed", []).append(failure)
+                save(results, a.json)
+                continue
             spent.append(time.monotonic() - t0)
             measured["seconds"] = round(spent[-1], 1)
             results["topologies"].append(measured)
@@ -235,9 +242,10 @@ def main(argv: list[str] | None = None) -> None:
         say(f"stopped ({exc or 'Ctrl-C'}); {a.json or 'nothing'} holds the topologies measured")
         raise SystemExit(130) from None
     print(scale_report.table(results), flush=True)
-    bad = [t["topology"] for t in results["topologies"] if scale_report._problems(t)]
+    bad = [t["topology"] for t in results["topologies"] if scale_report.problems(t)]
+    bad += [f["topology"] for f in results.get("failed", [])]
     if bad:
-        raise SystemExit(f"runs not all completed in: {', '.join(bad)}")
+        raise SystemExit(f"failed, or runs not all completed, in: {', '.join(bad)}")
 
 
 if __name__ == "__main__":

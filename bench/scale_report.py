@@ -63,9 +63,13 @@ def table(results: dict[str, Any]) -> str:
     ]
     lines += ["| " + " | ".join(row(t)) + " |" for t in results["topologies"]]
     for t in results["topologies"]:
-        problems = [f"{k}: {v}" for k, v in _problems(t).items()]
-        if problems:
-            lines.append(f"\n**{t['topology']}**: " + "; ".join(problems))
+        found = [f"{k}: {v}" for k, v in problems(t).items()]
+        if found:
+            lines.append(f"\n**{t['topology']}**: " + "; ".join(found))
+    for failure in results.get("failed", []):
+        said = [ln for ln in failure["error"].splitlines() if ln.strip()] or ["?"]
+        gist = said[0] if len(said) == 1 else f"{said[0]} … {said[-1]}"
+        lines.append(f"\n**{failure['topology']} failed**: {gist}")
     if results.get("skipped"):
         lines.append(f"\nnot measured: {', '.join(results['skipped'])} ({results['skip_reason']})")
     lines.append(
@@ -76,7 +80,7 @@ def table(results: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def _problems(t: dict[str, Any]) -> dict[str, Any]:
+def problems(t: dict[str, Any]) -> dict[str, Any]:
     out = {}
     for phase in ("unheld", "open_unheld", "held"):
         p = t.get(phase)

@@ -90,7 +90,10 @@ class Topology:
         return self._spawn(name, ["serve", "--port", str(port), *extra])
 
     def _ready(self, proc: Proc) -> None:
-        procs._ready(self.base_urls[self.procs.index(proc)], proc.popen, proc.log)
+        try:
+            procs._ready(self.base_urls[self.procs.index(proc)], proc.popen, proc.log)
+        except SystemExit as exc:  # bench.procs ends the program; here one topology failed
+            raise RuntimeError(f"{proc.name}: {exc}") from None
 
     async def start(self) -> None:
         """Every process up and ready: API processes answer /readyz, workers listen."""
