@@ -102,7 +102,7 @@ async def measure(shape: Shape, a: argparse.Namespace, cluster: scale_pg.Cluster
     if db is not None:
         await _pg(db.url(), f'CREATE DATABASE "{shape.database}"')
         await _pg(db.url(shape.database), "CREATE EXTENSION pg_stat_statements")
-    topo = Topology(shape, root / shape.name, a.slots, db)
+    topo = Topology(shape, root / f"{shape.seq}-{shape.name}", a.slots, db)
     live.append(topo)
     loaders = Loaders(a.loaders, a.clients, topo)
     probe: Probe | None = None
@@ -144,7 +144,7 @@ async def measure(shape: Shape, a: argparse.Namespace, cluster: scale_pg.Cluster
         if probe is not None:
             await probe.close()
         topo.stop()
-        write_tails(a.logs, topo.log_tails())
+        write_tails(a.logs, topo.log_tails() + loaders.log_tails())
         if db is not None:
             await _pg(db.url(), f'DROP DATABASE IF EXISTS "{shape.database}" WITH (FORCE)')
         say(f"[{shape.name}] done in {time.monotonic() - t0:.0f} s")
@@ -162,7 +162,8 @@ def save(results: dict[str, Any], path: Path | None) -> None:
 
 
 async def run(a: argparse.Namespace) -> dict[str, Any]:
-    shapes = [parse(s) for s in a.topologies.split(",") if s.strip()]
+    specs = [s for s in a.topologies.split(",") if s.strip()]
+    shapes = [parse(s, i) for i, s in enumerate(specs)]
     keys = ("runs", "loaders", "clients", "slots", "warmup", "held_fraction", "held_seconds")
     settings = {k: getattr(a, k) for k in (*keys, "no_held")}
     results: dict[str, Any] = {"machine": machine(), "settings": settings, "topologies": []}

@@ -25,7 +25,7 @@ from typing import Any
 from bench.peers.peer_summary import pct
 from bench.scale_db import Probe
 from bench.scale_pg import Cluster, cpu_seconds
-from bench.scale_topo import Topology
+from bench.scale_topo import Topology, tail
 
 WORKFLOW = "workflows.noop3"
 
@@ -77,6 +77,15 @@ class Loaders:
 
     def cpu(self) -> float:
         return sum(cpu_seconds(p.pid) for p in self.procs)
+
+    def log_tails(self) -> str:
+        """What the load generators wrote to stderr, when anything."""
+        out = ""
+        for i in range(len(self.procs)):
+            text = tail(self.topo.root / f"loader{i}.log")
+            if text.strip():
+                out += f"--- loader{i} ({self.topo.shape.name})\n{text}\n"
+        return out
 
     async def stop(self) -> None:
         for p in self.procs:

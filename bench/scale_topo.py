@@ -32,6 +32,7 @@ class Shape:
     name: str
     apis: int = 1
     workers: int = 0
+    seq: int = 0  # its place in the run: a topology may be measured twice
 
     @property
     def postgres(self) -> bool:
@@ -39,17 +40,17 @@ class Shape:
 
     @property
     def database(self) -> str:
-        return f"scale_{self.name}"
+        return f"scale_{self.seq}_{self.name}"
 
 
-def parse(spec: str) -> Shape:
+def parse(spec: str, seq: int = 0) -> Shape:
     spec = spec.strip().lower()
     if spec == "sqlite":
-        return Shape("sqlite")
+        return Shape("sqlite", seq=seq)
     m = re.fullmatch(r"(\d+)x(\d+)", spec)
     if not m or int(m[1]) < 1 or int(m[2]) < 1:
         raise ValueError(f"topology {spec!r}: expected sqlite or AxW, e.g. 2x4")
-    return Shape(spec, int(m[1]), int(m[2]))
+    return Shape(spec, int(m[1]), int(m[2]), seq)
 
 
 @dataclass

@@ -6,6 +6,11 @@ queued while the previous commit was on disk and runs them in one
 transaction, each inside its own savepoint, so a failing operation rolls back
 alone while the fsync is shared by the whole batch (group commit). Futures
 resolve only after COMMIT returns: an answered write is durable.
+
+The engine also offers the async surface `PgEngine` has (`fetch`, `fetchrow`,
+`fetchval`, `execute`, `tx`), so a statement body is written once for both stores
+(`store.sql_dialect`). Its connection (`SqliteConn`) answers every call at once: the
+writer runs a `tx` body, a coroutine function, to its end in one step (`_run_now`).
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import asyncio
 import queue
 import sqlite3
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
@@ -23,6 +28,7 @@ from openpal.store.schema import bundled_migrations, split_sql
 
 T = TypeVar("T")
 WriteOp = Callable[[sqlite3.Connection], Any]
+Row = tuple[Any, ...]
 
 _MAX_BATCH = 512
 _STOP = object()
@@ -68,6 +74,34 @@ def apply_migrations(conn: sqlite3.Connection) -> list[str]:
     except BaseException:
         conn.execute("ROLLBACK")
         raise
+
+
+class SqliteConn:
+    """A SQLite connection behind the calls of an asyncpg connection; each runs the
+    statement at once on the calling thread (statements in `?` form)."""
+
+    __slots__ = ("_c",)
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._c = conn
+
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        return self._c.execute(sql, args).fetchall()
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        row: Row | None = self._c.execute(sql, args).fetchone()
+        return row
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        row = self._c.execute(sql, args).fetchone()
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Run one statement; the number of rows it changed."""
+        return self._c.execute(sql, args).rowcount
+
+    async def executemany(self, sql: str, args: Iterable[Sequence[Any]]) -> None:
+        self._c.executemany(sql, args)
 
 
 class SqliteEngine:
@@ -152,13 +186,47 @@ class SqliteEngine:
         return self._read_on_thread(op)
 
     def _read_on_thread(self, op: Callable[[sqlite3.Connection], T]) -> T:
+        return op(self._thread_conn())
+
+    def _thread_conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = connect(self.path)
             self._local.conn = conn
             with self._reader_lock:
                 self._reader_conns.append(conn)
-        return op(conn)
+        return conn
+
+    # -- the surface of PgEngine ------------------------------------------
+    async def fetch(self, sql: str, *args: Any) -> list[Row]:
+        """Rows of a read, on a reader thread (a scan must not stall the event loop)."""
+        return await self.read(lambda c: c.execute(sql, args).fetchall())
+
+    async def fetchrow(self, sql: str, *args: Any) -> Row | None:
+        return await self.read(lambda c: c.execute(sql, args).fetchone())
+
+    async def fetchval(self, sql: str, *args: Any) -> Any:
+        row = await self.fetchrow(sql, *args)
+        return None if row is None else row[0]
+
+    async def execute(self, sql: str, *args: Any) -> int:
+        """Write with one statement (group-committed); the number of rows it changed."""
+        return await self.write(lambda c: c.execute(sql, args).rowcount)
+
+    async def tx(self, op: Callable[[SqliteConn], Coroutine[Any, Any, T]]) -> T:
+        """Run `op` in the next group-committed transaction, on the writer thread.
+
+        `op` is a coroutine function written for both stores, but awaiting nothing
+        other than its `SqliteConn`, whose calls answer at once, it never suspends:
+        the writer runs it to its end in one step, with no event loop."""
+        return await self.write(lambda c: _run_now(op(SqliteConn(c))))
+
+    def inline(self) -> SqliteConn:
+        """The event loop's own connection, for point reads (see `read_point`)."""
+        conn: SqliteConn | None = getattr(self._local, "inline", None)
+        if conn is None:
+            conn = self._local.inline = SqliteConn(self._thread_conn())
+        return conn
 
     def close(self) -> None:
         if self._closed:
@@ -171,6 +239,17 @@ class SqliteEngine:
             for conn in self._reader_conns:
                 conn.close()
         self._writer_conn.close()
+
+
+def _run_now(coro: Coroutine[Any, Any, T]) -> T:
+    """The result of a coroutine that never suspends (see `SqliteEngine.tx`)."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        result: T = done.value
+        return result
+    coro.close()
+    raise RuntimeError("a SQLite transaction body awaited something other than its connection")
 
 
 def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
