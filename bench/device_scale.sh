@@ -41,11 +41,22 @@ fi
 export PYTHONUNBUFFERED=1
 if [ "$(id -u)" = 0 ]; then id postgres >/dev/null 2>&1 || useradd -M postgres || true; fi
 
-{
+{  # preflight: fail in seconds, not after minutes, when something is missing
   echo "cores: $(nproc); $("$PY" -V); install took $(($(date +%s) - T0)) s"
-  "$PY" -c "import openpal, asyncpg, uvloop; print('openpal', openpal.__version__, 'from', openpal.__file__, '| asyncpg', asyncpg.__version__, '| uvloop', uvloop.__version__)"
-  "$PY" -m openpal --version
+  "$PY" -c "
+import asyncpg, httptools, jsonschema, liquid, starlette, uvicorn
+import openpal, openpal.api.app, openpal.cli.main, openpal.runtime, openpal.store.postgres
+import bench.scale
+print('openpal', openpal.__version__, 'from', openpal.__file__, '| asyncpg', asyncpg.__version__)
+" || exit 3
+  "$PY" -c "import uvloop; print('uvloop', uvloop.__version__)" || echo "no uvloop: asyncio's own loop"
+  "$PY" -m openpal --version || exit 3
+  if [ -n "$PG_BIN" ]; then
+    if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$PG_BIN/postgres" --version || exit 3
+    else "$PG_BIN/postgres" --version || exit 3; fi
+  fi
 } 2>&1 | tee "$OUT/run.log"
+[ "${PIPESTATUS[0]}" = 0 ] || { echo "preflight failed: see above"; exit 3; }
 
 # 8 topologies in at most 400 s (then none is started): each measures 20,000 runs started
 # without a hold, then two 6 s open-loop phases. A hang is stopped at 470 s (SIGTERM: the
