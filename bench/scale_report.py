@@ -86,6 +86,9 @@ def problems(t: dict[str, Any]) -> dict[str, Any]:
         p = t.get(phase)
         if p and (p["completed"] != p["runs"] or p["errors"]):
             out[phase] = f"{p['completed']}/{p['runs']} completed, errors {p['errors']}"
+    held = t.get("held")
+    if held and held["answered"].get("completed", 0) != held["runs"]:
+        out["held answers"] = held["answered"]  # a hold that ended before its run did
     return out
 
 
