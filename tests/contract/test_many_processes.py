@@ -253,3 +253,42 @@ async def test_an_approval_answers_with_the_decided_run_while_workers_claim(open
     finally:
         stop.set()
         await spinning
+
+
+async def test_new_work_wakes_one_named_worker_not_all(open_store):
+    """PostgreSQL: a start names live workers (round robin, enough free slots for the
+    runs) on their own channels; `hand_on_work` wakes them all."""
+    if open_store.backend != "postgres":
+        pytest.skip("SQLite: one process wakes its own workers in memory")
+    import time
+
+    api, w1, w2 = await open_store(), await open_store(), await open_store()
+    heard: dict[str, list[tuple[str, str]]] = {"w1": [], "w2": []}
+    tasks = [
+        asyncio.create_task(w.listen(lambda *e, n=n: heard[n].append(e), frozenset({"work"})))
+        for n, w in (("w1", w1), ("w2", w2))
+    ]
+    try:
+        await _until(lambda: all(("resync", "") in h for h in heard.values()))
+        now = time.time_ns() // 1000
+        await w1.report_worker("w1", 4, 4, now)
+        await w2.report_worker("w2", 4, 4, now)
+        api.wake_channels(1)  # learns of the live workers (refreshed in the background)
+        await _until(lambda: len(api._live) == 2)
+        seed = await _run(api)
+        second = await api.create_run(_another(seed, T0 + 1))
+        await _until(lambda: all(("work_here", "") in h for h in heard.values()))
+        await asyncio.sleep(0.2)
+        assert heard["w1"][1:] == heard["w2"][1:] == [("work_here", "")]  # one each, in turn
+        # six runs at once: more than one worker's free slots, so both are named
+        await asyncio.gather(*(api.create_run(_another(seed, T0 + 10 + i)) for i in range(6)))
+        await _until(lambda: all(len(h) == 3 for h in heard.values()))
+        await api.hand_on_work()
+        await _until(lambda: all(h[-1] == ("work", "") for h in heard.values()))
+        claimed = await w1.claim_runs("w1", 20, 30, T0 + 100)
+        assert {c.run.id for c in claimed} >= {seed.id, second.id}
+    finally:
+        for task in tasks:
+            task.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await task

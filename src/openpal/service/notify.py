@@ -23,6 +23,8 @@ class Hub:
         # the record at hand (a worker in this process), else to None: read it again
         self._finished: dict[str, list[asyncio.Future[RunRecord | None]]] = defaultdict(list)
         self._cancel_hooks: dict[str, Callable[[], None]] = {}
+        # the worker pool's answer to work named to this process (`work_here`)
+        self.on_work_here: Callable[[], None] | None = None
 
     # new work
     def run_queued(self) -> None:
@@ -34,6 +36,10 @@ class Hub:
         """Route one event heard from the database to the local waiters."""
         if kind == "work":
             self.run_queued()
+        elif kind == "work_here":  # named to this process: it may have to hand it on
+            self.run_queued()
+            if self.on_work_here is not None:
+                self.on_work_here()
         elif kind == "finished":
             self.run_finished(run_id)
         elif kind == "cancel":

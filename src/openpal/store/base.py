@@ -64,6 +64,21 @@ class Store(Protocol):
         without `held`): announce that end to this process too."""
         ...
 
+    async def report_worker(self, worker_id: str, slots: int, free: int, now: int) -> None:
+        """A worker pool of this process is alive with `free` of its `slots` free (every
+        second or so): a store shared by processes names live workers to wake for new
+        work, rather than waking all of them (`work` events)."""
+        ...
+
+    async def forget_worker(self, worker_id: str, now: int) -> None:
+        """A worker pool stopped: name it no more (and forget long-gone ones)."""
+        ...
+
+    async def hand_on_work(self) -> None:
+        """Wake every worker process: one named for new work had no free slot, or
+        filled every free slot and may have left runs pending."""
+        ...
+
     # -- API keys ---------------------------------------------------------
     async def create_api_key(self, key: ApiKeyRecord) -> None:
         """Store a new key (hash only)."""

@@ -61,22 +61,6 @@ PRUNE_UPLOADS = (
     "DELETE FROM file_uploads WHERE id IN (SELECT id FROM file_uploads WHERE expires_at < ?"
     " LIMIT ?)"
 )
-# what keeps a blob alive besides runs (part of `referenced_files`)
-PG_BLOB_REFS = (
-    "SELECT blob_id FROM files WHERE blob_id = ANY($1::text[])"
-    " UNION SELECT blob_id FROM file_upload_chunks WHERE blob_id = ANY($1::text[])"
-)
-
-
-def sqlite_blob_refs(c: sqlite3.Connection, blob_ids: list[str]) -> set[str]:
-    """Which of these blobs a file or an upload's chunk refers to."""
-    marks = ",".join("?" * len(blob_ids))
-    rows = c.execute(
-        f"SELECT blob_id FROM files WHERE blob_id IN ({marks})"
-        f" UNION SELECT blob_id FROM file_upload_chunks WHERE blob_id IN ({marks})",
-        (*blob_ids, *blob_ids),
-    )
-    return {r[0] for r in rows}
 
 
 def _same_file(a: UploadRecord, b: UploadRecord) -> bool:

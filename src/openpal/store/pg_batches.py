@@ -13,6 +13,7 @@ its own answer. A database that cannot be reached fails the whole batch.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -81,19 +82,24 @@ def _arrays(rows: Sequence[Sequence[Any]], types: Sequence[str]) -> tuple[str, l
     return f"unnest({marks})", columns
 
 
-async def insert_runs(db: PgEngine, batch: list[Start]) -> list[BaseException | None]:
-    """Insert a batch of pending runs (and their tags and file references)."""
+async def insert_runs(
+    db: PgEngine, batch: list[Start], wake: list[str]
+) -> list[BaseException | None]:
+    """Insert a batch of pending runs (and their tags and file references), and at its
+    commit NOTIFY the channels of `wake` (the workers named to claim them)."""
     names = list(batch[0].row)
     if any(list(s.row) != names for s in batch):
-        return await _one_by_one(batch, lambda s: insert_runs(db, [s]))
+        return await _one_by_one(batch, lambda s: insert_runs(db, [s], wake))
     types = [RUN_INSERT_TYPES.get(n, "text") for n in names]
     source, columns = _arrays([list(s.row.values()) for s in batch], types)
     insert = f"INSERT INTO runs ({', '.join(names)}) SELECT * FROM {source}"
+    notify = f"SELECT pg_notify(c, '') FROM unnest(${len(columns) + 1}::text[]) c"
     tags = [t for s in batch for t in s.tags]
     files = [f for s in batch for f in s.files]
 
     async def write(c: Any) -> None:
         await c.execute(insert, *columns)
+        await c.execute("SELECT pg_notify(c, '') FROM unnest($1::text[]) c", wake)
         if tags:
             src, cols = _arrays(tags, ("text", "text", "text", "int8"))
             await c.execute(
@@ -112,14 +118,14 @@ async def insert_runs(db: PgEngine, batch: list[Start]) -> list[BaseException | 
     try:
         if tags or files:
             await db.tx(write)
-        else:
-            await db.execute(insert, *columns)
+        else:  # one statement: the rows, then the notices (sent when it commits)
+            await db.execute(f"WITH i AS ({insert}) {notify}", *columns, wake)
     except Unavailable:
         raise
     except Exception as exc:
         if len(batch) == 1:
             return [exc]
-        return await _one_by_one(batch, lambda s: insert_runs(db, [s]))
+        return await _one_by_one(batch, lambda s: insert_runs(db, [s], wake))
     return [None] * len(batch)
 
 
@@ -138,9 +144,21 @@ def _save_steps(returned: str) -> str:
 
 async def advance_runs(db: PgEngine, batch: list[Advance]) -> list[Any]:
     """Checkpoint steps and end runs: `Checkpointed` or the ended `RunRecord` per item,
-    `LeaseLost` where the run's token no longer matches."""
-    if len({a.run_id for a in batch}) < len(batch) or len({a.end is None for a in batch}) > 1:
-        return await _one_by_one(batch, lambda a: advance_runs(db, [a]))
+    `LeaseLost` where the run's token no longer matches. Checkpoints and ends are two
+    statements (sent at once, on two connections: their commits share a flush)."""
+    if len({a.run_id for a in batch}) < len(batch):  # one run twice: a stale executor
+        return await _one_by_one(batch, lambda a: _advance(db, [a]))
+    kinds = [[a for a in batch if a.end is None], [a for a in batch if a.end is not None]]
+    kinds = [k for k in kinds if k]
+    answers = await asyncio.gather(*(_advance(db, k) for k in kinds))
+    by_item = {
+        id(a): r for k, rs in zip(kinds, answers, strict=True) for a, r in zip(k, rs, strict=True)
+    }
+    return [by_item[id(a)] for a in batch]
+
+
+async def _advance(db: PgEngine, batch: list[Advance]) -> list[Any]:
+    """`advance_runs` for a batch of one kind (all checkpoints, or all ends)."""
     ending = batch[0].end is not None
     head = [("id", "text"), ("token", "int8"), ("now", "int8"), ("next", "int4")]
     head += [("status", "text"), ("output", "text"), ("error", "text"), ("valid", "bool")]
@@ -190,7 +208,7 @@ async def advance_runs(db: PgEngine, batch: list[Advance]) -> list[Any]:
     except Exception as exc:
         if len(batch) == 1:
             return [exc]
-        return await _one_by_one(batch, lambda a: advance_runs(db, [a]))
+        return await _one_by_one(batch, lambda a: _advance(db, [a]))
     by_id = {r[0]: r for r in returned}
     out: list[Any] = []
     for a in batch:

@@ -2,9 +2,11 @@
 
 Same tables, same guarded updates as the SQLite store (`rows` holds what they
 share). What PostgreSQL adds: claims take rows `FOR UPDATE SKIP LOCKED`, so
-workers in many processes never block on or double-claim a run, and a trigger
-(migration 0005) NOTIFYs other processes of new work, finished runs and cancels,
-which `listen` hands to the process's hub.
+workers in many processes never block on or double-claim a run; NOTIFY tells other
+processes of new work (the inserting statement names the workers to wake,
+`pg_workers`), of finished runs (only the process holding a request for one,
+migration 0017) and cancels, which `listen` hands to the process's hub; and the
+hot writes of many runs go in batches (`pg_batches`).
 """
 
 from __future__ import annotations
@@ -17,9 +19,6 @@ import asyncpg
 
 from openpal.engine.states import (
     CANCEL_AT_CHECKPOINT,
-    CANCEL_AT_ONCE,
-    CANCELLED_BY_REQUEST,
-    TERMINAL,
     RunStatus,
     check_transition,
     sources_of,
@@ -27,31 +26,26 @@ from openpal.engine.states import (
 from openpal.errors import Conflict, InvalidTransition, LeaseLost
 from openpal.files import file_ids
 from openpal.store.base import EVENT_KINDS
+from openpal.store.batch import Batcher
 from openpal.store.deploys_sql import PostgresDeploys
 from openpal.store.events import (
     EVENT_COLS,
-    decision_event,
-    event_from_row,
     event_values,
     takeover_event,
     waiting_event,
 )
-from openpal.store.files_sql import PG_BLOB_REFS, PostgresFiles
+from openpal.store.files_sql import PostgresFiles
+from openpal.store.pg_batches import Advance, Start, advance_runs, insert_runs
 from openpal.store.pg_engine import CHANNEL_PREFIX, PgEngine
+from openpal.store.pg_workers import PostgresWorkers, work_channel
 from openpal.store.records import (
-    ApiKeyRecord,
-    ArtifactRecord,
     Checkpointed,
     Claim,
     IdempotencyKey,
     NewRun,
     RunEventRecord,
-    RunFilter,
     RunRecord,
-    StepRecord,
     StepResult,
-    VersionRecord,
-    WorkflowRecord,
     dumps,
     loads,
 )
@@ -59,23 +53,20 @@ from openpal.store.rows import (
     ACTIVE,
     FULL_COLS,
     HAS_LIMITED_PENDING,
-    V_COLS,
-    WF_COLS,
     admissible_query,
     dollar_marks,
-    escape_like,
-    list_runs_query,
-    metadata_json,
-    new_run_record,
+    insert_sql,
+    record_of,
+    reject,
     rejection_message,
     run_from_row,
+    run_row,
     status_list,
-    tags_json,
-    ver_from_row,
-    wf_from_row,
 )
+from openpal.store.sql_catalog import CatalogSql
+from openpal.store.sql_dialect import PostgresSql
+from openpal.store.sql_runs import RunsSql
 
-_WF_FROM = "FROM workflows w LEFT JOIN workflow_versions v ON v.id = w.current_version_id"
 _RUNNING = status_list(CANCEL_AT_CHECKPOINT)
 # what a claim sets: a new lease and fencing token; pending and waiting runs start
 # running, a run whose lease expired keeps its status and counts a takeover
@@ -86,11 +77,18 @@ _TAKE = (
     " THEN 1 ELSE 0 END, started_at = COALESCE(started_at, $3), step_started_at = $3,"
     " updated_at = $3"
 )
-_ART_COLS = "run_id, path, blob_id, name, mime_type, size, step_name, created_at"
 _ADMISSION_LOCK = 0x6F70656E61646D  # pg_advisory_xact_lock key serialising limited claims
+WAKE = "SELECT pg_notify(c, '') FROM unnest($1::text[]) c"  # at commit, to these channels
 
 
-class PostgresStore(PostgresFiles, PostgresDeploys):
+class PostgresStore(
+    PostgresFiles,
+    PostgresDeploys,
+    PostgresWorkers,
+    PostgresSql,
+    CatalogSql[PgEngine],
+    RunsSql[PgEngine],
+):
     """`Store` on a PostgreSQL database (see `pg_engine` for pool and migrations)."""
 
     def __init__(self, url: str, *, pool_size: int = 10) -> None:
@@ -101,17 +99,26 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
         # this process's name in `runs.held_by`: the ends of the runs it holds requests
         # for are announced on its own channel (migration 0017)
         self.listener_id = "p" + secrets.token_hex(6)
+        # the hot writes go in batches, one statement and one commit each (`pg_batches`)
+        self._starts: Batcher[Start, None] = Batcher(
+            lambda b: insert_runs(self.db, b, self.wake_channels(len(b)))
+        )
+        self._advances: Batcher[Advance, Any] = Batcher(lambda b: advance_runs(self.db, b))
+        self._init_workers()
 
     async def open(self) -> None:
         await self.db.open()
 
     async def close(self) -> None:
+        await self._stop_workers()
         await self.db.close()
 
     async def listen(
         self, deliver: Callable[[str, str], None], kinds: frozenset[str] = EVENT_KINDS
     ) -> None:
         channels = {CHANNEL_PREFIX + k: k for k in kinds if k != "finished"}
+        if "work" in kinds:  # work named to this process's workers
+            channels[work_channel(self.listener_id)] = "work_here"
         if "finished" in kinds:  # only the ends of runs held here, or in several processes
             for who in (self.listener_id, "all"):
                 channels[f"{CHANNEL_PREFIX}finished_{who}"] = "finished"
@@ -126,138 +133,19 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
             self.listener_id,
         )
 
-    # -- API keys ---------------------------------------------------------
-    async def create_api_key(self, key: ApiKeyRecord) -> None:
-        await self.db.execute(
-            "INSERT INTO api_keys (id, tenant_id, name, key_hash, prefix, created_at)"
-            " VALUES ($1, $2, $3, $4, $5, $6)",
-            key.id,
-            key.tenant_id,
-            key.name,
-            key.key_hash,
-            key.prefix,
-            key.created_at,
-        )
-
-    async def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
-        row = await self.db.fetchrow(
-            "SELECT id, tenant_id, name, key_hash, prefix, created_at FROM api_keys"
-            " WHERE key_hash = $1",
-            key_hash,
-        )
-        return ApiKeyRecord(*row) if row else None
-
-    async def count_api_keys(self) -> int:
-        return int(await self.db.fetchval("SELECT COUNT(*) FROM api_keys"))
-
-    # -- workflows --------------------------------------------------------
-    async def get_workflow(
-        self, id_or_slug: str, *, include_deleted: bool = False
-    ) -> WorkflowRecord | None:
-        alive = "" if include_deleted else " AND w.deleted_at IS NULL"
-        row = await self.db.fetchrow(
-            f"SELECT {WF_COLS} {_WF_FROM} WHERE (w.id = $1 OR w.slug = $1){alive}", id_or_slug
-        )
-        return wf_from_row(tuple(row)) if row else None
-
-    async def list_workflows(
-        self, *, search: str | None, name: str | None, limit: int, offset: int
-    ) -> tuple[list[WorkflowRecord], int]:
-        where, args = ["w.deleted_at IS NULL"], []
-        if search:
-            args.append("%" + escape_like(search) + "%")
-            where.append(f"(w.slug LIKE ${len(args)} OR w.name LIKE ${len(args)})")
-        if name:
-            args.append(name)
-            where.append(f"w.slug = ${len(args)}")
-        cond = " AND ".join(where)
-        total = await self.db.fetchval(f"SELECT COUNT(*) FROM workflows w WHERE {cond}", *args)
-        n = len(args)
-        rows = await self.db.fetch(
-            f"SELECT {WF_COLS} {_WF_FROM} WHERE {cond} ORDER BY w.slug"
-            f" LIMIT ${n + 1} OFFSET ${n + 2}",
-            *args,
-            limit,
-            offset,
-        )
-        return [wf_from_row(tuple(r)) for r in rows], int(total)
-
-    async def list_versions(
-        self, workflow_id: str, *, limit: int, offset: int
-    ) -> tuple[list[VersionRecord], int]:
-        total = await self.db.fetchval(
-            "SELECT COUNT(*) FROM workflow_versions WHERE workflow_id = $1", workflow_id
-        )
-        rows = await self.db.fetch(
-            f"SELECT {V_COLS} FROM workflow_versions WHERE workflow_id = $1"
-            " ORDER BY seq DESC LIMIT $2 OFFSET $3",
-            workflow_id,
-            limit,
-            offset,
-        )
-        return [ver_from_row(tuple(r)) for r in rows], int(total)
-
-    async def get_version(self, version_id: str) -> VersionRecord | None:
-        row = await self.db.fetchrow(
-            f"SELECT {V_COLS} FROM workflow_versions WHERE id = $1", version_id
-        )
-        return ver_from_row(tuple(row)) if row else None
-
-    async def find_version(self, workflow_id: str, label: str) -> VersionRecord | None:
-        row = await self.db.fetchrow(
-            f"SELECT {V_COLS} FROM workflow_versions WHERE workflow_id = $1"
-            " AND (version_label = $2 OR id = $2) ORDER BY seq DESC LIMIT 1",
-            workflow_id,
-            label,
-        )
-        return ver_from_row(tuple(row)) if row else None
-
     # -- runs: API side ---------------------------------------------------
     async def create_run(self, run: NewRun, *, once: IdempotencyKey | None = None) -> RunRecord:
         if run.status != RunStatus.CREATED:
             check_transition(RunStatus.CREATED, run.status)
-        input_json = dumps(run.input)
-        overrides_json = None if run.overrides is None else dumps(run.overrides)
-        values = (
-            run.id,
-            run.tenant_id,
-            run.workflow_id,
-            run.workflow_slug,
-            run.workflow_name,
-            run.version_id,
-            run.version_label,
-            run.status.value,
-            run.trigger_type,
-            input_json,
-            overrides_json,
-            run.previous_execution_id,
-            run.retry_number,
-            run.batch_id,
-            run.created_at,
-            run.concurrency_key,
-            run.concurrency_limit,
-            run.deadline_seconds,
-            tags_json(run),
-            metadata_json(run),
-            self.listener_id if run.held else None,
-        )
-        insert = (
-            "INSERT INTO runs (id, tenant_id, workflow_id, workflow_slug, workflow_name,"
-            " version_id, version_label, status, trigger_type, input, overrides,"
-            " previous_execution_id, retry_number, batch_id, created_at, updated_at,"
-            " concurrency_key, concurrency_limit, deadline_seconds, tags, metadata, held_by,"
-            " error, completed_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12,"
-            " $13, $14, $15, $15, $16, $17, $18, $19, $20, $21, $22, $23)"
-        )
+        row = run_row(run, held_by=self.listener_id if run.held else None)
         admit = run.admission == "reject" and run.concurrency_key and run.concurrency_limit
         files = sorted(file_ids(run.input))
-        if once is None and not admit and not files and not run.tags:
-            await self.db.execute(insert, *values, None, None)
-            return new_run_record(run, input_json, overrides_json)
-        outcome: dict[str, str] = {}
+        if once is None and not admit:  # the common case: with the next batch of starts
+            tags = [(run.id, run.tenant_id, t, run.created_at) for t in run.tags]
+            await self._starts.submit(Start(row, tags, [(run.id, f) for f in files]))
+            return record_of(run, row)
 
         async def insert_run(c: asyncpg.Connection) -> None:
-            row = [*values, None, None]  # error, completed_at
             if admit:
                 assert run.concurrency_key is not None and run.concurrency_limit is not None
                 # one admission at a time per group, on every API process
@@ -270,12 +158,10 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
                     run.concurrency_key,
                 )
                 if busy >= run.concurrency_limit:
-                    outcome["rejected"] = rejection_message(
-                        run.concurrency_limit, run.concurrency_key
-                    )
-                    row[7] = RunStatus.REJECTED.value
-                    row[-2:] = [outcome["rejected"], run.created_at]
-            await c.execute(insert, *row)
+                    reject(row, rejection_message(run.concurrency_limit, run.concurrency_key))
+            await c.execute(insert_sql("runs", row, dollar_marks()), *row.values())
+            if row["status"] == RunStatus.PENDING.value:
+                await c.execute(WAKE, self.wake_channels(1))
             if run.tags:
                 await c.executemany(
                     "INSERT INTO run_tags (run_id, tenant_id, tag, created_at)"
@@ -291,7 +177,7 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
 
         if once is None:
             await self.db.tx(insert_run)
-            return new_run_record(run, input_json, overrides_json, rejected=outcome.get("rejected"))
+            return record_of(run, row)
 
         async def op(c: asyncpg.Connection) -> RunRecord | None:
             # Claim the key first: a concurrent request with the same key waits on
@@ -337,59 +223,7 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
             return None
 
         existing = await self.db.tx(op)
-        return existing or new_run_record(
-            run, input_json, overrides_json, rejected=outcome.get("rejected")
-        )
-
-    async def get_run(self, tenant_id: str, run_id: str) -> RunRecord | None:
-        row = await self.db.fetchrow(
-            f"SELECT {FULL_COLS} FROM runs WHERE id = $1 AND tenant_id = $2", run_id, tenant_id
-        )
-        return run_from_row(tuple(row)) if row else None
-
-    async def get_steps(self, run_id: str) -> list[StepRecord]:
-        rows = await self.db.fetch(
-            "SELECT run_id, step_index, step_name, status, output, error, attempts,"
-            " started_at, completed_at, traceback, usage FROM step_executions WHERE run_id = $1"
-            " ORDER BY step_index",
-            run_id,
-        )
-        return [StepRecord(*r) for r in rows]
-
-    async def list_runs(self, flt: RunFilter) -> list[RunRecord]:
-        sql, args = list_runs_query(flt, dollar_marks())
-        return [run_from_row(tuple(r)) for r in await self.db.fetch(sql, *args)]
-
-    async def request_cancel(self, tenant_id: str, run_id: str, now: int) -> RunRecord | None:
-        async def op(c: asyncpg.Connection) -> RunRecord | None:
-            status = await c.fetchval(
-                "SELECT status FROM runs WHERE id = $1 AND tenant_id = $2 FOR UPDATE",
-                run_id,
-                tenant_id,
-            )
-            if status is None:
-                return None
-            current = RunStatus(status)
-            if current in CANCEL_AT_ONCE:
-                check_transition(current, RunStatus.CANCELLED)
-                sql = (
-                    "UPDATE runs SET status = 'cancelled', cancel_requested_at = $2,"
-                    " completed_at = $2, updated_at = $2, error = 'cancelled by request',"
-                    " lease_owner = NULL, lease_expires_at = NULL WHERE id = $1"
-                )
-            elif current in CANCEL_AT_CHECKPOINT:
-                sql = (
-                    "UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, $2),"
-                    " updated_at = $2 WHERE id = $1"
-                )
-            else:
-                sql = ""
-            if sql:
-                await c.execute(sql, run_id, now)
-            row = await c.fetchrow(f"SELECT {FULL_COLS} FROM runs WHERE id = $1", run_id)
-            return run_from_row(tuple(row))
-
-        return await self.db.tx(op)
+        return existing or record_of(run, row)
 
     # -- runs: worker side ------------------------------------------------
     async def claim_runs(
@@ -494,27 +328,15 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
         finalizing: bool,
         now: int,
     ) -> Checkpointed:
-        # One statement, one round trip: the guarded run update and the step row
-        # are written together or not at all. No indexed column changes (status only
-        # when finalizing): a HOT update, no index touched (fillfactor leaves room).
-        row = await self.db.fetchrow(
-            "WITH r AS (UPDATE runs SET next_step = $1, step_started_at = $2,"
-            " updated_at = $2, status = $3, waiting_for = NULL,"
-            " wait_until = NULL, decision = NULL, resume_payload = NULL"
-            f" WHERE id = $4 AND fencing_token = $5 AND status IN ({_RUNNING})"
-            " RETURNING cancel_requested_at),"
-            f" s AS ({_save_step('$4', 6)})"
-            " SELECT cancel_requested_at FROM r",
-            next_step,
-            now,
-            "finalizing" if finalizing else "running",
-            run_id,
-            token,
-            *_step_values(step),
+        # with the next batch: the guarded run update and the step row, written together
+        # or not at all, for every run of the batch in one statement and one commit. No
+        # indexed column changes (status only when finalizing): a HOT update, no index
+        # touched (fillfactor leaves room).
+        done = await self._advances.submit(
+            Advance(run_id, token, step, now, next_step=next_step, finalizing=finalizing)
         )
-        if row is None:
-            raise LeaseLost(f"run {run_id}: lease lost (token {token})")
-        return Checkpointed(cancel_requested=row[0] is not None)
+        assert isinstance(done, Checkpointed)
+        return done
 
     async def renew_lease(self, run_id: str, token: int, lease_seconds: float, now: int) -> bool:
         result = await self.db.execute(
@@ -573,54 +395,11 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
         schema_valid: bool | None,
         step: StepResult,
     ) -> RunRecord:
-        # one statement: the run's end and its last step's checkpoint (see the protocol)
-        row = await self.db.fetchrow(
-            "WITH r AS (UPDATE runs SET"
-            " status = CASE WHEN cancel_requested_at IS NULL THEN $1 ELSE 'cancelled' END,"
-            " output = CASE WHEN cancel_requested_at IS NULL THEN $2 END,"
-            " error = CASE WHEN cancel_requested_at IS NULL THEN $3 ELSE $4 END,"
-            " schema_valid = CASE WHEN cancel_requested_at IS NULL THEN $5::boolean END,"
-            " next_step = $6, completed_at = $7, updated_at = $7, lease_owner = NULL,"
-            " lease_expires_at = NULL, waiting_for = NULL, wait_until = NULL, decision = NULL,"
-            " resume_payload = NULL"
-            f" WHERE id = $8 AND fencing_token = $9 AND status IN ({_RUNNING})"
-            f" RETURNING {FULL_COLS}),"
-            f" s AS ({_save_step('$8', 10)})"
-            " SELECT * FROM r",
-            status.value,
-            None if output is None else dumps(output),
-            error,
-            CANCELLED_BY_REQUEST,
-            schema_valid,
-            step.index + 1,
-            now,
-            run_id,
-            token,
-            *_step_values(step),
-        )
-        if row is None:
-            raise LeaseLost(f"run {run_id}: lease lost before it could finish")
-        return run_from_row(tuple(row))
-
-    async def prune_runs(self, before: int, limit: int) -> int:
-        async def op(c: asyncpg.Connection) -> int:
-            ids = [
-                r[0]
-                for r in await c.fetch(
-                    f"SELECT id FROM runs WHERE status IN ({status_list(TERMINAL)})"
-                    " AND completed_at < $1 LIMIT $2 FOR UPDATE SKIP LOCKED",
-                    before,
-                    limit,
-                )
-            ]
-            if ids:
-                await c.execute("DELETE FROM step_executions WHERE run_id = ANY($1::text[])", ids)
-                await c.execute("DELETE FROM run_events WHERE run_id = ANY($1::text[])", ids)
-                await c.execute("DELETE FROM idempotency_keys WHERE run_id = ANY($1::text[])", ids)
-                await c.execute("DELETE FROM runs WHERE id = ANY($1::text[])", ids)
-            return len(ids)
-
-        return await self.db.tx(op)
+        # the run's end and its last step's checkpoint, with the next batch (see the protocol)
+        end = (status.value, None if output is None else dumps(output), error, schema_valid)
+        done = await self._advances.submit(Advance(run_id, token, step, now, end=end))
+        assert isinstance(done, RunRecord)
+        return done
 
     async def park_run(
         self, run_id: str, token: int, *, waiting_for: str, wake_at: int | None, now: int
@@ -642,78 +421,6 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
             raise LeaseLost(f"run {run_id}: lease lost before it could wait")
         return run_from_row(tuple(row))
 
-    async def decide_run(
-        self,
-        tenant_id: str,
-        run_id: str,
-        *,
-        approve: bool,
-        payload: Any,
-        reason: str | None,
-        now: int,
-        at_step: int | None = None,
-    ) -> RunRecord | None:
-        # The decided row comes back from the UPDATE itself: an approved run is pending
-        # only for an instant (a worker hears of it and claims it at once), so reading
-        # it again afterwards could see it `running` already.
-        # The decision is recorded by the same statement (an event per decided run).
-        # $5 is the step the decision is for (NULL: whichever the run waits at)
-        waiting = (
-            "status = 'waiting' AND waiting_for = 'approval'"
-            " AND ($5::int IS NULL OR next_step = $5::int)"
-            f" RETURNING {FULL_COLS}), e AS ({_insert_event(6)}) SELECT * FROM r"
-        )
-        event = _event_tail(decision_event(run_id, None, approve, reason, now))
-        if approve:
-            row = await self.db.fetchrow(
-                "WITH r AS (UPDATE runs SET status = 'pending', decision = 'approved',"
-                " resume_payload = $1, updated_at = $2 WHERE id = $3 AND tenant_id = $4"
-                f" AND {waiting}",
-                None if payload is None else dumps(payload),
-                now,
-                run_id,
-                tenant_id,
-                at_step,
-                *event,
-            )
-        else:
-            row = await self.db.fetchrow(
-                "WITH r AS (UPDATE runs SET status = 'rejected', error = $1, completed_at = $2,"
-                f" updated_at = $2 WHERE id = $3 AND tenant_id = $4 AND {waiting}",
-                f"rejected by reviewer: {reason}" if reason else "rejected by reviewer",
-                now,
-                run_id,
-                tenant_id,
-                at_step,
-                *event,
-            )
-        if row is not None:
-            return run_from_row(tuple(row))
-        return await self.get_run(tenant_id, run_id)  # not decided: say what it is
-
-    async def add_run_event(self, event: RunEventRecord, *, token: int | None = None) -> bool:
-        values = event_values(event)
-        if token is None:
-            await self.db.execute(
-                f"INSERT INTO run_events ({EVENT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-                *values,
-            )
-            return True
-        done = await self.db.execute(
-            f"INSERT INTO run_events ({EVENT_COLS}) SELECT $1, $2::bigint, $3, $4::integer, $5,"
-            " $6::integer, $7, $8 WHERE EXISTS (SELECT 1 FROM runs WHERE id = $1"
-            " AND fencing_token = $9)",
-            *values,
-            token,
-        )
-        return done == "INSERT 0 1"
-
-    async def list_run_events(self, run_id: str) -> list[RunEventRecord]:
-        rows = await self.db.fetch(
-            f"SELECT {EVENT_COLS}, id FROM run_events WHERE run_id = $1 ORDER BY id", run_id
-        )
-        return [event_from_row(tuple(r)) for r in rows]
-
     async def _record_takeovers(self, runs: list[RunRecord], worker_id: str, now: int) -> None:
         """One `run.takeover` event per takeover: a run taken over before and claimed
         again (e.g. after a wait) already has the event for its count."""
@@ -725,51 +432,6 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
                 *event_values(takeover_event(run, worker_id, now)),
             )
 
-    async def save_artifacts(self, artifacts: list[ArtifactRecord]) -> None:
-        if not artifacts:
-            return
-
-        async def op(c: asyncpg.Connection) -> None:
-            await c.executemany(
-                f"INSERT INTO run_artifacts ({_ART_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-                " ON CONFLICT (run_id, path) DO UPDATE SET blob_id = EXCLUDED.blob_id,"
-                " name = EXCLUDED.name, mime_type = EXCLUDED.mime_type, size = EXCLUDED.size,"
-                " step_name = EXCLUDED.step_name, created_at = EXCLUDED.created_at",
-                [
-                    (
-                        a.run_id,
-                        a.path,
-                        a.blob_id,
-                        a.name,
-                        a.mime_type,
-                        a.size,
-                        a.step_name,
-                        a.created_at,
-                    )
-                    for a in artifacts
-                ],
-            )
-            await c.executemany(
-                "INSERT INTO run_files (run_id, blob_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                [(a.run_id, a.blob_id) for a in artifacts],
-            )
-
-        await self.db.tx(op)
-
-    async def list_artifacts(self, run_id: str) -> list[ArtifactRecord]:
-        rows = await self.db.fetch(
-            f"SELECT {_ART_COLS} FROM run_artifacts WHERE run_id = $1 ORDER BY path", run_id
-        )
-        return [ArtifactRecord(*r) for r in rows]
-
-    async def referenced_files(self, file_ids: list[str]) -> set[str]:
-        rows = await self.db.fetch(
-            "SELECT DISTINCT blob_id FROM run_files WHERE blob_id = ANY($1::text[])"
-            f" UNION {PG_BLOB_REFS}",
-            file_ids,
-        )
-        return {r[0] for r in rows}
-
     async def release_run(self, run_id: str, token: int, now: int) -> bool:
         result = await self.db.execute(
             "UPDATE runs SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL,"
@@ -779,28 +441,6 @@ class PostgresStore(PostgresFiles, PostgresDeploys):
             token,
         )
         return result == "UPDATE 1"
-
-
-def _step_values(step: StepResult) -> tuple[Any, ...]:
-    """The ten values `_save_step` expects, in its order."""
-    return (step.index, step.name, step.status, dumps(step.output), step.error,
-            step.attempts, step.started_at, step.completed_at, step.traceback,
-            None if step.usage is None else dumps(step.usage))  # fmt: skip
-
-
-def _save_step(run_mark: str, first: int) -> str:
-    """Upsert the step row for run `r` (a CTE); the step's ten values (`_step_values`)
-    are $first…"""
-    marks = ", ".join(f"${n}" for n in range(first, first + 10))
-    return (
-        "INSERT INTO step_executions (run_id, step_index, step_name, status, output, error,"
-        f" attempts, started_at, completed_at, traceback, usage) SELECT {run_mark}, {marks}"
-        " FROM r ON CONFLICT (run_id, step_index) DO UPDATE SET step_name = EXCLUDED.step_name,"
-        " status = EXCLUDED.status, output = EXCLUDED.output, error = EXCLUDED.error,"
-        " attempts = EXCLUDED.attempts, started_at = EXCLUDED.started_at,"
-        " completed_at = EXCLUDED.completed_at, traceback = EXCLUDED.traceback,"
-        " usage = EXCLUDED.usage"
-    )
 
 
 def _insert_event(first: int) -> str:

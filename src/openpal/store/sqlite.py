@@ -10,9 +10,7 @@ from typing import Any
 
 from openpal.engine.states import (
     CANCEL_AT_CHECKPOINT,
-    CANCEL_AT_ONCE,
     CANCELLED_BY_REQUEST,
-    TERMINAL,
     RunStatus,
     check_transition,
     sources_of,
@@ -23,27 +21,19 @@ from openpal.store.base import EVENT_KINDS
 from openpal.store.deploys_sql import SqliteDeploys
 from openpal.store.events import (
     EVENT_COLS,
-    decision_event,
-    event_from_row,
     event_values,
     takeover_event,
     waiting_event,
 )
-from openpal.store.files_sql import SqliteFiles, sqlite_blob_refs
+from openpal.store.files_sql import SqliteFiles
 from openpal.store.records import (
-    ApiKeyRecord,
-    ArtifactRecord,
     Checkpointed,
     Claim,
     IdempotencyKey,
     NewRun,
     RunEventRecord,
-    RunFilter,
     RunRecord,
-    StepRecord,
     StepResult,
-    VersionRecord,
-    WorkflowRecord,
     dumps,
     loads,
 )
@@ -52,27 +42,23 @@ from openpal.store.rows import (
     EXECUTING,
     FULL_COLS,
     HAS_LIMITED_PENDING,
-    V_COLS,
-    WF_COLS,
     admissible_query,
-    escape_like,
-    list_runs_query,
     metadata_json,
     new_run_record,
-    qmarks,
     rejection_message,
     run_from_row,
     status_list,
     tags_json,
-    ver_from_row,
-    wf_from_row,
 )
+from openpal.store.sql_catalog import CatalogSql
+from openpal.store.sql_dialect import SqliteSql
+from openpal.store.sql_runs import RunsSql
 from openpal.store.sqlite_engine import SqliteEngine
 
-_ART_COLS = "run_id, path, blob_id, name, mime_type, size, step_name, created_at"
 
-
-class SqliteStore(SqliteFiles, SqliteDeploys):
+class SqliteStore(
+    SqliteFiles, SqliteDeploys, SqliteSql, CatalogSql[SqliteEngine], RunsSql[SqliteEngine]
+):
     """`Store` on one SQLite file (see `sqlite_engine` for the threading model)."""
 
     def __init__(self, path: Path) -> None:
@@ -95,99 +81,15 @@ class SqliteStore(SqliteFiles, SqliteDeploys):
     async def hold_run(self, run_id: str) -> None:
         """Nothing to do: every end is heard in this process (there is no other)."""
 
-    # -- API keys ---------------------------------------------------------
-    async def create_api_key(self, key: ApiKeyRecord) -> None:
-        await self.db.write(lambda c: _insert_key(c, key))
+    # One process: its hub wakes its own workers; nobody else to name or hand on to.
+    async def report_worker(self, worker_id: str, slots: int, free: int, now: int) -> None:
+        return None
 
-    async def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
-        def op(c: sqlite3.Connection) -> ApiKeyRecord | None:
-            row = c.execute(
-                "SELECT id, tenant_id, name, key_hash, prefix, created_at FROM api_keys"
-                " WHERE key_hash = ?",
-                (key_hash,),
-            ).fetchone()
-            return ApiKeyRecord(*row) if row else None
+    async def forget_worker(self, worker_id: str, now: int) -> None:
+        return None
 
-        return await self.db.read_point(op)
-
-    async def count_api_keys(self) -> int:
-        return await self.db.read(_count_keys)
-
-    # -- workflows --------------------------------------------------------
-    async def get_workflow(
-        self, id_or_slug: str, *, include_deleted: bool = False
-    ) -> WorkflowRecord | None:
-        alive = "" if include_deleted else " AND w.deleted_at IS NULL"
-
-        def op(c: sqlite3.Connection) -> WorkflowRecord | None:
-            row = c.execute(
-                f"SELECT {WF_COLS} FROM workflows w LEFT JOIN workflow_versions v"
-                f" ON v.id = w.current_version_id WHERE (w.id = ? OR w.slug = ?){alive}",
-                (id_or_slug, id_or_slug),
-            ).fetchone()
-            return wf_from_row(row) if row else None
-
-        return await self.db.read_point(op)
-
-    async def list_workflows(
-        self, *, search: str | None, name: str | None, limit: int, offset: int
-    ) -> tuple[list[WorkflowRecord], int]:
-        where, args = ["w.deleted_at IS NULL"], []
-        if search:
-            where.append("(w.slug LIKE ? ESCAPE '\\' OR w.name LIKE ? ESCAPE '\\')")
-            pattern = "%" + escape_like(search) + "%"
-            args += [pattern, pattern]
-        if name:
-            where.append("w.slug = ?")
-            args.append(name)
-        cond = " AND ".join(where)
-
-        def op(c: sqlite3.Connection) -> tuple[list[WorkflowRecord], int]:
-            total = c.execute(f"SELECT COUNT(*) FROM workflows w WHERE {cond}", args).fetchone()[0]
-            rows = c.execute(
-                f"SELECT {WF_COLS} FROM workflows w LEFT JOIN workflow_versions v"
-                f" ON v.id = w.current_version_id WHERE {cond} ORDER BY w.slug LIMIT ? OFFSET ?",
-                [*args, limit, offset],
-            ).fetchall()
-            return [wf_from_row(r) for r in rows], total
-
-        return await self.db.read(op)
-
-    async def list_versions(
-        self, workflow_id: str, *, limit: int, offset: int
-    ) -> tuple[list[VersionRecord], int]:
-        def op(c: sqlite3.Connection) -> tuple[list[VersionRecord], int]:
-            total = c.execute(
-                "SELECT COUNT(*) FROM workflow_versions WHERE workflow_id = ?", (workflow_id,)
-            ).fetchone()[0]
-            rows = c.execute(
-                f"SELECT {V_COLS} FROM workflow_versions WHERE workflow_id = ?"
-                " ORDER BY seq DESC LIMIT ? OFFSET ?",
-                (workflow_id, limit, offset),
-            ).fetchall()
-            return [ver_from_row(r) for r in rows], total
-
-        return await self.db.read(op)
-
-    async def get_version(self, version_id: str) -> VersionRecord | None:
-        def op(c: sqlite3.Connection) -> VersionRecord | None:
-            row = c.execute(
-                f"SELECT {V_COLS} FROM workflow_versions WHERE id = ?", (version_id,)
-            ).fetchone()
-            return ver_from_row(row) if row else None
-
-        return await self.db.read_point(op)
-
-    async def find_version(self, workflow_id: str, label: str) -> VersionRecord | None:
-        def op(c: sqlite3.Connection) -> VersionRecord | None:
-            row = c.execute(
-                f"SELECT {V_COLS} FROM workflow_versions WHERE workflow_id = ?"
-                " AND (version_label = ? OR id = ?) ORDER BY seq DESC LIMIT 1",
-                (workflow_id, label, label),
-            ).fetchone()
-            return ver_from_row(row) if row else None
-
-        return await self.db.read_point(op)
+    async def hand_on_work(self) -> None:
+        return None
 
     # -- runs: API side ---------------------------------------------------
     async def create_run(self, run: NewRun, *, once: IdempotencyKey | None = None) -> RunRecord:
@@ -280,63 +182,6 @@ class SqliteStore(SqliteFiles, SqliteDeploys):
         if existing is not None:
             return existing
         return new_run_record(run, values[10], values[11], rejected=outcome.get("rejected"))
-
-    async def get_run(self, tenant_id: str, run_id: str) -> RunRecord | None:
-        def op(c: sqlite3.Connection) -> RunRecord | None:
-            row = c.execute(
-                f"SELECT {FULL_COLS} FROM runs WHERE id = ? AND tenant_id = ?",
-                (run_id, tenant_id),
-            ).fetchone()
-            return run_from_row(row) if row else None
-
-        return await self.db.read_point(op)
-
-    async def get_steps(self, run_id: str) -> list[StepRecord]:
-        def op(c: sqlite3.Connection) -> list[StepRecord]:
-            rows = c.execute(
-                "SELECT run_id, step_index, step_name, status, output, error, attempts,"
-                " started_at, completed_at, traceback, usage FROM step_executions"
-                " WHERE run_id = ? ORDER BY step_index",
-                (run_id,),
-            ).fetchall()
-            return [StepRecord(*r) for r in rows]
-
-        return await self.db.read_point(op)
-
-    async def list_runs(self, flt: RunFilter) -> list[RunRecord]:
-        sql, args = list_runs_query(flt, qmarks())
-
-        def op(c: sqlite3.Connection) -> list[RunRecord]:
-            return [run_from_row(r) for r in c.execute(sql, args).fetchall()]
-
-        return await self.db.read(op)
-
-    async def request_cancel(self, tenant_id: str, run_id: str, now: int) -> RunRecord | None:
-        def op(c: sqlite3.Connection) -> RunRecord | None:
-            row = c.execute(
-                "SELECT status FROM runs WHERE id = ? AND tenant_id = ?", (run_id, tenant_id)
-            ).fetchone()
-            if row is None:
-                return None
-            status = RunStatus(row[0])
-            if status in CANCEL_AT_ONCE:
-                check_transition(status, RunStatus.CANCELLED)
-                c.execute(
-                    "UPDATE runs SET status = 'cancelled', cancel_requested_at = ?,"
-                    " completed_at = ?, updated_at = ?, error = 'cancelled by request',"
-                    " lease_owner = NULL, lease_expires_at = NULL WHERE id = ?",
-                    (now, now, now, run_id),
-                )
-            elif status in CANCEL_AT_CHECKPOINT:
-                c.execute(
-                    "UPDATE runs SET cancel_requested_at = COALESCE(cancel_requested_at, ?),"
-                    " updated_at = ? WHERE id = ?",
-                    (now, now, run_id),
-                )
-            full = c.execute(f"SELECT {FULL_COLS} FROM runs WHERE id = ?", (run_id,)).fetchone()
-            return run_from_row(full)
-
-        return await self.db.write(op)
 
     # -- runs: worker side ------------------------------------------------
     async def claim_runs(
@@ -519,29 +364,6 @@ class SqliteStore(SqliteFiles, SqliteDeploys):
 
         return await self.db.write(op)
 
-    async def prune_runs(self, before: int, limit: int) -> int:
-        terminal = status_list(TERMINAL)
-
-        def op(c: sqlite3.Connection) -> int:
-            ids = [
-                row[0]
-                for row in c.execute(
-                    f"SELECT id FROM runs WHERE status IN ({terminal}) AND completed_at < ?"
-                    " LIMIT ?",
-                    (before, limit),
-                )
-            ]
-            if not ids:
-                return 0
-            marks = ",".join("?" * len(ids))
-            c.execute(f"DELETE FROM step_executions WHERE run_id IN ({marks})", ids)
-            c.execute(f"DELETE FROM run_events WHERE run_id IN ({marks})", ids)
-            c.execute(f"DELETE FROM idempotency_keys WHERE run_id IN ({marks})", ids)
-            c.execute(f"DELETE FROM runs WHERE id IN ({marks})", ids)
-            return len(ids)
-
-        return await self.db.write(op)
-
     async def park_run(
         self, run_id: str, token: int, *, waiting_for: str, wake_at: int | None, now: int
     ) -> RunRecord:
@@ -562,111 +384,6 @@ class SqliteStore(SqliteFiles, SqliteDeploys):
 
         return await self.db.write(op)
 
-    async def decide_run(
-        self,
-        tenant_id: str,
-        run_id: str,
-        *,
-        approve: bool,
-        payload: Any,
-        reason: str | None,
-        now: int,
-        at_step: int | None = None,
-    ) -> RunRecord | None:
-        body = None if payload is None else dumps(payload)
-        error = f"rejected by reviewer: {reason}" if reason else "rejected by reviewer"
-        step = "" if at_step is None else " AND next_step = ?"
-        at = () if at_step is None else (at_step,)
-
-        def op(c: sqlite3.Connection) -> RunRecord | None:
-            if approve:
-                cur = c.execute(
-                    "UPDATE runs SET status = 'pending', decision = 'approved',"
-                    " resume_payload = ?, updated_at = ? WHERE id = ? AND tenant_id = ?"
-                    f" AND status = 'waiting' AND waiting_for = 'approval'{step}",
-                    (body, now, run_id, tenant_id, *at),
-                )
-            else:
-                cur = c.execute(
-                    "UPDATE runs SET status = 'rejected', error = ?, completed_at = ?,"
-                    " updated_at = ? WHERE id = ? AND tenant_id = ?"
-                    f" AND status = 'waiting' AND waiting_for = 'approval'{step}",
-                    (error, now, now, run_id, tenant_id, *at),
-                )
-            row = c.execute(
-                f"SELECT {FULL_COLS} FROM runs WHERE id = ? AND tenant_id = ?", (run_id, tenant_id)
-            ).fetchone()
-            if row is None:
-                return None
-            run = run_from_row(row)
-            if cur.rowcount == 1:
-                _insert_event(c, decision_event(run.id, run.next_step, approve, reason, now))
-            return run
-
-        return await self.db.write(op)
-
-    async def add_run_event(self, event: RunEventRecord, *, token: int | None = None) -> bool:
-        def op(c: sqlite3.Connection) -> bool:
-            if token is not None:
-                held = c.execute(
-                    "SELECT 1 FROM runs WHERE id = ? AND fencing_token = ?", (event.run_id, token)
-                ).fetchone()
-                if held is None:
-                    return False
-            _insert_event(c, event)
-            return True
-
-        return await self.db.write(op)
-
-    async def list_run_events(self, run_id: str) -> list[RunEventRecord]:
-        def op(c: sqlite3.Connection) -> list[RunEventRecord]:
-            rows = c.execute(
-                f"SELECT {EVENT_COLS}, id FROM run_events WHERE run_id = ? ORDER BY id", (run_id,)
-            ).fetchall()
-            return [event_from_row(r) for r in rows]
-
-        return await self.db.read(op)
-
-    async def save_artifacts(self, artifacts: list[ArtifactRecord]) -> None:
-        rows = [
-            (a.run_id, a.path, a.blob_id, a.name, a.mime_type, a.size, a.step_name, a.created_at)
-            for a in artifacts
-        ]
-
-        def op(c: sqlite3.Connection) -> None:
-            c.executemany(
-                f"INSERT OR REPLACE INTO run_artifacts ({_ART_COLS}) VALUES (?,?,?,?,?,?,?,?)", rows
-            )
-            c.executemany(
-                "INSERT OR IGNORE INTO run_files (run_id, blob_id) VALUES (?, ?)",
-                [(a.run_id, a.blob_id) for a in artifacts],
-            )
-
-        if rows:
-            await self.db.write(op)
-
-    async def list_artifacts(self, run_id: str) -> list[ArtifactRecord]:
-        def op(c: sqlite3.Connection) -> list[ArtifactRecord]:
-            rows = c.execute(
-                f"SELECT {_ART_COLS} FROM run_artifacts WHERE run_id = ? ORDER BY path", (run_id,)
-            ).fetchall()
-            return [ArtifactRecord(*r) for r in rows]
-
-        return await self.db.read(op)
-
-    async def referenced_files(self, file_ids: list[str]) -> set[str]:
-        if not file_ids:
-            return set()
-
-        def op(c: sqlite3.Connection) -> set[str]:
-            marks = ",".join("?" * len(file_ids))
-            rows = c.execute(
-                f"SELECT DISTINCT blob_id FROM run_files WHERE blob_id IN ({marks})", file_ids
-            )
-            return {r[0] for r in rows} | sqlite_blob_refs(c, file_ids)
-
-        return await self.db.read(op)
-
     async def release_run(self, run_id: str, token: int, now: int) -> bool:
         def op(c: sqlite3.Connection) -> bool:
             cur = c.execute(
@@ -677,18 +394,6 @@ class SqliteStore(SqliteFiles, SqliteDeploys):
             return cur.rowcount == 1
 
         return await self.db.write(op)
-
-
-def _insert_key(c: sqlite3.Connection, key: ApiKeyRecord) -> None:
-    c.execute(
-        "INSERT INTO api_keys (id, tenant_id, name, key_hash, prefix, created_at)"
-        " VALUES (?,?,?,?,?,?)",
-        (key.id, key.tenant_id, key.name, key.key_hash, key.prefix, key.created_at),
-    )
-
-
-def _count_keys(c: sqlite3.Connection) -> int:
-    return int(c.execute("SELECT COUNT(*) FROM api_keys").fetchone()[0])
 
 
 def _save_step(c: sqlite3.Connection, run_id: str, step: StepResult, output: str) -> None:

@@ -27,6 +27,7 @@ from openpal.worker.executor import RunExecutor
 log = logging.getLogger("openpal.worker")
 
 SAFETY_POLL_SECONDS = 1.0
+REPORT_SECONDS = 1.0  # how often the pool tells the store it is alive, and its free slots
 
 
 class WorkerPool:
@@ -52,10 +53,18 @@ class WorkerPool:
         self._active: set[asyncio.Task[None]] = set()
         self._slot_freed = asyncio.Event()
         self._loop_task: asyncio.Task[None] | None = None
+        self._report_task: asyncio.Task[None] | None = None
+        self._handing_on: asyncio.Task[None] | None = None
         self._stopping = False
+
+    @property
+    def free(self) -> int:
+        return self.concurrency - len(self._active)
 
     def start(self) -> None:
         self._loop_task = asyncio.create_task(self._claim_loop(), name="openpal-claim-loop")
+        self._report_task = asyncio.create_task(self._report_loop(), name="openpal-report")
+        self.hub.on_work_here = self._named
 
     async def stop(self, grace_seconds: float = 10.0) -> None:
         """Stop claiming; running executions finish their current step, checkpoint and
@@ -63,10 +72,14 @@ class WorkerPool:
         self._stopping = True
         self.executor.draining.set()
         self.hub.work_available.set()
-        if self._loop_task is not None:
-            self._loop_task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._loop_task
+        self.hub.on_work_here = None
+        for task in (self._loop_task, self._report_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        with contextlib.suppress(Exception):  # named no more (a stale name only costs time)
+            await self.store.forget_worker(self.worker_id, time.time_ns() // 1000)
         if self._active:
             _, pending = await asyncio.wait(self._active, timeout=grace_seconds)
             for task in pending:
@@ -90,6 +103,8 @@ class WorkerPool:
                 log.exception("claiming runs failed; retrying shortly")
                 await asyncio.sleep(SAFETY_POLL_SECONDS)
                 continue
+            if claims and len(claims) == free:  # every free slot filled: more may wait
+                self._hand_on()
             for claim in claims:
                 task = asyncio.create_task(self.executor.execute(claim))
                 self._active.add(task)
@@ -98,6 +113,33 @@ class WorkerPool:
             if len(claims) < free:  # the queue had no more: wait to hear of new work
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.hub.work_available.wait(), self.poll_seconds)
+
+    async def _report_loop(self) -> None:
+        while True:
+            try:
+                await self.store.report_worker(
+                    self.worker_id, self.concurrency, max(self.free, 0), time.time_ns() // 1000
+                )
+            except Exception as exc:  # the next report retries; the safety poll covers us
+                log.warning("reporting this worker failed: %s", exc)
+            await asyncio.sleep(REPORT_SECONDS)
+
+    def _named(self) -> None:
+        """Work was named to this process: with no free slot, hand it on to all."""
+        if self.free <= 0 and not self._stopping:
+            self._hand_on()
+
+    def _hand_on(self) -> None:
+        if self._handing_on is None:
+            self._handing_on = asyncio.create_task(self._hand_on_once(), name="openpal-hand-on")
+
+    async def _hand_on_once(self) -> None:
+        try:
+            await self.store.hand_on_work()
+        except Exception as exc:  # the others' safety polls find the work
+            log.warning("handing work on failed: %s", exc)
+        finally:
+            self._handing_on = None
 
     def _done(self, limited: bool, task: asyncio.Task[None]) -> None:
         self._active.discard(task)
