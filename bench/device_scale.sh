@@ -70,5 +70,17 @@ if [ "$rc" != 0 ] && [ -s "$OUT/scale.json" ]; then  # cut short: the table of w
   "$PY" -m bench.scale --report "$OUT/scale.json" >"$OUT/scale.md" 2>>"$OUT/run.log"
   echo "bench.scale exited $rc; $OUT/scale.md has what it measured" | tee -a "$OUT/run.log"
 fi
+
+# The same harness on an earlier openpal (SCALE_BEFORE: a folder holding its src/, e.g.
+# `git archive <rev> src | tar -x -C .before`, carried too), for a before/after from one run.
+if [ -n "${SCALE_BEFORE:-}" ] && [ -d "$SCALE_BEFORE/src/openpal" ]; then
+  BEFORE_ARGS=${SCALE_BEFORE_ARGS:---topologies 1x1,2x4,4x8 --runs 15000 --held-seconds 6 --budget-seconds 150}
+  echo "before: openpal from $SCALE_BEFORE" | tee -a "$OUT/run.log"
+  # shellcheck disable=SC2086
+  PYTHONPATH="${PYTHONPATH/$ROOT\/src/$ROOT/$SCALE_BEFORE/src}" timeout -s TERM -k 30 \
+    "${SCALE_BEFORE_TIMEOUT:-200}" "$PY" -m bench.scale ${PG_BIN:+--pg-bin "$PG_BIN"} \
+    --json "$OUT/scale-before.json" --logs "$OUT/logs-before.txt" $BEFORE_ARGS \
+    2> >(tee -a "$OUT/run.log" >&2) | tee "$OUT/scale-before.md"
+fi
 echo "total $(($(date +%s) - T0)) s" | tee -a "$OUT/run.log"
 exit "$rc"
