@@ -34,7 +34,7 @@ class Runtime:
         # the events this process acts on: held requests wait for `finished`, workers
         # for `work` and for `cancel` of the runs they execute
         self.events = frozenset(
-            (["finished"] if api else []) + (["work", "cancel"] if workers else [])
+            (["finished", "catalog"] if api else []) + (["work", "cancel"] if workers else [])
         )
         self.store = make_store(
             settings.database_url, settings.database_path, pool_size=settings.db_pool_size
@@ -47,6 +47,8 @@ class Runtime:
         )
         self.hub = Hub()
         self.catalog = Catalog(self.store)
+        if api:  # runs are started here: workflow records are kept while changes are heard
+            self.hub.on_catalog = self.catalog.changed
         self.pool: WorkerPool | None = None
         self._tasks: list[asyncio.Task[None]] = []
 

@@ -104,6 +104,43 @@ def test_a_version_deployed_on_an_api_process_runs_on_a_worker_process(tmp_path,
         srv.stop()
 
 
+def test_another_api_process_starts_what_was_deployed_promoted_and_deleted(
+    tmp_path, db_url, backend
+):
+    """API processes keep workflow records in memory on PostgreSQL; a change made through
+    API B reaches API A's next starts (a trigger announces it), never a stale version."""
+    if backend != "postgres":
+        pytest.skip("API processes share a database only on PostgreSQL")
+    flows = write_flows(tmp_path / "flows", "moving")
+    a = start_server(tmp_path / "a", workflows=flows, database_url=db_url)
+    b = start_server(tmp_path / "b", workflows=flows, database_url=db_url, api_key=a.api_key)
+
+    def answers(api, expected, tries=100):  # each try is a whole held run on API A
+        for _ in range(tries):
+            resp = api.post("/api/v1/run/workflows.moving", json={"who": "A"},
+                            params={"wait_for_completion": 30})  # fmt: skip
+            got = resp.json().get("output") if resp.status_code == 200 else resp.status_code
+            if got == expected:
+                return
+        raise AssertionError(f"API A still answers {got!r}, not {expected!r}")
+
+    try:
+        with a.client() as api_a, b.client() as api_b:
+            answers(api_a, {"text": "v1 A x1"})  # API A now keeps the record
+            v1 = current_version(api_b, "moving")
+            made = deploy(api_b, "moving", greet("moving", 2), "2.0.0")
+            assert made.status_code == 201, made.text
+            answers(api_a, {"text": "v2 A"})
+            promoted = api_b.post(f"/v1/automations/moving/versions/{v1['id']}/promote")
+            assert promoted.status_code == 200, promoted.text
+            answers(api_a, {"text": "v1 A x1"})
+            assert api_b.delete("/v1/automations/moving").status_code == 200
+            answers(api_a, 404)
+    finally:
+        b.stop()
+        a.stop()
+
+
 SDK_SCRIPT = """
 import json, os, sys
 from eigenpal import EigenpalClient

@@ -174,6 +174,7 @@ class AutomationService:
             description=wf.description,
             now=time.time_ns() // 1000,
         )
+        self.catalog.forget_records()
         if moved is None:  # deleted meanwhile
             raise NotFound(f"automation {ident!r} not found")
         return moved, version
@@ -190,6 +191,8 @@ class AutomationService:
         """Soft-delete an automation: gone from lists, lookups and run targets; its
         versions and runs stay. A version sent to its slug later brings it back."""
         record = await self.find(ident)
-        if not await self.store.delete_workflow(record.id, time.time_ns() // 1000):
+        deleted = await self.store.delete_workflow(record.id, time.time_ns() // 1000)
+        self.catalog.forget_records()
+        if not deleted:
             raise NotFound(f"automation {ident!r} not found")
         return record

@@ -20,6 +20,7 @@ from openpal.workflows.model import WorkflowDef
 log = logging.getLogger("openpal.catalog")
 
 EXAMPLES_DIR = Path(__file__).resolve().parent.parent / "examples"
+_MAX_RECORDS = 10_000  # workflow records kept in memory (then forgotten, all at once)
 
 
 def workflow_id_for(slug: str) -> str:
@@ -48,6 +49,39 @@ class Catalog:
         # where `python` steps of versions sent over the API are imported from: this
         # process's first workflows folder (a file's own versions use the file's folder)
         self._code_dir: str | None = None
+        # workflow records by id or slug, kept only while the store announces every
+        # workflow change to this process (`catalog` events; from the first `resync`
+        # on): a start then resolves its target without a read. `_generation` counts
+        # changes, so a read that raced a change is not kept.
+        self._records: dict[str, WorkflowRecord] = {}
+        self._announced = False
+        self._generation = 0
+
+    def changed(self) -> None:
+        """A workflow changed (here or in another process), or events may have been
+        missed: forget the records kept. Also the sign that changes are announced."""
+        self._announced = True
+        self._generation += 1
+        self._records.clear()
+
+    def forget_records(self) -> None:
+        """This process changed a workflow: forget at once (its own event comes later)."""
+        self._generation += 1
+        self._records.clear()
+
+    async def workflow(self, id_or_slug: str) -> WorkflowRecord | None:
+        """A live workflow by id or slug (from memory while changes are announced)."""
+        if self._announced:
+            kept = self._records.get(id_or_slug)
+            if kept is not None:
+                return kept
+        generation = self._generation
+        record = await self._store.get_workflow(id_or_slug)
+        if record is not None and self._announced and generation == self._generation:
+            if len(self._records) >= _MAX_RECORDS:
+                self._records.clear()
+            self._records[id_or_slug] = record
+        return record
 
     async def load(self, dirs: list[Path], *, examples: bool) -> list[WorkflowRecord]:
         """Load every workflow file of `dirs` (and the bundled examples) into the store.
@@ -91,6 +125,7 @@ class Catalog:
             source_path=wf.source_path,
             now=time.time_ns() // 1000,
         )
+        self.forget_records()
         self._defs[version.id] = wf
         self._versions[version.id] = version
         log.info("workflow %s: version %s (%s)", wf.slug, version.seq, version.id)
@@ -115,6 +150,7 @@ class Catalog:
             activate=activate,
             now=time.time_ns() // 1000,
         )
+        self.forget_records()
         if version.source_path is None:  # a reused file version keeps its own folder
             self._defs.setdefault(version.id, wf)
         self._versions[version.id] = version
@@ -152,7 +188,7 @@ class Catalog:
         self, workflow_id: str, version_id: str
     ) -> tuple[WorkflowRecord, VersionRecord, WorkflowDef]:
         """A workflow at one exact version (a rerun of the original version)."""
-        record = await self._store.get_workflow(workflow_id)
+        record = await self.workflow(workflow_id)
         found = await self._version(version_id)
         if record is None or found is None or found.workflow_id != record.id:
             raise NotFound(f"workflow version {version_id} of {workflow_id} not found")
@@ -167,9 +203,9 @@ class Catalog:
             raise NotFound(f"{target}: agents are not supported by openpal; run a workflow")
         if kind != "workflows" or not name:
             name = target  # friendly: a bare slug or id
-        record = await self._store.get_workflow(name)
+        record = await self.workflow(name)
         if record is None and "." in name:  # dotted folder path: the last part is the slug
-            record = await self._store.get_workflow(name.rsplit(".", 1)[1])
+            record = await self.workflow(name.rsplit(".", 1)[1])
         if record is None:
             raise NotFound(f"workflow {name!r} not found")
         if version is None or version == "latest":

@@ -25,6 +25,9 @@ class Hub:
         self._cancel_hooks: dict[str, Callable[[], None]] = {}
         # the worker pool's answer to work named to this process (`work_here`)
         self.on_work_here: Callable[[], None] | None = None
+        # the catalog's answer to a workflow changed in another process, or to events
+        # that may have been missed (`resync`): drop what it keeps of workflows
+        self.on_catalog: Callable[[], None] | None = None
 
     # new work
     def run_queued(self) -> None:
@@ -44,6 +47,9 @@ class Hub:
             self.run_finished(run_id)
         elif kind == "cancel":
             self.cancel_requested(run_id)
+        elif kind == "catalog":
+            if self.on_catalog is not None:
+                self.on_catalog()
         elif kind == "resync":
             self.resync()
 
@@ -53,6 +59,8 @@ class Hub:
         for run_id in list(self._finished):
             self.run_finished(run_id)
         self.work_available.set()
+        if self.on_catalog is not None:
+            self.on_catalog()
 
     # run finished
     def run_finished(self, run_id: str, run: RunRecord | None = None) -> None:

@@ -32,7 +32,7 @@ from openpal.store.records import (
 )
 
 # What `Store.listen` can hear (besides `resync`).
-EVENT_KINDS = frozenset({"work", "finished", "cancel"})
+EVENT_KINDS = frozenset({"work", "finished", "cancel", "catalog"})
 
 
 class Store(Protocol):
@@ -53,7 +53,8 @@ class Store(Protocol):
         processes: `work` (a run became pending), `finished` (a run reached a terminal
         status; only for runs a request in this process holds: created with
         `NewRun.held`, or named to `hold_run`), `cancel` (a cancel was stamped on a
-        held run), `resync` (events may have been missed: re-read what you wait on;
+        held run), `catalog` (a workflow changed: its current version, name or deletion),
+        `resync` (events may have been missed: re-read what you wait on;
         always delivered). Only `kinds` are heard: a process without workers needs no
         `work`, one without an API no `finished`. A backend without cross-process
         events never delivers; its users rely on their safety polls."""

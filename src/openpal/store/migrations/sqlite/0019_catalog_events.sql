@@ -1,0 +1,3 @@
+-- 0019: nothing for SQLite. On PostgreSQL a trigger announces workflow changes to other
+-- processes (`catalog` events); SQLite has no events between processes, so a SQLite
+-- process reads workflow records every time (on its own connection, without a hop).
