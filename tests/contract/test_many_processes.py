@@ -128,14 +128,21 @@ async def test_events_reach_other_processes(open_store):
         await api2.hold_run(both.id)  # held in two processes: both hear of its end
         await end(both.id, T0 + 10)
         if open_store.backend == "postgres":
-            await _until(lambda: ("finished", both.id) in api_heard)
-            await _until(lambda: ("finished", both.id) in api2_heard)
+            await _until(lambda: ("finished", both.id) in [e[:2] for e in api_heard])
+            await _until(lambda: ("finished", both.id) in [e[:2] for e in api2_heard])
             await asyncio.sleep(0.2)  # nothing else is on its way
             assert heard[1:] == [("work", ""), ("cancel", run.id)] + [("work", "")] * 3
-            assert api_heard == [
-                ("resync", ""), ("finished", run.id), ("finished", held.id), ("finished", both.id)
+            assert [e[:2] for e in api_heard] == [
+                ("resync", ""),
+                ("finished", run.id),
+                ("finished", held.id),
+                ("finished", both.id),
             ]
-            assert api2_heard == [("resync", ""), ("finished", both.id)]
+            assert [e[:2] for e in api2_heard] == [("resync", ""), ("finished", both.id)]
+            # the notice carries the finished run, as a read would return it
+            ended = {e[1]: e[2] for e in api_heard[1:]}
+            assert ended[run.id] == await api.get_run("t1", run.id)
+            assert ended[held.id].status == RunStatus.COMPLETED and ended[held.id].output == 1
         else:
             await asyncio.sleep(0.3)
             assert heard == [] and api_heard == [] and api2_heard == []
@@ -292,3 +299,31 @@ async def test_new_work_wakes_one_named_worker_not_all(open_store):
             task.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await task
+
+
+async def test_a_finished_run_too_large_for_a_notice_is_announced_by_id(open_store):
+    if open_store.backend != "postgres":
+        pytest.skip("SQLite: one process hands the record over in memory")
+    api, worker = await open_store(), await open_store()
+    heard: list[tuple] = []
+    task = asyncio.create_task(api.listen(lambda *e: heard.append(e), frozenset({"finished"})))
+    try:
+        await _until(lambda: ("resync", "") in heard)
+        seed = await _run(api)
+        big = await api.create_run(_another(seed, T0 + 1, input={"x": "y" * 9000}, held=True))
+        small = await api.create_run(_another(seed, T0 + 2, held=True))
+        for run in (seed, big, small):  # oldest first
+            (claim,) = await worker.claim_runs("w", 1, 30, T0 + 10)
+            assert claim.run.id == run.id
+            token = claim.run.fencing_token
+            await worker.finish_run(
+                run.id, token, RunStatus.COMPLETED, output=None, error=None, now=T0 + 11,
+                last_step=_step(0),
+            )  # fmt: skip
+        await _until(lambda: len(heard) == 3)
+        assert heard[1] == ("finished", big.id)  # 8000 bytes at most: the id, read it
+        assert heard[2][:2] == ("finished", small.id) and heard[2][2].input == {}
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task

@@ -35,8 +35,9 @@ class Hub:
         self.work_available.set()
 
     # events from other processes (the store's `listen`)
-    def deliver(self, kind: str, run_id: str) -> None:
-        """Route one event heard from the database to the local waiters."""
+    def deliver(self, kind: str, run_id: str, run: RunRecord | None = None) -> None:
+        """Route one event heard from the database to the local waiters (`run`: the
+        finished record, when the event carried it)."""
         if kind == "work":
             self.run_queued()
         elif kind == "work_here":  # named to this process: it may have to hand it on
@@ -44,7 +45,7 @@ class Hub:
             if self.on_work_here is not None:
                 self.on_work_here()
         elif kind == "finished":
-            self.run_finished(run_id)
+            self.run_finished(run_id, run)
         elif kind == "cancel":
             self.cancel_requested(run_id)
         elif kind == "catalog":

@@ -47,16 +47,18 @@ class Store(Protocol):
         ...
 
     async def listen(
-        self, deliver: Callable[[str, str], None], kinds: frozenset[str] = EVENT_KINDS
+        self, deliver: Callable[..., None], kinds: frozenset[str] = EVENT_KINDS
     ) -> None:
         """Until cancelled, call `deliver(kind, run_id)` for run events from *other*
-        processes: `work` (a run became pending), `finished` (a run reached a terminal
-        status; only for runs a request in this process holds: created with
-        `NewRun.held`, or named to `hold_run`), `cancel` (a cancel was stamped on a
-        held run), `catalog` (a workflow changed: its current version, name or deletion),
-        `resync` (events may have been missed: re-read what you wait on;
-        always delivered). Only `kinds` are heard: a process without workers needs no
-        `work`, one without an API no `finished`. A backend without cross-process
+        processes (`deliver("finished", run_id, run)` when the event carried the
+        finished run's record, so that the listener need not read it):
+        `work` (a run became pending), `finished` (a run reached a terminal status; only
+        for runs a request in this process holds: created with `NewRun.held`, or named
+        to `hold_run`), `cancel` (a cancel was stamped on a held run), `catalog` (a
+        workflow changed: its current version, name or deletion), `resync` (events may
+        have been missed: re-read what you wait on; always delivered). Only `kinds` are
+        heard: a process without workers needs no `work`, one without an API no
+        `finished`. A backend without cross-process
         events never delivers; its users rely on their safety polls."""
         ...
 

@@ -59,6 +59,7 @@ from openpal.store.rows import (
     record_of,
     reject,
     rejection_message,
+    run_from_json,
     run_from_row,
     run_row,
     status_list,
@@ -114,7 +115,7 @@ class PostgresStore(
         await self.db.close()
 
     async def listen(
-        self, deliver: Callable[[str, str], None], kinds: frozenset[str] = EVENT_KINDS
+        self, deliver: Callable[..., None], kinds: frozenset[str] = EVENT_KINDS
     ) -> None:
         channels = {CHANNEL_PREFIX + k: k for k in kinds if k != "finished"}
         if "work" in kinds:  # work named to this process's workers
@@ -122,7 +123,15 @@ class PostgresStore(
         if "finished" in kinds:  # only the ends of runs held here, or in several processes
             for who in (self.listener_id, "all"):
                 channels[f"{CHANNEL_PREFIX}finished_{who}"] = "finished"
-        await self.db.listen(deliver, channels)
+
+        def hear(kind: str, payload: str) -> None:
+            if kind == "finished" and payload.startswith("{"):  # the finished row itself
+                run = run_from_json(payload)
+                deliver(kind, run.id, run)
+            else:
+                deliver(kind, payload)
+
+        await self.db.listen(hear, channels)
 
     async def hold_run(self, run_id: str) -> None:
         # held here, or by another process too: then every API process hears of it

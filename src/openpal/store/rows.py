@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -280,6 +281,15 @@ def tags_json(run: NewRun) -> str | None:
 def metadata_json(run: NewRun) -> str | None:
     """The `metadata` column of a new run."""
     return None if run.metadata is None else dumps(run.metadata)
+
+
+FULL_NAMES = tuple(c.strip() for c in FULL_COLS.split(","))
+
+
+def run_from_json(text: str) -> RunRecord:
+    """A run from the JSON of its whole row (`row_to_json`, as a NOTIFY carries it)."""
+    row = json.loads(text)
+    return run_from_row(tuple(row[name] for name in FULL_NAMES))
 
 
 def run_row(run: NewRun, *, held_by: str | None = None) -> dict[str, Any]:

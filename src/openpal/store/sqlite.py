@@ -73,7 +73,7 @@ class SqliteStore(
         self.db.close()
 
     async def listen(
-        self, deliver: Callable[[str, str], None], kinds: frozenset[str] = EVENT_KINDS
+        self, deliver: Callable[..., None], kinds: frozenset[str] = EVENT_KINDS
     ) -> None:
         """SQLite has no channel between processes: wait, deliver nothing, until cancelled."""
         await asyncio.Event().wait()

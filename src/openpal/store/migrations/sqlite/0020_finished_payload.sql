@@ -1,0 +1,2 @@
+-- 0020: nothing for SQLite (on PostgreSQL the NOTIFY of a held run's end carries the row;
+-- a SQLite process hands the finished record to its held requests in memory).
