@@ -13,15 +13,14 @@ from __future__ import annotations
 
 import collections
 import hashlib
-import itertools
 import os
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.conftest import Server, Worker, start_server, start_worker
 from tests.pg import fresh_database
+from tests.scale.tally_runs import executions, start_and_wait, wait_terminal
 
 RUNS = 500
 SLOW = {"OPENPAL_WORKER_POLL_SECONDS": "60", "OPENPAL_HOLD_POLL_SECONDS": "60"}
@@ -63,42 +62,15 @@ def cluster(tmp_path_factory):
                 p.stop()
 
 
-def _wait_terminal(client, run_id: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = client.get(f"/api/v1/runs/{run_id}", params={"include": "detail"}).json()["run"]
-        if run["status"] in ("completed", "failed", "cancelled", "rejected"):
-            return run
-        assert time.monotonic() < deadline, run
-        time.sleep(0.05)
-
-
 def test_500_runs_through_two_apis_run_exactly_once(cluster):
     api_a, api_b, workers, tally = cluster
-    clients = [api_a.client(), api_b.client()]
-    try:
-        targets = itertools.cycle(clients)
-
-        def start(i: int) -> str:
-            resp = next(targets).post("/api/v1/run/workflows.tally", json={"n": i})
-            assert resp.status_code == 201, resp.text
-            return str(resp.json()["runId"])
-
-        with ThreadPoolExecutor(8) as pool:
-            ids = list(pool.map(start, range(RUNS)))
-            finals = list(pool.map(lambda r: _wait_terminal(clients[0], r), ids))
-    finally:
-        for c in clients:
-            c.close()
-
+    ids, finals = start_and_wait([api_b, api_a], RUNS)
     assert len(set(ids)) == RUNS
     assert collections.Counter(r["status"] for r in finals) == {"completed": RUNS}
     assert all(r["attempt"] == 1 and r["takeovers"] == 0 for r in finals)  # claimed once
-    lines = tally.read_text().splitlines()
-    ran = collections.Counter(tuple(line.split()[:2]) for line in lines)
+    ran, pids = executions(tally, ids)
     assert set(ran) == {(r, s) for r in ids for s in "abc"}  # every step of every run ran…
     assert set(ran.values()) == {1}  # …exactly once
-    pids = {line.split()[2] for line in lines}
     assert pids <= {str(w.proc.pid) for w in workers}
     assert len(pids) > 1, "one worker process did everything"
 
@@ -129,7 +101,7 @@ def test_cancel_through_api_b_stops_the_run_on_its_worker(cluster):
             time.sleep(0.05)
         time.sleep(0.3)  # well inside the first 30-second step
         assert b.post(f"/api/v1/runs/{run_id}/cancel").status_code == 200
-        final = _wait_terminal(a, run_id, timeout=25)
+        final = wait_terminal(a, run_id, timeout=25)
         detail = a.get(f"/api/v1/runs/{run_id}", params={"include": "detail"}).json()["run"]
     assert final["status"] == "cancelled"
     # the worker stopped the first step midway: it heard the cancel, it did not wait

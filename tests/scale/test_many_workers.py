@@ -16,19 +16,16 @@ Correctness only: how fast this goes is measured by `python -m bench.scale`.
 from __future__ import annotations
 
 import collections
-import itertools
 import os
-import time
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
 from tests.conftest import Server, Worker, start_server, start_worker
 from tests.pg import fresh_database
+from tests.scale.tally_runs import executions, start_and_wait
 
 RUNS = 400
 WORKERS = max(3, (os.cpu_count() or 1) + 1)
-TERMINAL = ("completed", "failed", "cancelled", "rejected")
 
 
 @pytest.fixture(scope="module")
@@ -61,45 +58,16 @@ def crowd(tmp_path_factory):
                 p.stop()
 
 
-def _wait_terminal(client, run_id: str, timeout: float = 180) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        run = client.get(f"/api/v1/runs/{run_id}", params={"include": "detail"}).json()["run"]
-        if run["status"] in TERMINAL:
-            return run
-        assert time.monotonic() < deadline, run
-        time.sleep(0.05)
-
-
 def test_more_workers_than_cores_run_each_step_exactly_once(crowd):
     apis, workers, tally = crowd
     assert len(workers) > (os.cpu_count() or 1)
-    clients = [api.client() for api in apis]
-    try:
-        targets = itertools.cycle(clients)
-
-        def start(i: int) -> str:
-            resp = next(targets).post("/api/v1/run/workflows.tally", json={"n": i})
-            assert resp.status_code == 201, resp.text
-            return str(resp.json()["runId"])
-
-        with ThreadPoolExecutor(8) as pool:
-            ids = list(pool.map(start, range(RUNS)))
-            finals = list(pool.map(lambda r: _wait_terminal(clients[1], r), ids))
-    finally:
-        for c in clients:
-            c.close()
-
+    ids, finals = start_and_wait(apis, RUNS)
     assert len(set(ids)) == RUNS
     assert collections.Counter(r["status"] for r in finals) == {"completed": RUNS}
     assert all(r["attempt"] == 1 and r["takeovers"] == 0 for r in finals)  # claimed once
-    mine = set(ids)
-    lines = [ln.split() for ln in tally.read_text().splitlines()]
-    lines = [ln for ln in lines if ln[0] in mine]
-    ran = collections.Counter((run, step) for run, step, _ in lines)
+    ran, pids = executions(tally, ids)
     assert set(ran) == {(r, s) for r in ids for s in "abc"}  # every step of every run ran…
     assert set(ran.values()) == {1}  # …exactly once
-    pids = {pid for _, _, pid in lines}
     assert pids <= {str(w.proc.pid) for w in workers}
     assert len(pids) > 1, "one worker process did everything"
 
