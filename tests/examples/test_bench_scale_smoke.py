@@ -65,7 +65,8 @@ def test_quick_scale_run_measures_every_topology_and_every_run_completes(tmp_pat
     assert set(postgres["unheld"]["cpu_ms_per_run_by_process"]) == {"api0", "worker0", "worker1"}
     for name in PHASES:
         phase = postgres[name]
-        assert _number(phase["statements_per_run"]) and phase["statements_per_run"] >= 1
+        # counted from pg_stat_statements (batched writes share statements: it may be < 1)
+        assert _number(phase["statements_per_run"]) and phase["statements_per_run"] > 0
         assert phase["top"] and all(_number(s["calls_per_run"]) for s in phase["top"])
         assert not any("bench-scale" in s["query"] for s in phase["top"])  # its own polls
     assert _number(postgres["held_cpu_ratio_with_postgres"])
