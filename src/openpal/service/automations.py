@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 from openpal.errors import InvalidInput, Issue, NotFound, WorkflowLoadError
 from openpal.service.catalog import Catalog
@@ -148,6 +149,7 @@ class AutomationService:
         else:
             # the 1 MiB of YAML the API allows takes about a second to compile: off the loop
             wf = await asyncio.to_thread(_load, yaml or "", slug)
+            wf = replace(wf, source_path=None)  # no file an operator wrote: confined code
             label = wf.version_label if label is None else label
         live = record is not None and record.deleted_at is None and record.current_version_id
         if not activate and not live:

@@ -11,7 +11,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from openpal.engine.ids import new_id, stable_id
-from openpal.errors import NotFound, WorkflowLoadError
+from openpal.errors import InvalidInput, Issue, NotFound, WorkflowLoadError
+from openpal.steps.python_step import confinement_problem
 from openpal.store.base import Store
 from openpal.store.records import VersionRecord, WorkflowRecord
 from openpal.workflows.loader import load_workflow_dir, load_workflow_text
@@ -136,7 +137,23 @@ class Catalog:
     ) -> tuple[WorkflowRecord, VersionRecord]:
         """Store `wf` (sent over the API, no source file) as a version labelled `label`;
         with `activate` it becomes current for every process at once (each resolves
-        targets through the store's pointer and compiles versions it has not seen)."""
+        targets through the store's pointer and compiles versions it has not seen).
+
+        YAML sent over the API is confined: its `python` steps may call only code in
+        this process's workflows folder (refused here, before anything is stored)."""
+        if wf.source_path is None:
+            problems = [
+                Issue(f"steps.{spec.name}.with.function", why, "not_allowed")
+                for spec in wf.steps
+                if spec.type == "python"
+                and (
+                    why := confinement_problem(
+                        str(spec.with_.get("function")), self._code_dir, unknown_ok=True
+                    )
+                )
+            ]
+            if problems:
+                raise InvalidInput(problems)
         wf = replace(wf, source_path=None, base_dir=self._code_dir)
         record, version = await self._store.deploy_workflow_version(
             workflow_id=workflow_id_for(wf.slug),

@@ -64,6 +64,9 @@ class StepContext:
     workflow: str
     attempt: int = 1
     base_dir: str | None = None
+    # the version came over the API, not from a file an operator wrote: `python` steps
+    # may call only code defined in modules of `base_dir` (the workflows folder)
+    confined: bool = False
     resumed: Resumption | None = None  # set when this step paused the run and it resumed
     artifacts: list[PendingArtifact] = field(default_factory=list)
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("openpal.step"))

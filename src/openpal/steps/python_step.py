@@ -1,28 +1,32 @@
 """The `python` step type: call user code `module:callable` from the workflow's folder.
 
 The workflow's folder is put on `sys.path` (once) and the callable is resolved
-once per (folder, reference). Sync callables run in a worker thread so a slow
-step never blocks the event loop; async callables are awaited in place. The
-callable receives `with.args` as keyword arguments, plus the `StepContext` as
-`ctx` when it declares a parameter of that name.
+once per (folder, reference). A version sent over the API (not a file an operator
+wrote) is *confined*: its callables must be defined in modules of the workflows
+folder, so an API key cannot call `os:system` or `subprocess:run` on the server.
+Sync callables run in a worker thread so a slow step never blocks the event loop;
+async callables are awaited in place. The callable receives `with.args` as keyword
+arguments, plus the `StepContext` as `ctx` when it declares a parameter of that name.
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib
+import importlib.util
 import inspect
 import re
 import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from openpal.steps.base import Problem, StepContext
 from openpal.workflows.model import StepSpec
 
-__all__ = ["PythonStep", "import_from", "resolve"]
+__all__ = ["PythonStep", "confinement_problem", "import_from", "resolve"]
 
 _REFERENCE = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
@@ -38,16 +42,54 @@ class _Target:
 # Resolution imports user modules, which may run arbitrary code; one lock keeps
 # sys.path edits and first imports from racing between worker threads.
 _lock = threading.Lock()
-_targets: dict[tuple[str | None, str], _Target] = {}
+_targets: dict[tuple[str | None, str, bool], _Target] = {}
+CONFINED = "python steps of a version sent over the API may call only code in the workflows folder"
 
 
 def resolve(reference: str, base_dir: str | None) -> Callable[..., Any]:
     """The callable named `module:attr` (attr may be dotted), importing from `base_dir`."""
-    return _resolve(reference, base_dir).func
+    return _resolve(reference, base_dir, False).func
 
 
-def _resolve(reference: str, base_dir: str | None) -> _Target:
-    key = (base_dir, reference)
+def _inside(path: str | None, base_dir: str) -> bool:
+    if not path:
+        return False
+    try:
+        return Path(path).resolve().is_relative_to(Path(base_dir).resolve())
+    except (OSError, ValueError):
+        return False
+
+
+def confinement_problem(
+    reference: str, base_dir: str | None, *, unknown_ok: bool = False
+) -> str | None:
+    """Why `reference` may not be called by a confined version (None: it may), judged
+    without running any code: where its top-level module is (or would be) imported from.
+    `unknown_ok`: a module found nowhere here passes (another process's workflows folder
+    may have it; that process checks again before calling it)."""
+    top = reference.partition(":")[0].split(".")[0]
+    loaded = sys.modules.get(top)
+    if loaded is not None:
+        origin = getattr(loaded, "__file__", None)
+    else:
+        folder = Path(base_dir) if base_dir else None
+        candidates = [folder / top / "__init__.py", folder / f"{top}.py"] if folder else []
+        origin = next((str(c) for c in candidates if c.is_file()), None)
+        if origin is None:
+            try:
+                spec = importlib.util.find_spec(top)  # a top-level name: runs no code
+            except (ImportError, ValueError):
+                spec = None
+            if spec is None and unknown_ok:
+                return None
+            origin = spec.origin if spec is not None else None
+    if base_dir is None or not _inside(origin, base_dir):
+        return f"{CONFINED}: {top!r} is not a module of it ({reference})"
+    return None
+
+
+def _resolve(reference: str, base_dir: str | None, confined: bool) -> _Target:
+    key = (base_dir, reference, confined)
     target = _targets.get(key)
     if target is not None:
         return target
@@ -58,6 +100,8 @@ def _resolve(reference: str, base_dir: str | None) -> _Target:
         target = _targets.get(key)
         if target is not None:
             return target
+        if confined and (why := confinement_problem(reference, base_dir)):
+            raise PermissionError(why)
         if base_dir and base_dir not in sys.path:
             sys.path.insert(0, base_dir)
         obj: Any = importlib.import_module(module_name)
@@ -65,6 +109,11 @@ def _resolve(reference: str, base_dir: str | None) -> _Target:
             obj = getattr(obj, part)
         if not callable(obj):
             raise TypeError(f"{reference} is not callable")
+        if confined:  # reached through the module, but defined elsewhere (`mod:os.system`)
+            home = inspect.getmodule(obj)
+            assert base_dir is not None
+            if home is None or not _inside(getattr(home, "__file__", None), base_dir):
+                raise PermissionError(f"{CONFINED}: {reference} is defined outside it")
         target = _Target(obj, _takes_ctx(obj), _is_async(obj))
         _targets[key] = target
     return target
@@ -122,9 +171,9 @@ class PythonStep:
 
     async def run(self, config: dict[str, Any], ctx: StepContext) -> Any:
         reference = str(config["function"])
-        target = _targets.get((ctx.base_dir, reference))
+        target = _targets.get((ctx.base_dir, reference, ctx.confined))
         if target is None:  # first call: importing may be slow, keep it off the loop
-            target = await asyncio.to_thread(_resolve, reference, ctx.base_dir)
+            target = await asyncio.to_thread(_resolve, reference, ctx.base_dir, ctx.confined)
         kwargs = dict(config.get("args") or {})
         if target.takes_ctx:
             kwargs["ctx"] = ctx

@@ -384,6 +384,7 @@ class RunExecutor:
                 workflow=wf.slug,
                 attempt=attempt,
                 base_dir=wf.base_dir,
+                confined=wf.source_path is None,
                 resumed=resumed,
                 _cancelled=cancelled,
             )
