@@ -75,6 +75,10 @@ class Settings:
     worker_poll_seconds: float = 1.0  # idle workers look for work this often without an event
     hold_poll_seconds: float = 2.0  # held requests re-read their run this often without an event
     blob_store: str | None = None  # "s3" for an S3-compatible bucket; default: next to the DB
+    max_request_bytes: int | None = None  # a whole multipart body; None: max_upload_bytes + 1 MiB
+    header_timeout_seconds: float = 10.0  # a request's line and headers must arrive within this
+    body_timeout_seconds: float = 300.0  # a request's whole body must arrive within this
+    max_connections_per_client: int = 64  # open connections from one client address; 0: no cap
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -105,6 +109,11 @@ class Settings:
             return str(self.database_path.resolve())
         rest = self.database_url.split("://", 1)[1]
         return "postgresql://" + rest.rsplit("@", 1)[-1]
+
+    @property
+    def request_limit(self) -> int:
+        """The most bytes one multipart body may carry, all parts together."""
+        return self.max_request_bytes or self.max_upload_bytes + 1024 * 1024
 
     @property
     def blobs_dir(self) -> Path:
@@ -139,6 +148,10 @@ class Settings:
             worker_poll_seconds=_float(env, "OPENPAL_WORKER_POLL_SECONDS", 1.0),
             hold_poll_seconds=_float(env, "OPENPAL_HOLD_POLL_SECONDS", 2.0),
             blob_store=env.get("OPENPAL_BLOB_STORE") or None,
+            max_request_bytes=_int(env, "OPENPAL_MAX_REQUEST_BYTES", 0, 0) or None,
+            header_timeout_seconds=_float(env, "OPENPAL_HEADER_TIMEOUT_SECONDS", 10.0),
+            body_timeout_seconds=_float(env, "OPENPAL_BODY_TIMEOUT_SECONDS", 300.0),
+            max_connections_per_client=_int(env, "OPENPAL_MAX_CONNECTIONS_PER_CLIENT", 64, 0),
         )
 
     def with_(self, **changes: Any) -> Settings:

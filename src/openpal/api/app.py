@@ -17,7 +17,15 @@ from openpal.api import seed_docs as doc
 from openpal.api import v1 as current
 from openpal.api.context import JSON
 from openpal.api.declare import route
-from openpal.api.middleware import AuthMiddleware, NulMiddleware, RequestIdMiddleware
+from openpal.api.middleware import (
+    AuthMiddleware,
+    BodyGuardMiddleware,
+    NulMiddleware,
+    RequestIdMiddleware,
+    SmallFormMiddleware,
+    UploadRollbackMiddleware,
+)
+from openpal.api.upload_rollback import TrackingBlobStore
 from openpal.errors import OpenpalError
 from openpal.runtime import Runtime
 from openpal.service.automations import AutomationService
@@ -46,6 +54,7 @@ def create_app(settings: Settings) -> Starlette:
     """The whole server: API routes, error envelope, auth, and (optionally) workers."""
     runtime = Runtime(settings, workers=settings.run_workers)
     store, hub, catalog = runtime.store, runtime.hub, runtime.catalog
+    blobs = TrackingBlobStore(runtime.blobs)  # a refused request's new files are taken back
     checker = KeyChecker(store)
 
     @contextlib.asynccontextmanager
@@ -87,8 +96,11 @@ def create_app(settings: Settings) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(RequestIdMiddleware),
+            Middleware(BodyGuardMiddleware, body_timeout=settings.body_timeout_seconds),
             Middleware(NulMiddleware),
+            Middleware(SmallFormMiddleware),
             Middleware(AuthMiddleware, checker=checker),
+            Middleware(UploadRollbackMiddleware),
         ],
         exception_handlers={
             OpenpalError: errors.openpal_error,
@@ -100,7 +112,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.settings = settings
     app.state.key_checker = checker
     app.state.store = store
-    app.state.blobs = runtime.blobs
+    app.state.blobs = blobs
     app.state.hub = hub
     app.state.catalog = catalog
     app.state.runs = RunService(store, catalog, hub, hold_poll=settings.hold_poll_seconds)
@@ -108,7 +120,7 @@ def create_app(settings: Settings) -> Starlette:
     app.state.automations = AutomationService(store, catalog)
     app.state.files = FileService(
         store,
-        runtime.blobs,
+        blobs,
         max_upload_bytes=settings.max_upload_bytes,
         max_file_bytes=settings.max_file_bytes,
     )

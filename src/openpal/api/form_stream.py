@@ -13,8 +13,18 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from openpal.api.bodies import collect_bounded
-from openpal.errors import InvalidInput, Issue
+from openpal.api.bodies import collect_bounded, too_big
+from openpal.errors import InvalidInput, Issue, PayloadTooLarge
+
+
+def _app_limit(request: Request) -> int | None:
+    settings = getattr(request.app.state, "settings", None) if "app" in request.scope else None
+    limit = getattr(settings, "request_limit", None)
+    return limit if isinstance(limit, int) else None
+
+
+def _too_large(limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"<body>: over the {limit}-byte limit", issues=too_big("<body>", limit))
 
 
 @dataclass(frozen=True)
@@ -33,7 +43,9 @@ def _bad(message: str) -> InvalidInput:
 class FormStream:
     """Pull parts one at a time: `next_part()`, then `data()` or `text()` of that part."""
 
-    def __init__(self, request: Request) -> None:
+    def __init__(self, request: Request, max_total: int | None = None) -> None:
+        """`max_total`: the most bytes the whole body may have (default: the app's
+        `request_limit` setting); past it, 413 before the rest is read."""
         ctype, params = parse_options_header(request.headers.get("content-type", ""))
         if ctype != b"multipart/form-data":
             raise InvalidInput(
@@ -48,6 +60,8 @@ class FormStream:
         boundary = params.get(b"boundary")
         if not boundary:
             raise _bad("the Content-Type has no boundary")
+        self._limit = max_total if max_total is not None else _app_limit(request)
+        self._read = 0
         self._source = request.stream().__aiter__()
         self._events: deque[tuple[str, object]] = deque()
         self._done = False
@@ -117,6 +131,9 @@ class FormStream:
                 except FormParserError as exc:
                     raise _bad(str(exc)) from None
                 continue
+            self._read += len(chunk)
+            if self._limit is not None and self._read > self._limit:
+                raise _too_large(self._limit)
             try:
                 self._parser.write(chunk)
             except FormParserError as exc:

@@ -62,6 +62,7 @@ def serve(
     import uvicorn
 
     from openpal.api.app import create_app
+    from openpal.api.connections import guarded_protocol
 
     settings = load_settings(
         host=host,
@@ -92,6 +93,7 @@ def serve(
         log_level="warning",
         access_log=False,
         lifespan="on",
+        http=guarded_protocol(settings),  # header/body timeouts, connections per client
     )
 
 
