@@ -75,6 +75,12 @@ class Settings:
     worker_poll_seconds: float = 1.0  # idle workers look for work this often without an event
     hold_poll_seconds: float = 2.0  # held requests re-read their run this often without an event
     blob_store: str | None = None  # "s3" for an S3-compatible bucket; default: next to the DB
+    regex_max_pattern_chars: int = 1000  # transform.regex-extract: one pattern
+    regex_max_text_chars: int = 1_000_000  # transform.regex-extract: the searched text
+    regex_max_matches: int = 10_000  # transform.regex-extract `all: true`: matches per field
+    pdf_max_pages: int = 500  # doc.pdf-text: pages of one document
+    pdf_max_chars: int = 2_000_000  # doc.pdf-text: extracted text of one document
+    pdf_max_seconds: float = 30.0  # doc.pdf-text: parse time (a killed worker process)
     max_request_bytes: int | None = None  # a whole multipart body; None: max_upload_bytes + 1 MiB
     header_timeout_seconds: float = 10.0  # a request's line and headers must arrive within this
     body_timeout_seconds: float = 300.0  # a request's whole body must arrive within this
@@ -148,6 +154,12 @@ class Settings:
             worker_poll_seconds=_float(env, "OPENPAL_WORKER_POLL_SECONDS", 1.0),
             hold_poll_seconds=_float(env, "OPENPAL_HOLD_POLL_SECONDS", 2.0),
             blob_store=env.get("OPENPAL_BLOB_STORE") or None,
+            regex_max_pattern_chars=_int(env, "OPENPAL_REGEX_MAX_PATTERN_CHARS", 1000, 1),
+            regex_max_text_chars=_int(env, "OPENPAL_REGEX_MAX_TEXT_CHARS", 1_000_000, 1),
+            regex_max_matches=_int(env, "OPENPAL_REGEX_MAX_MATCHES", 10_000, 1),
+            pdf_max_pages=_int(env, "OPENPAL_PDF_MAX_PAGES", 500, 1),
+            pdf_max_chars=_int(env, "OPENPAL_PDF_MAX_CHARS", 2_000_000, 1),
+            pdf_max_seconds=_float(env, "OPENPAL_PDF_MAX_SECONDS", 30.0),
             max_request_bytes=_int(env, "OPENPAL_MAX_REQUEST_BYTES", 0, 0) or None,
             header_timeout_seconds=_float(env, "OPENPAL_HEADER_TIMEOUT_SECONDS", 10.0),
             body_timeout_seconds=_float(env, "OPENPAL_BODY_TIMEOUT_SECONDS", 300.0),

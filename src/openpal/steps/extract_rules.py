@@ -24,7 +24,9 @@ import re
 from datetime import date
 from typing import Any
 
-__all__ = ["extract_rules", "parse_amount", "parse_currency", "parse_date"]
+from openpal.steps.safe_regex import compile_safe
+
+__all__ = ["MAX_LINE", "extract_rules", "parse_amount", "parse_currency", "parse_date"]
 
 _SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY"}
 _CODES = (
@@ -37,22 +39,26 @@ _MONTHS = (
     "january", "february", "march", "april", "may", "june",
     "july", "august", "september", "october", "november", "december",
 )  # fmt: skip
+# Every pattern here is linear in the line (text from documents is untrusted: `re`
+# backtracks and holds the GIL for a whole search): a month name is at most 9 letters
+# and starts a word, so a long run of letters is tried a bounded number of times.
 _DATE_RE = re.compile(
     r"\d{4}-\d{1,2}-\d{1,2}"
     r"|\d{1,2}[./-]\d{1,2}[./-]\d{2,4}"
-    r"|\d{1,2}\.?\s+[A-Za-zäöüÄÖÜ]{3,}\.?,?\s+\d{4}"
-    r"|[A-Za-z]{3,}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
+    r"|\d{1,2}\.?\s+[A-Za-zäöüÄÖÜ]{3,9}\.?,?\s+\d{4}"
+    r"|(?<![A-Za-z])[A-Za-z]{3,9}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}"
 )
 _GERMAN_MONTHS = {
     "januar": 1, "februar": 2, "märz": 3, "maerz": 3, "april": 4, "mai": 5, "juni": 6,
     "juli": 7, "august": 8, "september": 9, "oktober": 10, "november": 11, "dezember": 12,
 }  # fmt: skip
 _SEPARATORS = " \t:#.-|"
+MAX_LINE = 2000  # characters of one line searched at a time
 
 
 def extract_rules(text: str, schema: dict[str, Any]) -> dict[str, Any]:
     """Every property of `schema` found in `text` (None where nothing matched)."""
-    lines = [ln.strip() for ln in text.splitlines()]
+    lines = [piece.strip() for ln in text.splitlines() for piece in _pieces(ln)]
     lines = [ln for ln in lines if ln]
     props: dict[str, Any] = schema.get("properties", {})
     label_lines = {i for name, spec in props.items() for _, i, _ in _labelled(lines, name, spec)}
@@ -64,6 +70,14 @@ def extract_rules(text: str, schema: dict[str, Any]) -> dict[str, Any]:
         else:
             out[name] = _scalar(lines, name, spec, label_lines, props)
     return out
+
+
+def _pieces(line: str) -> list[str]:
+    """A line longer than `MAX_LINE` as pieces of at most that length (no invoice has
+    such lines; it bounds each search, so the GIL is never held for long)."""
+    if len(line) <= MAX_LINE:
+        return [line]
+    return [line[i : i + MAX_LINE] for i in range(0, len(line), MAX_LINE)]
 
 
 # -- scalars ---------------------------------------------------------------------------
@@ -89,9 +103,19 @@ def _labelled(lines: list[str], name: str, spec: dict[str, Any]) -> list[tuple[i
             match = pattern.search(line)
             if match:
                 value = line[match.end() :].lstrip(_SEPARATORS)
-                value = re.split(r"\s+\|\s+", value)[0].strip()
+                value = _before_column(value)
                 found.append((rank, i, value))
     return found
+
+
+def _before_column(value: str) -> str:
+    """`value` up to a column separator (a `|` between spaces), stripped; linear in `value`."""
+    at = value.find("|")
+    while at != -1:
+        if 0 < at < len(value) - 1 and value[at - 1].isspace() and value[at + 1].isspace():
+            return value[:at].strip()
+        at = value.find("|", at + 1)
+    return value.strip()
 
 
 def _scalar(
@@ -146,10 +170,11 @@ def _string_value(value: str, spec: dict[str, Any], fmt: str | None) -> str | No
         return parse_date(value)
     pattern = spec.get("x-pattern")
     if pattern:
-        match = re.search(pattern, value)
+        match = compile_safe(str(pattern)).search(value)  # RE2: linear in the value
         if not match:
             return None
-        return (match.group(1) if match.groups() else match.group(0)).strip()
+        group = match.group(1) if match.re.groups else match.group(0)
+        return (group or "").strip()
     return value
 
 

@@ -1,24 +1,26 @@
 """The `transform.*` step types: `set`, `template` and `regex-extract`.
 
 They only reshape data, so they run inline on the event loop: each is a few
-microseconds of work and a thread hop would cost more than the step.
+microseconds of work and a thread hop would cost more than the step. The one
+exception is `regex-extract` on a long text: its patterns run in linear time (RE2,
+`steps/safe_regex.py`), on a thread that releases the GIL while it searches.
 """
 
 from __future__ import annotations
 
-import re
+import asyncio
 from collections.abc import Mapping
-from functools import lru_cache
 from typing import Any
 
+from openpal.settings import Settings
 from openpal.steps.base import Problem, StepContext
+from openpal.steps.safe_regex import RegexError, compile_safe, parse_flags
 from openpal.workflows.model import StepSpec
 from openpal.workflows.templates import to_text
 
 __all__ = ["RegexExtractStep", "SetStep", "TemplateStep"]
 
-_FLAGS = {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL, "x": re.VERBOSE}
-_FLAG_SEPARATORS = set("|, ")
+_INLINE_TEXT = 4096  # longer texts are searched on a thread
 
 
 def _is_template(value: object) -> bool:
@@ -61,24 +63,11 @@ class TemplateStep:
         return {"text": to_text(config.get("template"))}
 
 
-def parse_flags(spec: object) -> int:
-    """`"i|m"`, `"im"` or `"i, s"` → `re` flags (unknown letters raise ValueError)."""
-    flags = 0
-    for letter in str(spec or ""):
-        if letter in _FLAG_SEPARATORS:
-            continue
-        if letter not in _FLAGS:
-            raise ValueError(f"unknown regex flag {letter!r} (use i, m, s, x)")
-        flags |= _FLAGS[letter]
-    return flags
+def _limits() -> Settings:
+    return Settings.from_env()
 
 
-@lru_cache(maxsize=1024)
-def _compile(pattern: str, flags: int) -> re.Pattern[str]:
-    return re.compile(pattern, flags)
-
-
-def _match_value(match: re.Match[str]) -> Any:
+def _match_value(match: Any) -> Any:
     if match.re.groupindex:
         return match.groupdict()
     return match.group(1) if match.re.groups else match.group(0)
@@ -100,7 +89,7 @@ class RegexExtractStep:
         problems = _unknown_keys(step, {"text", "patterns", "flags", "all"})
         if "text" not in cfg:
             problems.append(("text", "required: the text to search"))
-        flags = 0
+        flags = ""
         if not _is_template(cfg.get("flags")):
             try:
                 flags = parse_flags(cfg.get("flags"))
@@ -114,14 +103,15 @@ class RegexExtractStep:
         if not isinstance(patterns, Mapping) or not patterns:
             problems.append(("patterns", "required: a mapping of field name → regular expression"))
             return problems
+        limit = _limits().regex_max_pattern_chars
         for field, pattern in patterns.items():
             if not isinstance(pattern, str):
                 problems.append((f"patterns.{field}", "must be a regular expression (text)"))
             elif not _is_template(pattern):  # templated patterns are only known at run time
                 try:
-                    _compile(pattern, flags)
-                except re.error as exc:
-                    problems.append((f"patterns.{field}", f"invalid regular expression: {exc}"))
+                    compile_safe(pattern, flags, limit)
+                except RegexError as exc:
+                    problems.append((f"patterns.{field}", str(exc)))
         return problems
 
     async def run(self, config: dict[str, Any], ctx: StepContext) -> Any:
@@ -131,12 +121,39 @@ class RegexExtractStep:
         patterns = config.get("patterns")
         if not isinstance(patterns, Mapping):
             raise ValueError("patterns must be a mapping of field name → regular expression")
-        out: dict[str, Any] = {}
+        limits = _limits()
+        if len(text) > limits.regex_max_text_chars:
+            raise ValueError(
+                f"{self.name}: text is {len(text)} characters; the limit is"
+                f" {limits.regex_max_text_chars} (OPENPAL_REGEX_MAX_TEXT_CHARS)"
+            )
+        compiled = {}
         for field, pattern in patterns.items():
-            regex = _compile(str(pattern), flags)
-            if every:
-                out[str(field)] = [_match_value(m) for m in regex.finditer(text)]
-            else:
-                match = regex.search(text)
-                out[str(field)] = _match_value(match) if match else None
-        return out
+            try:
+                compiled[str(field)] = compile_safe(
+                    str(pattern), flags, limits.regex_max_pattern_chars
+                )
+            except RegexError as exc:
+                raise ValueError(f"{self.name}: patterns.{field}: {exc}") from None
+        if len(text) <= _INLINE_TEXT:
+            return _search(compiled, text, every, limits.regex_max_matches)
+        return await asyncio.to_thread(_search, compiled, text, every, limits.regex_max_matches)
+
+
+def _search(compiled: dict[str, Any], text: str, every: bool, max_matches: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for field, regex in compiled.items():
+        if not every:
+            match = regex.search(text)
+            out[field] = _match_value(match) if match else None
+            continue
+        values: list[Any] = []
+        for match in regex.finditer(text):
+            if len(values) == max_matches:
+                raise ValueError(
+                    f"transform.regex-extract: patterns.{field} matched more than"
+                    f" {max_matches} times (OPENPAL_REGEX_MAX_MATCHES)"
+                )
+            values.append(_match_value(match))
+        out[field] = values
+    return out

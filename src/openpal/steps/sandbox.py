@@ -1,0 +1,136 @@
+"""Run a function in a separate process that is killed when it runs too long.
+
+For work on untrusted input that may take unbounded time or hold the GIL (a PDF
+parser on a crafted file): a thread cannot be stopped and shares the GIL with the
+event loop, a process can be killed. Worker processes are forked from a
+`forkserver` (started once, with the modules named by `preload` imported), not
+from the server itself, which has threads and open connections; a worker that
+answered in time is kept for the next call (up to `_MAX_IDLE` of them, each for
+`_MAX_JOBS` calls), one that ran too long is killed.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from collections.abc import Callable
+from multiprocessing.connection import Connection
+from typing import Any
+
+from openpal.errors import RunCancelled
+
+__all__ = ["SandboxCrashed", "SandboxTimeout", "run_killable"]
+
+_POLL_SECONDS = 0.2  # how often a waiting caller looks at its cancel flag
+_MAX_IDLE = 4  # workers kept between calls
+_MAX_JOBS = 100  # calls one worker serves before it is retired (memory, caches)
+_context: Any = None
+_idle: list[tuple[Any, Connection, int]] = []  # (process, connection, calls served)
+_lock = threading.Lock()
+
+
+class SandboxTimeout(Exception):
+    """The function ran past its time limit; its process was killed."""
+
+
+class SandboxCrashed(Exception):
+    """The process ended without an answer (killed, out of memory, a crash)."""
+
+
+def _get_context(preload: list[str]) -> Any:
+    global _context
+    if _context is None:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(preload)
+        _context = ctx
+    return _context
+
+
+def _serve(conn: Connection) -> None:
+    """A worker: answer `(fn, args)` requests until the connection closes."""
+    while True:
+        try:
+            fn, args = conn.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer: tuple[bool, Any] = (True, fn(*args))
+        except BaseException as exc:  # the parent re-raises it
+            answer = (False, exc)
+        try:
+            conn.send(answer)
+        except Exception as exc:  # an exception or result that cannot be pickled
+            conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+def _acquire(preload: list[str]) -> tuple[Any, Connection, int]:
+    with _lock:
+        while _idle:
+            worker = _idle.pop()
+            if worker[0].is_alive():
+                return worker
+            worker[1].close()
+    ctx = _get_context(preload)
+    parent, child = ctx.Pipe()
+    process = ctx.Process(target=_serve, args=(child,), daemon=True)
+    process.start()
+    child.close()
+    return process, parent, 0
+
+
+def _release(process: Any, conn: Connection, served: int, healthy: bool) -> None:
+    if healthy and served < _MAX_JOBS:
+        with _lock:
+            if len(_idle) < _MAX_IDLE:
+                _idle.append((process, conn, served))
+                return
+    conn.close()  # a healthy worker returns on EOF
+    if not healthy and process.is_alive():
+        process.kill()
+    process.join(5.0)
+    if process.is_alive():
+        process.kill()
+        process.join()
+
+
+def run_killable(
+    fn: Callable[..., Any],
+    args: tuple[Any, ...],
+    *,
+    seconds: float,
+    cancelled: Callable[[], bool] | None = None,
+    preload: list[str] | None = None,
+) -> Any:
+    """`fn(*args)` in a worker process: its result, or its exception re-raised.
+
+    Blocks: call it on a thread. `fn` and `args` must pickle (`fn` at module level).
+    Raises `SandboxTimeout` after `seconds`, `RunCancelled` once `cancelled()` is
+    true, `SandboxCrashed` if the worker dies; the worker is killed in each case.
+    """
+    process, conn, served = _acquire(preload or [])
+    healthy = False
+    try:
+        try:
+            conn.send((fn, args))
+        except OSError:
+            raise SandboxCrashed("the worker process is gone") from None
+        deadline = time.monotonic() + seconds
+        while True:
+            if cancelled is not None and cancelled():
+                raise RunCancelled("the run was cancelled")
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise SandboxTimeout(f"took longer than {seconds:g} s")
+            if conn.poll(min(left, _POLL_SECONDS)):
+                try:
+                    ok, value = conn.recv()
+                except (EOFError, OSError):
+                    process.join(1.0)
+                    raise SandboxCrashed(f"exit code {process.exitcode}") from None
+                healthy = True
+                if ok:
+                    return value
+                raise value
+    finally:
+        _release(process, conn, served + 1, healthy)

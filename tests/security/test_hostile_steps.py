@@ -1,0 +1,207 @@
+"""Untrusted patterns and documents cannot stall the server: while a hostile run executes
+(a backtracking pattern, the invoice extractor on a 30 k-character line, a PDF over the
+page or character limit), every `/healthz` answers within a second (100 ms in practice),
+the hostile run ends within its limits, and a normal run that runs at the same time
+keeps its lease (it completes with attempt 1, no takeover). Both backends."""
+
+from __future__ import annotations
+
+import threading
+import time
+import zlib
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from openpal.files import FileRef
+from openpal.settings import Settings
+from openpal.steps.documents import DocumentError, pdf_text
+from tests.api.test_runs import wait_terminal
+from tests.conftest import Server, start_server
+
+WORKFLOWS = {
+    "hostile-regex.yaml": """
+name: hostile-regex
+inputs:
+  - {name: text, type: string}
+  - {name: pattern, type: string}
+steps:
+  - name: match
+    type: transform.regex-extract
+    with: {text: "{{ input.text }}", patterns: {hit: "{{ input.pattern }}"}}
+output: {hit: "{{ steps.match.output.hit }}"}
+""",
+    "hostile-pdf.yaml": """
+name: hostile-pdf
+inputs:
+  - {name: doc, type: file}
+steps:
+  - name: parse
+    type: doc.pdf-text
+    with: {file: "{{ input.doc }}"}
+output: {pages: "{{ steps.parse.output.page_count }}"}
+""",
+    "hostile-nap.yaml": """
+name: hostile-nap
+steps:
+  - name: nap
+    type: python
+    with: {function: "hostile_naps:nap", args: {seconds: 3}}
+output: {slept: "{{ steps.nap.output.slept }}"}
+""",
+}
+NAPS = """
+import asyncio
+
+
+async def nap(seconds: float) -> dict:
+    await asyncio.sleep(seconds)
+    return {"slept": seconds}
+"""
+
+
+@pytest.fixture
+def server(tmp_path: Path, db_url: str | None) -> Iterator[Server]:
+    folder = tmp_path / "workflows"
+    folder.mkdir()
+    for name, text in WORKFLOWS.items():
+        (folder / name).write_text(text)
+    (folder / "hostile_naps.py").write_text(NAPS)
+    env = {"OPENPAL_LEASE_SECONDS": "2"}  # a stall of a few seconds would lose leases
+    srv = start_server(tmp_path / "data", workflows=folder, env=env, database_url=db_url)
+    yield srv
+    srv.stop()
+
+
+def _alongside(server: Server, start_hostile: Callable[[httpx.Client], str]) -> dict:
+    """Start a normal run, then the hostile one, polling `/healthz` until both end;
+    the hostile run's final state (the normal one is checked here)."""
+    worst = 0.0
+    done = threading.Event()
+
+    def poll() -> None:
+        nonlocal worst
+        with httpx.Client(base_url=server.base_url, timeout=120) as probe:
+            while not done.is_set():
+                started = time.monotonic()
+                assert probe.get("/healthz").status_code == 200
+                worst = max(worst, time.monotonic() - started)
+                time.sleep(0.02)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    with server.client() as client:
+        normal = client.post("/api/v1/run/workflows.hostile-nap", json={})
+        assert normal.status_code == 201, normal.text
+        poller.start()
+        hostile_id = start_hostile(client)
+        try:
+            hostile = wait_terminal(client, hostile_id, timeout=90)
+            final = wait_terminal(client, normal.json()["runId"], timeout=60)
+        finally:
+            done.set()
+            poller.join(120)
+    assert worst < 1.0, f"/healthz took {worst:.2f} s while a hostile run executed"
+    assert final["status"] == "completed", final
+    assert final["attempt"] == 1 and final["takeovers"] == 0, final
+    return hostile
+
+
+def _start(client: httpx.Client, workflow: str, **kw: object) -> str:
+    resp = client.post(f"/api/v1/run/workflows.{workflow}", **kw)  # type: ignore[arg-type]
+    assert resp.status_code == 201, resp.text
+    return str(resp.json()["runId"])
+
+
+def test_a_backtracking_pattern_runs_in_linear_time(server: Server) -> None:
+    hostile = {"text": "a" * 28 + "!", "pattern": "(a+)+$"}  # ~21 s with Python's re
+    run = _alongside(server, lambda c: _start(c, "hostile-regex", json=hostile))
+    assert run["status"] == "completed", run
+    assert run["output"] == {"hit": None}
+
+
+def test_the_invoice_extractor_on_a_30k_character_line(server: Server) -> None:
+    line = ("a" * 30_000).encode()  # 10 s of quadratic searches before
+    files = {"contract_document": ("long.txt", line, "text/plain")}
+    run = _alongside(
+        server, lambda c: _start(c, "extract-invoice", data={"_json": "{}"}, files=files)
+    )
+    assert run["status"] == "completed", run
+    assert run["output"]["total"] is None and run["output"]["line_items"] == []
+
+
+def shared_page_pdf(pages: int, text_per_page: int) -> bytes:
+    """A PDF of a few kB: `pages` pages that are one shared page object, whose one
+    compressed content stream draws `text_per_page` characters of text."""
+    line = b"(" + b"A" * 100 + b") Tj 0 -1 Td\n"
+    content = b"BT /F1 1 Tf 0 800 Td\n" + line * (text_per_page // 100) + b"ET\n"
+    stream = zlib.compress(content, 9)
+    kids = b" ".join(b"3 0 R" for _ in range(pages))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [" + kids + b"] /Count " + str(pages).encode() + b" >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
+        b" /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length "
+        + str(len(stream)).encode()
+        + b" /Filter /FlateDecode >>\nstream\n"
+        + stream
+        + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, start=1):
+        offsets.append(len(out))
+        out += str(number).encode() + b" 0 obj\n" + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 " + str(len(objects) + 1).encode() + b"\n0000000000 65535 f \n"
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size " + str(len(objects) + 1).encode() + b" /Root 1 0 R >>\n"
+    out += b"startxref\n" + str(xref).encode() + b"\n%%EOF\n"
+    return bytes(out)
+
+
+@pytest.mark.parametrize(
+    ("pages", "text_per_page", "limit"),
+    [
+        (1000, 100, "OPENPAL_PDF_MAX_PAGES"),  # over the default 500 pages
+        (400, 10_000, "OPENPAL_PDF_MAX_CHARS"),  # 4 M characters; the default is 2 M
+    ],
+)
+def test_a_pdf_over_a_limit_fails_naming_it(
+    server: Server, pages: int, text_per_page: int, limit: str
+) -> None:
+    data = shared_page_pdf(pages, text_per_page)
+    assert len(data) < 8000
+    files = {"doc": ("bomb.pdf", data, "application/pdf")}
+    run = _alongside(server, lambda c: _start(c, "hostile-pdf", data={"_json": "{}"}, files=files))
+    assert run["status"] == "failed", run
+    assert limit in run["error"] and "bomb.pdf" in run["error"], run["error"]
+
+
+def test_pdf_parsing_is_killed_after_its_time_limit(tmp_path: Path) -> None:
+    path = tmp_path / "slow.pdf"
+    path.write_bytes(shared_page_pdf(400, 4000))  # within the limits, seconds to parse
+    ref = FileRef("sha256:t", path.name, "application/pdf", path.stat().st_size, path)
+    started = time.monotonic()
+    with pytest.raises(DocumentError, match="OPENPAL_PDF_MAX_SECONDS"):
+        pdf_text(ref, Settings(pdf_max_seconds=0.3))
+    assert time.monotonic() - started < 5
+    assert pdf_text(ref, Settings(pdf_max_pages=1000))["page_count"] == 400  # the pool recovers
+
+
+@pytest.mark.parametrize(
+    ("pattern", "construct"),
+    [(r"(a)\1", "backreference"), (r"(?<=a)b", "lookbehind"), (r"a(?=b)", "lookahead")],
+)
+async def test_patterns_need_linear_time(pattern: str, construct: str) -> None:
+    from tests.unit.test_steps import problems, run
+
+    found = problems("transform.regex-extract", {"text": "t", "patterns": {"p": pattern}})
+    assert [(f, construct in m) for f, m in found] == [("patterns.p", True)]
+    with pytest.raises(ValueError, match=f"transform.regex-extract: patterns.p: .*{construct}"):
+        await run("transform.regex-extract", {"text": "ab", "patterns": {"p": pattern}})
+    with pytest.raises(ValueError, match="OPENPAL_REGEX_MAX_TEXT_CHARS"):
+        await run("transform.regex-extract", {"text": "a" * 1_000_001, "patterns": {"p": "a"}})
