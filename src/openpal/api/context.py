@@ -3,23 +3,23 @@ compact JSON response it answers with."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from openpal import jsontext
 from openpal.service.runs import RunService
 from openpal.store.records import ApiKeyRecord
 
 
 class JSON(Response):
-    """Compact UTF-8 JSON."""
+    """Compact UTF-8 JSON, RFC 8259 whatever the value holds (see `openpal.jsontext`)."""
 
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return json.dumps(content, ensure_ascii=False, separators=(",", ":")).encode()
+        return jsontext.dumps(content).encode()
 
 
 def run_service(request: Request) -> RunService:

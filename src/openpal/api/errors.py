@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from typing import Any
 
@@ -10,6 +9,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from openpal import jsontext
 from openpal.errors import (
     Conflict,
     InvalidInput,
@@ -71,7 +71,7 @@ def envelope_response(
     if hint:
         body["hint"] = hint
     return Response(
-        json.dumps(body, ensure_ascii=False),
+        jsontext.dumps(body, separators=None),  # RFC 8259 whatever a message holds
         status_code=status,
         media_type="application/json",
         headers={"x-request-id": request_id, **(headers or {})},

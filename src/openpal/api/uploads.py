@@ -17,7 +17,7 @@ from openpal.files import FileRef
 MAX_TEXT_PART = 1024 * 1024  # a text part of a multipart body
 
 
-def _json_object(text: str, field: str) -> dict[str, Any]:
+def _json_object(text: str | bytes, field: str) -> dict[str, Any]:
     value = parse_json(text, field) if text.strip() else {}
     if not isinstance(value, dict):
         raise InvalidInput([Issue(field, "must be a JSON object of input names to values")])
@@ -43,7 +43,7 @@ async def read_start_body(
                 )
             ]
         )
-    data = _json_object(body.decode("utf-8", errors="replace"), "<root>")
+    data = _json_object(body, "<root>")  # bytes: parse_json refuses invalid UTF-8
     overrides = data.pop("_overrides", None)
     return data, overrides
 

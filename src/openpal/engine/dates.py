@@ -19,7 +19,7 @@ def parse_when(text: str, now: datetime) -> datetime:
         try:
             delta = timedelta(**{_UNITS[unit]: int(amount)})
             return now + delta if sign == "+" else now - delta
-        except OverflowError:
+        except (OverflowError, ValueError):  # ValueError: more digits than int() reads
             raise ValueError(f"{text!r} is out of the range of dates") from None
     raw = text.strip()
     if raw.endswith(("Z", "z")):
@@ -32,7 +32,10 @@ def parse_when(text: str, now: datetime) -> datetime:
         ) from None
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    try:  # 0001-01-01T00:00+01:00 is before year 1 in UTC
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{text!r} is out of the range of dates (years 1 to 9999 UTC)") from None
 
 
 def to_micros(value: datetime) -> int:

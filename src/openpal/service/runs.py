@@ -92,9 +92,13 @@ def decode_cursor(cursor: str) -> tuple[int, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         created, _, run_id = raw.partition(":")
-        if not run_id:
+        # a time the store can hold (64-bit microseconds); an id as text the store can hold
+        if not run_id or len(created) > 19 or "\x00" in run_id or len(run_id) > 255:
             raise ValueError
-        return int(created), run_id
+        when = int(created)
+        if not 0 <= when < 2**63:
+            raise ValueError
+        return when, run_id
     except ValueError:
         raise InvalidInput(
             [Issue("query.cursor", "not a cursor this server issued", "invalid_cursor")]

@@ -6,13 +6,15 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from openpal import jsontext
 from openpal.engine.states import RunStatus
 from openpal.files import to_jsonable
 
 
 def dumps(value: Any) -> str:
-    """Compact JSON for storage; file objects become their references."""
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, default=to_jsonable)
+    """Compact RFC 8259 JSON for storage; file objects become their references (NaN and
+    Infinity become null, lone surrogates U+FFFD: see `openpal.jsontext`)."""
+    return jsontext.dumps(value, default=to_jsonable)
 
 
 def to_plain(value: Any) -> Any:
@@ -21,7 +23,7 @@ def to_plain(value: Any) -> Any:
 
 
 def loads(text: str | None) -> Any:
-    return None if text is None else json.loads(text)
+    return None if text is None else jsontext.loads(text)
 
 
 @dataclass(frozen=True)

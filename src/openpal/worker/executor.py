@@ -16,6 +16,7 @@ from openpal.blobs.base import BlobStore, read_chunks
 from openpal.engine.states import CANCELLED_BY_REQUEST, RunStatus
 from openpal.errors import LeaseLost, PayloadTooLarge, RunCancelled, Unavailable
 from openpal.files import FileRef
+from openpal.jsontext import storable_text
 from openpal.schemas import schema_errors
 from openpal.service.catalog import Catalog
 from openpal.service.notify import Hub
@@ -447,6 +448,7 @@ class RunExecutor:
         usage: dict[str, float] | None = None,
     ) -> None:
         """Record the step that ended the run (failed/cancelled); the run stays at it."""
+        error = None if error is None else storable_text(error)  # NUL: see storable_text
         result = StepResult(
             index, spec.name, status, output, error, attempts, started, now_micros(),
             traceback=traceback, usage=usage,
@@ -477,6 +479,7 @@ class RunExecutor:
         *,
         last_step: StepResult | None = None,
     ) -> None:
+        error = None if error is None else storable_text(error)  # NUL: see storable_text
         finished = await self._durably(
             lambda: self.store.finish_run(
                 run_id,
