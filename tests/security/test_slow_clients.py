@@ -1,7 +1,8 @@
 """Clients that send slowly, or hold many connections, are cut off: a request's headers
 must arrive within OPENPAL_HEADER_TIMEOUT_SECONDS, its body within
-OPENPAL_BODY_TIMEOUT_SECONDS (408), and one address holds at most
-OPENPAL_MAX_CONNECTIONS_PER_CLIENT connections (429) — while others are served."""
+OPENPAL_BODY_TIMEOUT_SECONDS (408), headers hold at most 64 KiB (431), and one address
+holds at most OPENPAL_MAX_CONNECTIONS_PER_CLIENT connections (429) — while others are
+served."""
 
 from __future__ import annotations
 
@@ -114,3 +115,16 @@ def test_one_address_holds_a_bounded_number_of_connections(slow_server):
     finally:
         for sock in held:
             sock.close()
+
+
+def test_headers_past_64_kib_are_refused_without_waiting_for_their_end(slow_server):
+    srv = slow_server
+    sock = _connect(srv)
+    pad = b"".join(b"X-Pad-%d: %s\r\n" % (i, b"a" * 1000) for i in range(70))
+    sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + pad)  # no end of the headers
+    started = time.monotonic()
+    answer = sock.recv(65536)
+    sock.close()
+    assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+    assert time.monotonic() - started < 1  # not the header timeout
+    assert httpx.get(f"{srv.base_url}/healthz", timeout=2).status_code == 200

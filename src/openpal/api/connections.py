@@ -8,6 +8,8 @@ what it lacks against slow or greedy clients.
 - The body must arrive within `body_timeout` seconds more (the app answers 408 itself at
   `body_timeout` from the request's start while it reads; this closes a connection whose
   body nobody reads).
+- A request's line and headers together hold at most `MAX_HEADER_BYTES` (431 past it;
+  uvicorn sets no bound).
 - One client address holds at most `max_per_client` open connections (0: no cap; behind
   a reverse proxy every client has the proxy's address); past that a new one is answered
   429 and closed.
@@ -23,6 +25,8 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from openpal.settings import Settings
+
+MAX_HEADER_BYTES = 64 * 1024
 
 
 def _answer(status: str, message: str, code: str) -> bytes:
@@ -54,6 +58,8 @@ def guarded_protocol(settings: Settings) -> type[asyncio.Protocol]:
         _guard: asyncio.TimerHandle | None = None
         _counted: str | None = None
         _phase = ""  # "headers" or "body" while a request is arriving
+        _header_bytes = 0
+        _refused = False  # answered and closing: the parser's further calls are ignored
 
         def _arm(self, seconds: float) -> None:
             self._disarm()
@@ -101,18 +107,50 @@ def guarded_protocol(settings: Settings) -> type[asyncio.Protocol]:
                 self._counted = None
             super().connection_lost(exc)
 
+        def _count(self, size: int) -> bool:
+            """Whether the headers are still within bounds (else answer 431 and close)."""
+            self._header_bytes += size
+            if self._header_bytes > MAX_HEADER_BYTES and not self._refused:
+                self._refused = True
+                self._disarm()
+                message = f"the request's line and headers exceed {MAX_HEADER_BYTES} bytes"
+                self.transport.write(
+                    _answer("431 Request Header Fields Too Large", message, "headers_too_large")
+                )
+                self.transport.close()
+            return not self._refused
+
+        def on_url(self, url: bytes) -> None:
+            if self._count(len(url)):
+                super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            if self._count(len(name) + len(value) + 4):
+                super().on_header(name, value)
+
         def on_message_begin(self) -> None:
+            if self._refused:
+                return
             super().on_message_begin()
             self._phase = "headers"
+            self._header_bytes = 0
             if self._guard is None:
                 self._arm(header_timeout)
 
         def on_headers_complete(self) -> None:
+            if self._refused:
+                return
             super().on_headers_complete()
             self._phase = "body"
             self._arm(body_timeout + header_timeout)
 
+        def on_body(self, body: bytes) -> None:
+            if not self._refused:
+                super().on_body(body)
+
         def on_message_complete(self) -> None:
+            if self._refused:
+                return
             super().on_message_complete()
             self._phase = ""
             self._disarm()
