@@ -6,6 +6,7 @@ Screenshots of every page go to `test-artifacts/screenshots/` (look at them).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import time
 from pathlib import Path
@@ -169,11 +170,11 @@ def test_start_a_run_from_the_workflow_form_with_a_file(page, srv, tmp_path):
 def test_a_form_without_the_csrf_token_is_refused(srv):
     with api(srv) as c:
         run_id = c.post("/api/v1/run/workflows.slow-count", json={"seconds": 5}).json()["runId"]
-    resp = httpx.post(
-        f"{srv.base_url}/runs/{run_id}/cancel",
-        cookies={"openpal_session": srv.api_key},
-        data={"csrf": "forged"},
-    )
+    with httpx.Client(base_url=srv.base_url) as web:  # signed in, without the form's token
+        token = re.search(r'name="token" value="([^"]+)"', web.get("/login").text)
+        assert token is not None
+        web.post("/login", data={"api_key": srv.api_key, "token": token[1]})
+        resp = web.post(f"/runs/{run_id}/cancel", data={"csrf": "forged"})
     assert resp.status_code == 403
     with api(srv) as c:
         time.sleep(0.2)

@@ -55,7 +55,16 @@ def create_app(settings: Settings) -> Starlette:
     runtime = Runtime(settings, workers=settings.run_workers)
     store, hub, catalog = runtime.store, runtime.hub, runtime.catalog
     blobs = TrackingBlobStore(runtime.blobs)  # a refused request's new files are taken back
-    checker = KeyChecker(store)
+    # keys are remembered only where their revocation is heard (PostgreSQL's events)
+    checker = KeyChecker(store, ttl_seconds=60.0 if settings.database_url else 0.0)
+    heard_catalog = hub.on_catalog
+
+    def keys_or_catalog_changed() -> None:  # `api_keys` changes ride the catalog channel
+        checker.forget()
+        if heard_catalog is not None:
+            heard_catalog()
+
+    hub.on_catalog = keys_or_catalog_changed
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

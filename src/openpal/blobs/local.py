@@ -11,6 +11,7 @@ from pathlib import Path
 
 from openpal.errors import PayloadTooLarge
 from openpal.files import FileRef
+from openpal.private import private_dir
 
 
 class LocalBlobStore:
@@ -19,7 +20,7 @@ class LocalBlobStore:
     def __init__(self, root: Path) -> None:
         self.root = root
         self._tmp = root / "tmp"
-        self._tmp.mkdir(parents=True, exist_ok=True)
+        private_dir(self._tmp)
 
     async def put_stream(
         self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
@@ -41,7 +42,7 @@ class LocalBlobStore:
                 await asyncio.to_thread(_sync, out)
             hexd = digest.hexdigest()
             final = self._path(hexd)
-            final.parent.mkdir(parents=True, exist_ok=True)
+            private_dir(final.parent)
             os.replace(tmp, final)
         except BaseException:
             tmp.unlink(missing_ok=True)
@@ -97,7 +98,7 @@ class LocalBlobStore:
     def adopt(self, tmp: Path, hexd: str) -> Path:
         """Move a complete, verified file (in `root/tmp`) into place under its hash."""
         final = self._path(hexd)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(final.parent)
         os.replace(tmp, final)
         return final
 

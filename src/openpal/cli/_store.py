@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
+from openpal.private import private_dir
 from openpal.settings import Settings, SettingsError
 from openpal.store.base import Store
 from openpal.store.factory import make_store
@@ -55,7 +56,7 @@ def with_store(settings: Settings, op: Callable[[Store], Awaitable[T]]) -> T:
             await store.close()
 
     if settings.database_url is None:
-        settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.database_path.parent)
     try:
         return asyncio.run(main())
     except ValueError as exc:

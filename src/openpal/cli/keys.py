@@ -1,4 +1,4 @@
-"""`openpal keys …`: create API keys (printed once, stored hashed)."""
+"""`openpal keys …`: create API keys (printed once, stored hashed), list and revoke them."""
 
 from __future__ import annotations
 
@@ -7,9 +7,13 @@ from pathlib import Path
 import click
 
 from openpal.cli._store import data_dir_option, database_url_option, load_settings, with_store
-from openpal.service.keys import mint_key
+from openpal.engine.dates import iso
+from openpal.errors import NotFound
+from openpal.private import private_file
+from openpal.service.keys import mint_key, revoke_key
 from openpal.settings import Settings
 from openpal.store.base import Store
+from openpal.store.records import ApiKeyRecord
 
 
 def ensure_first_key(settings: Settings) -> str | None:
@@ -30,9 +34,7 @@ def ensure_first_key(settings: Settings) -> str | None:
 
 
 def write_key_file(path: Path, secret: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.touch(mode=0o600, exist_ok=True)
-    path.chmod(0o600)
+    private_file(path)
     path.write_text(secret + "\n", encoding="utf-8")
 
 
@@ -63,3 +65,38 @@ def create(name: str, tenant: str, data_dir: Path, database_url: str | None) -> 
 
     with_store(settings, op)
     click.echo(secret)
+
+
+@keys.command("list")
+@data_dir_option
+@database_url_option
+def list_keys(data_dir: Path, database_url: str | None) -> None:
+    """List keys: id, prefix, tenant, name, created, revoked (never the secret)."""
+    settings = load_settings(data_dir=data_dir, database_url=database_url)
+
+    async def op(store: Store) -> list[ApiKeyRecord]:
+        return await store.list_api_keys()
+
+    click.echo("ID\tPREFIX\tTENANT\tNAME\tCREATED\tREVOKED")
+    for k in with_store(settings, op):
+        row = (k.id, k.prefix, k.tenant_id, k.name, iso(k.created_at), iso(k.revoked_at) or "-")
+        click.echo("\t".join(str(v) for v in row))
+
+
+@keys.command("revoke")
+@click.argument("key")
+@data_dir_option
+@database_url_option
+def revoke(key: str, data_dir: Path, database_url: str | None) -> None:
+    """Revoke KEY (its id, or its prefix as `keys list` shows it): it authenticates
+    nothing from now on, in every server process, and its dashboard sessions end."""
+    settings = load_settings(data_dir=data_dir, database_url=database_url)
+
+    async def op(store: Store) -> ApiKeyRecord:
+        return await revoke_key(store, key)
+
+    try:
+        done = with_store(settings, op)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"revoked {done.id} ({done.prefix}…, tenant {done.tenant_id})")

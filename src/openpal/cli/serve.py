@@ -9,6 +9,7 @@ import click
 
 from openpal.cli._store import data_dir_option, database_url_option, load_settings, with_store
 from openpal.cli.keys import ensure_first_key
+from openpal.private import private_dir
 from openpal.settings import Settings
 from openpal.store.base import Store
 
@@ -122,7 +123,7 @@ def upgrade(data_dir: Path, database_url: str | None) -> None:
     else:
         from openpal.store.sqlite_engine import apply_migrations, connect
 
-        settings.database_path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(settings.database_path.parent)
         conn = connect(settings.database_path)
         try:
             applied = apply_migrations(conn)

@@ -1,9 +1,11 @@
 """Admission control at run start: which concurrency group a new run joins.
 
-A workflow's `concurrency: {limit, key, strategy}` puts each run in a group,
-`<workflow id>` or `<workflow id>/<rendered key>`; the store enforces the
-limit (`queue`: claims skip a full group; `reject`: a full group refuses the run
-at insert, atomically with counting it).
+A workflow's `concurrency: {limit, key, strategy}` puts each run in a group of its
+tenant, `<workflow id>@<tenant>` or `<workflow id>@<tenant>/<rendered key>`: another
+tenant's runs never count against a tenant's limit (nor show in its rejections, which
+name only the rendered key). The store enforces the limit (`queue`: claims skip a
+full group; `reject`: a full group refuses the run at insert, atomically with counting
+it).
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ from openpal.workflows.templates import render_string, to_text
 MAX_KEY_CHARS = 200
 
 
-def admission_fields(wf: WorkflowDef, workflow_id: str, data: dict[str, Any]) -> dict[str, Any]:
+def admission_fields(
+    wf: WorkflowDef, workflow_id: str, tenant_id: str, data: dict[str, Any]
+) -> dict[str, Any]:
     """`NewRun` fields for the run's concurrency group (none without `concurrency:`)."""
     spec = wf.concurrency
     if spec is None:
         return {}
-    group = workflow_id
+    group = f"{workflow_id}@{tenant_id}"  # tenant ids have no `/` (nor `@`)
     if spec.key:
         try:
             rendered = to_text(render_string(spec.key, {"input": data}))
@@ -34,7 +38,7 @@ def admission_fields(wf: WorkflowDef, workflow_id: str, data: dict[str, Any]) ->
             ) from exc
         if len(rendered) > MAX_KEY_CHARS:
             rendered = rendered[:MAX_KEY_CHARS]
-        group = f"{workflow_id}/{rendered}"
+        group = f"{group}/{rendered}"
     return {
         "concurrency_key": group,
         "concurrency_limit": spec.limit,

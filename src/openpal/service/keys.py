@@ -1,4 +1,5 @@
-"""API keys: minting, hashing and checking them (with a small in-memory cache)."""
+"""API keys: minting, hashing, checking (with a small in-memory cache), listing and
+revoking them."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import secrets
 import time
 
 from openpal.engine.ids import new_id
-from openpal.errors import Unauthorized
+from openpal.errors import NotFound, Unauthorized
 from openpal.store.base import Store
 from openpal.store.records import ApiKeyRecord
 
@@ -34,13 +35,41 @@ def mint_key(name: str, tenant_id: str = DEFAULT_TENANT) -> tuple[str, ApiKeyRec
     return secret, record
 
 
+async def revoke_key(store: Store, id_or_prefix: str) -> ApiKeyRecord:
+    """Revoke the one live key with this id or prefix (and end its sessions).
+
+    NotFound when no live key matches, and when a prefix matches several (nothing is
+    guessed)."""
+    live = [k for k in await store.list_api_keys() if k.revoked_at is None]
+    exact = [k for k in live if k.id == id_or_prefix or k.prefix == id_or_prefix]
+    found = exact or [k for k in live if id_or_prefix and k.prefix.startswith(id_or_prefix)]
+    if not found:
+        raise NotFound(f"no live API key has the id or prefix {id_or_prefix!r}")
+    if len(found) > 1:
+        raise NotFound(
+            f"{len(found)} live API keys match {id_or_prefix!r}: give the key's id instead"
+        )
+    await store.revoke_api_key(found[0].id, time.time_ns() // 1000)
+    return found[0]
+
+
 class KeyChecker:
-    """Resolves a bearer token to its key record; remembers hits for a minute."""
+    """Resolves a bearer token to its key record, remembering hits for `ttl_seconds`.
+
+    Only where revocations are heard (PostgreSQL: a change to `api_keys` is announced
+    to every API process, which calls `forget`) may it remember; on SQLite it is built
+    with a TTL of 0, so every request reads the key (a local point read)."""
 
     def __init__(self, store: Store, ttl_seconds: float = 60.0) -> None:
         self._store = store
         self._ttl = ttl_seconds
         self._cache: dict[str, tuple[float, ApiKeyRecord]] = {}
+        self._generation = 0  # a read begun before a `forget` must not be remembered
+
+    def forget(self) -> None:
+        """Keys changed (one was revoked): read every key again."""
+        self._generation += 1
+        self._cache.clear()
 
     async def check(self, authorization: str | None) -> ApiKeyRecord:
         if not authorization:
@@ -54,10 +83,12 @@ class KeyChecker:
         now = time.monotonic()
         if hit is not None and hit[0] > now:
             return hit[1]
+        generation = self._generation
         record = await self._store.find_api_key(digest)
         if record is None:
             raise Unauthorized("Invalid API key")
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[digest] = (now + self._ttl, record)
+        if self._ttl > 0 and generation == self._generation:
+            if len(self._cache) > 10_000:
+                self._cache.clear()
+            self._cache[digest] = (now + self._ttl, record)
         return record

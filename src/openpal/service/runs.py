@@ -183,7 +183,7 @@ class RunService:
         finished record, so an embedded server answers without reading it again."""
         created = now_micros()
         run_id = new_id("exec", created)
-        extra.update(admission_fields(wf, record.id, input))
+        extra.update(admission_fields(wf, record.id, tenant_id, input))
         fut = self.hub.watch(run_id) if hold is not None else None
         try:
             run = await self.store.create_run(

@@ -88,11 +88,32 @@ class Store(Protocol):
         ...
 
     async def find_api_key(self, key_hash: str) -> ApiKeyRecord | None:
-        """The key with this hash, or None."""
+        """The live (not revoked) key with this hash, or None."""
         ...
 
     async def count_api_keys(self) -> int:
         """How many keys exist (the first start creates one when there are none)."""
+        ...
+
+    async def list_api_keys(self) -> list[ApiKeyRecord]:
+        """Every key, revoked ones too, oldest first."""
+        ...
+
+    async def revoke_api_key(self, key_id: str, now: int) -> bool:
+        """Revoke a key and end its dashboard sessions; False when it was not live."""
+        ...
+
+    # -- dashboard sessions -----------------------------------------------
+    async def create_session(self, id_hash: str, key_id: str, now: int, expires_at: int) -> None:
+        """Store a session (the hash of its id only)."""
+        ...
+
+    async def find_session(self, id_hash: str, now: int) -> ApiKeyRecord | None:
+        """The live key of an unexpired session, or None."""
+        ...
+
+    async def delete_session(self, id_hash: str, now: int) -> None:
+        """End a session (sign-out); sessions expired by `now` are removed too."""
         ...
 
     # -- workflows --------------------------------------------------------

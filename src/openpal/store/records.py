@@ -36,6 +36,7 @@ class ApiKeyRecord:
     key_hash: str
     prefix: str
     created_at: int
+    revoked_at: int | None = None  # a revoked key authenticates nothing
 
 
 @dataclass(frozen=True)

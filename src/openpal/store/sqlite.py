@@ -17,6 +17,7 @@ from openpal.engine.states import (
 )
 from openpal.errors import Conflict, InvalidTransition, LeaseLost
 from openpal.files import file_ids
+from openpal.private import private_dir
 from openpal.store.base import EVENT_KINDS
 from openpal.store.deploys_sql import SqliteDeploys
 from openpal.store.events import (
@@ -62,7 +63,7 @@ class SqliteStore(
     """`Store` on one SQLite file (see `sqlite_engine` for the threading model)."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_dir(path.parent)
         self.path = path
         self.db = SqliteEngine(path)
 

@@ -24,6 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
+from openpal.private import private_file
 from openpal.store.schema import bundled_migrations, split_sql
 
 T = TypeVar("T")
@@ -36,6 +37,8 @@ _STOP = object()
 
 def connect(path: Path | str) -> sqlite3.Connection:
     """A connection with the settings every openpal connection uses."""
+    if str(path) != ":memory:":  # 0600 before SQLite writes a byte (its -wal/-shm follow)
+        private_file(Path(path))
     conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=FULL")

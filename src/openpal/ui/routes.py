@@ -34,6 +34,14 @@ from openpal.ui import session
 HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 50
 PRESETS = {"24h": "now()-24h", "7d": "now()-7d", "30d": "now()-30d"}
+FORGED = "Form expired or sent from another site (CSRF check failed): reload the page."
+# what an action's redirect may show: fixed texts chosen by code, never text from the URL
+NOTICES = {
+    "cancel": "Cancel requested.",
+    "rerun": "This run is a rerun, just started.",
+    "approve": "Approved.",
+    "reject": "Rejected.",
+}
 
 templates = Environment(
     loader=FileSystemLoader(HERE / "templates"),
@@ -98,6 +106,7 @@ def page(handler: Page) -> Callable[[Request], Awaitable[Response]]:
         who = await _who(request)
         if isinstance(who, Response):
             return who
+        request.state.csrf = session.csrf_token(who[1])  # the sign-out form's token
         return await handler(request, *who)
 
     return guarded
@@ -110,26 +119,50 @@ def _safe_next(value: str | None) -> str:
 
 
 # -- sign-in ---------------------------------------------------------------------------
+def _login_page(
+    request: Request, nxt: str, status: int = 200, error: str | None = None
+) -> Response:
+    token = session.login_token(request)
+    response = _render(request, "login.html", status, next=nxt, error=error, token=token)
+    session.keep_login_token(request, response, token)
+    return response
+
+
+def _forged(request: Request) -> Response:
+    return _render(request, "error.html", 403, title="Refused", text=FORGED)
+
+
 async def login(request: Request) -> Response:
     nxt = _safe_next(request.query_params.get("next"))
     if request.method == "GET":
-        return _render(request, "login.html", next=nxt, error=None)
+        return _login_page(request, nxt)
+    if not session.same_origin(request):
+        return _forged(request)
     form = await request.form()
+    if not session.login_token_ok(request, form.get("token")):
+        return _forged(request)
     secret = str(form.get("api_key") or "").strip()
     nxt = _safe_next(str(form.get("next") or ""))
     checker = request.app.state.key_checker
     try:
-        await checker.check(f"Bearer {secret}")
+        key = await checker.check(f"Bearer {secret}")
     except OpenpalError:
-        return _render(request, "login.html", 401, next=nxt, error="That API key is not valid.")
+        return _login_page(request, nxt, 401, "That API key is not valid.")
     response = RedirectResponse(nxt, 303)
-    session.sign_in(response, secret, secure=request.url.scheme == "https")
+    await session.sign_in(request, response, key)
     return response
 
 
 async def logout(request: Request) -> Response:
+    if not session.same_origin(request):
+        return _forged(request)
+    found = await session.signed_in(request)
+    if found is not None:
+        form = await request.form()
+        if not session.csrf_ok(found[1], form.get("csrf")):
+            return _forged(request)
     response = RedirectResponse("/login", 303)
-    session.sign_out(response)
+    await session.sign_out(request, response)
     return response
 
 
@@ -201,6 +234,13 @@ async def runs_page(request: Request, key: ApiKeyRecord, secret: str) -> Respons
 
 @page
 async def run_page(request: Request, key: ApiKeyRecord, secret: str) -> Response:
+    notice = NOTICES.get(request.query_params.get("notice", ""))
+    return await _run_view(request, key, secret, notice)
+
+
+async def _run_view(
+    request: Request, key: ApiKeyRecord, secret: str, message: str | None, status: int = 200
+) -> Response:
     run_id = request.path_params["run_id"]
     try:
         run, steps = await _svc(request).detail(key.tenant_id, run_id)
@@ -211,12 +251,13 @@ async def run_page(request: Request, key: ApiKeyRecord, secret: str) -> Response
     return _render(
         request,
         name,
+        status,
         key=key,
         csrf=session.csrf_token(secret),
         run=run,
         steps=steps,
         artifacts=artifacts,
-        message=request.query_params.get("message"),
+        message=message,
     )
 
 
@@ -238,28 +279,24 @@ async def run_action(request: Request, key: ApiKeyRecord, secret: str) -> Respon
     run_id, action = request.path_params["run_id"], request.path_params["action"]
     form = await request.form()
     if not session.csrf_ok(secret, form.get("csrf")):
-        return HTMLResponse("Form expired or forged (CSRF check failed).", 403)
+        return _forged(request)
     svc = _svc(request)
     target = run_id
     try:
         if action == "cancel":
             await svc.cancel(key.tenant_id, run_id)
-            message = "Cancel requested."
         elif action == "rerun":
             target = (await svc.rerun(key.tenant_id, run_id, trigger="ui")).id
-            message = f"Rerun of {run_id} started."
         elif action == "approve":
             await svc.resume(key.tenant_id, run_id, None)
-            message = "Approved."
         elif action == "reject":
             reason = str(form.get("reason") or "").strip()[:2000] or None
             await svc.reject(key.tenant_id, run_id, reason)
-            message = "Rejected."
         else:
             raise NotFound(f"no action {action!r}")
-    except (Conflict, NotFound, InvalidInput) as exc:
-        message = str(exc)
-    return RedirectResponse(f"/runs/{target}?{urlencode({'message': message})}", 303)
+    except (Conflict, NotFound, InvalidInput) as exc:  # shown on the page, not via the URL
+        return await _run_view(request, key, secret, str(exc), 409)
+    return RedirectResponse(f"/runs/{target}?{urlencode({'notice': action})}", 303)
 
 
 # -- workflows -------------------------------------------------------------------------
@@ -278,6 +315,12 @@ async def workflows_page(request: Request, key: ApiKeyRecord, _secret: str) -> R
 
 @page
 async def workflow_page(request: Request, key: ApiKeyRecord, secret: str) -> Response:
+    return await _workflow_view(request, key, secret, None)
+
+
+async def _workflow_view(
+    request: Request, key: ApiKeyRecord, secret: str, error: str | None, status: int = 200
+) -> Response:
     store = request.app.state.store
     wf = await store.get_workflow(request.path_params["slug"])
     if wf is None:
@@ -288,6 +331,7 @@ async def workflow_page(request: Request, key: ApiKeyRecord, secret: str) -> Res
     return _render(
         request,
         "workflow.html",
+        status,
         key=key,
         csrf=session.csrf_token(secret),
         wf=wf,
@@ -295,7 +339,7 @@ async def workflow_page(request: Request, key: ApiKeyRecord, secret: str) -> Res
         definition=definition,
         current=next((v for v in versions if v.id == wf.current_version_id), None),
         recent=recent,
-        error=request.query_params.get("error"),
+        error=error,
     )
 
 
@@ -306,7 +350,7 @@ async def start_from_form(request: Request, key: ApiKeyRecord, secret: str) -> R
     form = await request.form(max_files=32, max_fields=256)
     try:
         if not session.csrf_ok(secret, form.get("csrf")):
-            return HTMLResponse("Form expired or forged (CSRF check failed).", 403)
+            return _forged(request)
         _, _, wf = await request.app.state.catalog.resolve(f"workflows.{slug}", None)
         data: dict[str, Any] = {}
         for spec in wf.inputs:
@@ -327,9 +371,8 @@ async def start_from_form(request: Request, key: ApiKeyRecord, secret: str) -> R
     except (InvalidInput, NotFound, Conflict) as exc:
         problem = exc.issues[0].message if exc.issues else str(exc)
         field = exc.issues[0].field if exc.issues else ""
-        return RedirectResponse(
-            f"/workflows/{slug}?{urlencode({'error': f'{field}: {problem}'.strip(': ')})}", 303
-        )
+        error = f"{field}: {problem}".strip(": ")  # shown on the page, not via the URL
+        return await _workflow_view(request, key, secret, error, 400)
     finally:
         await form.close()
     return RedirectResponse(f"/runs/{run.id}", 303)
