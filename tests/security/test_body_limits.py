@@ -7,9 +7,12 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 import socket
 import time
 from pathlib import Path
+
+import httpx
 
 from tests.api.test_runs import assert_envelope
 from tests.conftest import Server, start_server
@@ -178,5 +181,42 @@ def test_the_sign_in_form_reads_no_more_than_a_sign_in_needs(tmp_path):
             assert_envelope(multipart, 415)
             small = web.post("/login", data={"api_key": "nope", "next": "/runs"})
             assert small.status_code in (401, 403), small.text  # the sign-in route answers
+    finally:
+        srv.stop()
+
+
+def test_a_dashboard_form_over_the_request_limit_is_413(tmp_path):
+    srv = start_server(tmp_path / "data", env={"OPENPAL_MAX_UPLOAD_BYTES": "1000"})
+    limit = 1000 + 1024 * 1024  # OPENPAL_MAX_REQUEST_BYTES unset: the file limit + 1 MiB
+    try:
+        host = srv.base_url.removeprefix("http://")
+        started = time.monotonic()
+        declared = _raw(  # refused on its Content-Length: nothing of it is read
+            srv,
+            f"POST /workflows/file-info/run HTTP/1.1\r\nHost: {host}\r\n"
+            "Content-Type: multipart/form-data; boundary=b0undary\r\n"
+            "Content-Length: 100000000\r\n\r\n--b0undary\r\n".encode(),
+        )
+        assert declared.startswith(b"HTTP/1.1 413"), declared[:300]
+        assert time.monotonic() - started < 5
+        with httpx.Client(base_url=srv.base_url) as web:  # signed in, sending chunks
+            token = re.search(r'name="token" value="([^"]+)"', web.get("/login").text)
+            web.post("/login", data={"api_key": srv.api_key, "token": token[1] if token else ""})
+
+            def body():
+                yield b'--b0undary\r\nContent-Disposition: form-data; name="input.doc";'
+                yield b' filename="big.bin"\r\n\r\n'
+                for _ in range(40):
+                    yield b"x" * 65536
+                yield b"\r\n--b0undary--\r\n"
+
+            streamed = web.post(
+                "/workflows/file-info/run",
+                content=body(),
+                headers={"content-type": "multipart/form-data; boundary=b0undary"},
+            )
+            body_json = assert_envelope(streamed, 413)
+            assert f"{limit}-byte limit" in body_json["issues"][0]["message"]
+        assert _stored(srv.data_dir) == []
     finally:
         srv.stop()

@@ -217,6 +217,51 @@ class SmallFormMiddleware:
         await self.app(scope, replay, send)
 
 
+class BodyTooLarge(Exception):
+    """The request's body passed its limit."""
+
+
+class PageBodyLimitMiddleware:
+    """Requests outside the API (the dashboard's forms, read by Starlette's form parser)
+    carry at most the app's `request_limit` bytes: refused (413) on the Content-Length, or
+    as soon as the body passes it. The API's own routes bound their bodies themselves."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith(GUARDED) or not _has_body(scope):
+            await self.app(scope, receive, send)
+            return
+        limit = int(scope["app"].state.settings.request_limit)
+        declared = _header(scope, b"content-length") or ""
+        if declared.strip().isdigit() and int(declared) > limit:
+            await _refuse(scope, receive, send, 413, f"over the {limit}-byte limit")
+            return
+        size = 0
+        started = False
+
+        async def counting_receive() -> Message:
+            nonlocal size
+            message = await receive()
+            size += len(message.get("body", b""))
+            if size > limit:
+                raise BodyTooLarge
+            return message
+
+        async def noting_send(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, noting_send)
+        except BodyTooLarge:
+            if started:
+                raise
+            await _refuse(scope, receive, send, 413, f"over the {limit}-byte limit")
+
+
 async def _refuse(scope: Scope, receive: Receive, send: Send, status: int, message: str) -> None:
     code = "payload_too_large" if status == 413 else "unsupported_media_type"
     response = envelope_response(
