@@ -73,6 +73,7 @@ class Topology:
 
     def _env(self, application: str) -> dict[str, str]:
         env = {**os.environ, "PYTHONUNBUFFERED": "1", "OPENPAL_RETENTION_DAYS": "0"}
+        env.update(procs.BENCH_ENV)
         env.pop("OPENPAL_DATABASE_URL", None)
         if self.cluster is not None:
             env["OPENPAL_DATABASE_URL"] = self.cluster.url(self.shape.database, application)

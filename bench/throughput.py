@@ -65,7 +65,8 @@ def main() -> None:
     p.add_argument("--clients", type=int, default=16)
     a = p.parse_args()
 
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    # many clients of one host: no per-address connection cap
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "OPENPAL_MAX_CONNECTIONS_PER_CLIENT": "0"}
     env.pop("OPENPAL_DATABASE_URL", None)
     if a.database_url:
         env["OPENPAL_DATABASE_URL"] = a.database_url

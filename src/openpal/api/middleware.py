@@ -114,8 +114,7 @@ class BodyTimeout(Exception):
 
 class BodyGuardMiddleware:
     """A request's whole body must arrive within `body_timeout` seconds of its start (408
-    envelope otherwise), and an answer given before the body was read to its end closes
-    the connection (nothing more of that body is read)."""
+    envelope otherwise)."""
 
     def __init__(self, app: ASGIApp, body_timeout: float) -> None:
         self.app = app
@@ -143,11 +142,13 @@ class BodyGuardMiddleware:
             return message
 
         async def closing_send(message: Message) -> None:
+            # An answer given before the body ended (a 413) keeps the connection: closing
+            # it while the client still sends makes its kernel reset the connection and
+            # drop the answer unread. The rest of that body is read and discarded, bounded
+            # by the body timeout (and the connection's last-resort close).
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                if not complete:
-                    message["headers"] = [*message.get("headers", []), (b"connection", b"close")]
             await send(message)
 
         try:
