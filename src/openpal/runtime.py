@@ -71,7 +71,13 @@ class Runtime:
                 ThreadPoolExecutor(max_workers=s.concurrency + 4, thread_name_prefix="openpal-step")
             )
             executor = RunExecutor(
-                self.store, self.catalog, self.blobs, self.hub, s.lease_seconds, s.recovery_budget
+                self.store,
+                self.catalog,
+                self.blobs,
+                self.hub,
+                s.lease_seconds,
+                s.recovery_budget,
+                max_output_chars=s.max_output_chars,
             )
             self.pool = WorkerPool(
                 self.store,

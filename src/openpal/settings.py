@@ -81,6 +81,7 @@ class Settings:
     pdf_max_pages: int = 500  # doc.pdf-text: pages of one document
     pdf_max_chars: int = 2_000_000  # doc.pdf-text: extracted text of one document
     pdf_max_seconds: float = 30.0  # doc.pdf-text: parse time (a killed worker process)
+    max_output_chars: int = 16_000_000  # a step's or a run's output, as JSON text
     max_request_bytes: int | None = None  # a whole multipart body; None: max_upload_bytes + 1 MiB
     header_timeout_seconds: float = 10.0  # a request's line and headers must arrive within this
     body_timeout_seconds: float = 300.0  # a request's whole body must arrive within this
@@ -160,6 +161,7 @@ class Settings:
             pdf_max_pages=_int(env, "OPENPAL_PDF_MAX_PAGES", 500, 1),
             pdf_max_chars=_int(env, "OPENPAL_PDF_MAX_CHARS", 2_000_000, 1),
             pdf_max_seconds=_float(env, "OPENPAL_PDF_MAX_SECONDS", 30.0),
+            max_output_chars=_int(env, "OPENPAL_MAX_OUTPUT_CHARS", 16_000_000, 1),
             max_request_bytes=_int(env, "OPENPAL_MAX_REQUEST_BYTES", 0, 0) or None,
             header_timeout_seconds=_float(env, "OPENPAL_HEADER_TIMEOUT_SECONDS", 10.0),
             body_timeout_seconds=_float(env, "OPENPAL_BODY_TIMEOUT_SECONDS", 300.0),

@@ -35,6 +35,7 @@ from openpal.store.records import (
     to_plain,
 )
 from openpal.worker.failures import attempt_error, bounded_traceback
+from openpal.worker.output_limits import output_problem
 from openpal.workflows.model import RetryPolicy, StepSpec, WorkflowDef
 from openpal.workflows.templates import evaluate_condition, render_value
 
@@ -111,6 +112,7 @@ class RunExecutor:
         lease_seconds: float,
         recovery_budget: int = 3,
         max_artifact_bytes: int = 1024 * 1024 * 1024,
+        max_output_chars: int = 16_000_000,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -119,6 +121,7 @@ class RunExecutor:
         self.lease_seconds = lease_seconds
         self.recovery_budget = recovery_budget
         self.max_artifact_bytes = max_artifact_bytes
+        self.max_output_chars = max_output_chars  # a step's or the run's output, as JSON
         # set on shutdown: finish the current step, checkpoint, hand the run back
         self.draining = asyncio.Event()
 
@@ -272,6 +275,13 @@ class RunExecutor:
                     )
                     await self._finish(run.id, token, RunStatus.FAILED, None, message)
                     return
+            too_big = output_problem(output, self.max_output_chars, f"step {spec.name!r}'s output")
+            if too_big is not None:
+                await self._checkpoint_end(
+                    run.id, token, index, spec, "failed", None, too_big, attempts, started
+                )
+                await self._finish(run.id, token, RunStatus.FAILED, None, too_big)
+                return
             scope["steps"][spec.name] = {"output": output}
             last_output = output
             result = StepResult(
@@ -327,6 +337,11 @@ class RunExecutor:
         except Exception as exc:
             await self._finish(run_id, token, RunStatus.FAILED, None,
                                f"output mapping failed: {exc}", last_step=last_step)  # fmt: skip
+            return
+        too_big = output_problem(final, self.max_output_chars, "the run's output")
+        if too_big is not None:
+            await self._finish(run_id, token, RunStatus.FAILED, None, too_big,
+                               last_step=last_step)  # fmt: skip
             return
         valid = None
         if wf.output_schema is not None:
