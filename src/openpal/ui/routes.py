@@ -1,40 +1,34 @@
-"""Dashboard pages: runs, one run, workflows, one workflow; sign-in; actions.
+"""Dashboard pages: runs, one run, workflows, one workflow; actions (sign-in: `login`).
 
-Server-rendered HTML (Jinja2 templates in `ui/templates`), one small script for
-live updates (`ui/static/app.js` re-fetches the part of the page marked live while
-a run is not finished). Every page works through the same service layer as the
-API, with the signed-in key's tenant.
+Server-rendered HTML (Jinja2 templates in `ui/templates`, rendered by `render`), one
+small script for live updates (`ui/static/app.js` re-fetches the part of the page marked
+live while a run is not finished). Every page works through the same service layer as
+the API, with the signed-in key's tenant.
 """
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from openpal.engine.dates import iso
 from openpal.engine.states import RunStatus
-from openpal.errors import Conflict, InvalidInput, NotFound, OpenpalError
+from openpal.errors import Conflict, InvalidInput, NotFound
 from openpal.service.queries import parse_run_filter
-from openpal.service.runs import RunService
 from openpal.store.records import ApiKeyRecord, RunFilter
 from openpal.ui import session
+from openpal.ui.login import login, logout
+from openpal.ui.render import HERE, forged, page, render, svc
 
-HERE = Path(__file__).resolve().parent
 PAGE_SIZE = 50
 PRESETS = {"24h": "now()-24h", "7d": "now()-7d", "30d": "now()-30d"}
-FORGED = "Form expired or sent from another site (CSRF check failed): reload the page."
 # what an action's redirect may show: fixed texts chosen by code, never text from the URL
 NOTICES = {
     "cancel": "Cancel requested.",
@@ -42,128 +36,6 @@ NOTICES = {
     "approve": "Approved.",
     "reject": "Rejected.",
 }
-
-templates = Environment(
-    loader=FileSystemLoader(HERE / "templates"),
-    autoescape=select_autoescape(["html"]),
-    trim_blocks=True,
-    lstrip_blocks=True,
-)
-templates.filters["iso"] = iso
-templates.filters["pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False, default=str)
-
-
-def _duration(run: Any) -> str:
-    if run.started_at is None:
-        return ""
-    end = run.completed_at
-    if end is None:
-        return "…"
-    ms = (end - run.started_at) / 1000
-    return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
-
-
-templates.globals["duration"] = _duration
-templates.globals["STATUSES"] = [s.value for s in RunStatus]
-
-
-def _render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
-    html = templates.get_template(name).render(request=request, **ctx)
-    return HTMLResponse(
-        html,
-        status,
-        headers={
-            "cache-control": "no-store",
-            "x-frame-options": "DENY",
-            "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
-            "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
-        },
-    )
-
-
-def _svc(request: Request) -> RunService:
-    svc: RunService = request.app.state.runs
-    return svc
-
-
-async def _who(request: Request) -> tuple[ApiKeyRecord, str] | Response:
-    found = await session.signed_in(request)
-    if found is None:
-        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"/login?{urlencode({'next': target})}", 303)
-    return found
-
-
-Page = Callable[[Request, ApiKeyRecord, str], Awaitable[Response]]
-
-
-def page(handler: Page) -> Callable[[Request], Awaitable[Response]]:
-    """A page for signed-in people only: the handler gets the key and its secret; anyone
-    else is sent to the sign-in page, and comes back here after it."""
-
-    @functools.wraps(handler)
-    async def guarded(request: Request) -> Response:
-        who = await _who(request)
-        if isinstance(who, Response):
-            return who
-        request.state.csrf = session.csrf_token(who[1])  # the sign-out form's token
-        return await handler(request, *who)
-
-    return guarded
-
-
-def _safe_next(value: str | None) -> str:
-    if not value or not value.startswith("/") or value.startswith("//"):
-        return "/runs"
-    return value
-
-
-# -- sign-in ---------------------------------------------------------------------------
-def _login_page(
-    request: Request, nxt: str, status: int = 200, error: str | None = None
-) -> Response:
-    token = session.login_token(request)
-    response = _render(request, "login.html", status, next=nxt, error=error, token=token)
-    session.keep_login_token(request, response, token)
-    return response
-
-
-def _forged(request: Request) -> Response:
-    return _render(request, "error.html", 403, title="Refused", text=FORGED)
-
-
-async def login(request: Request) -> Response:
-    nxt = _safe_next(request.query_params.get("next"))
-    if request.method == "GET":
-        return _login_page(request, nxt)
-    if not session.same_origin(request):
-        return _forged(request)
-    form = await request.form()
-    if not session.login_token_ok(request, form.get("token")):
-        return _forged(request)
-    secret = str(form.get("api_key") or "").strip()
-    nxt = _safe_next(str(form.get("next") or ""))
-    checker = request.app.state.key_checker
-    try:
-        key = await checker.check(f"Bearer {secret}")
-    except OpenpalError:
-        return _login_page(request, nxt, 401, "That API key is not valid.")
-    response = RedirectResponse(nxt, 303)
-    await session.sign_in(request, response, key)
-    return response
-
-
-async def logout(request: Request) -> Response:
-    if not session.same_origin(request):
-        return _forged(request)
-    found = await session.signed_in(request)
-    if found is not None:
-        form = await request.form()
-        if not session.csrf_ok(found[1], form.get("csrf")):
-            return _forged(request)
-    response = RedirectResponse("/login", 303)
-    await session.sign_out(request, response)
-    return response
 
 
 async def home(request: Request) -> Response:
@@ -207,7 +79,7 @@ async def runs_page(request: Request, key: ApiKeyRecord, secret: str) -> Respons
         flt, sources, cursor = parse_run_filter(key.tenant_id, params)
         if text:
             flt = replace(flt, id_contains=text[:100])
-        runs, next_cursor = await _svc(request).list(flt, sources=sources, cursor=cursor)
+        runs, next_cursor = await svc(request).list(flt, sources=sources, cursor=cursor)
     except InvalidInput as exc:
         error = "; ".join(f"{i.field}: {i.message}" for i in exc.issues)
     workflows, _ = await request.app.state.store.list_workflows(
@@ -216,7 +88,7 @@ async def runs_page(request: Request, key: ApiKeyRecord, secret: str) -> Respons
     keep = [(k, v) for k, v in q.multi_items() if k != "cursor" and v]
     next_url = f"/runs?{urlencode([*keep, ('cursor', next_cursor)])}" if next_cursor else None
     name = "runs_rows.html" if q.get("fragment") == "rows" else "runs.html"
-    return _render(
+    return render(
         request,
         name,
         key=key,
@@ -243,12 +115,12 @@ async def _run_view(
 ) -> Response:
     run_id = request.path_params["run_id"]
     try:
-        run, steps = await _svc(request).detail(key.tenant_id, run_id)
-        artifacts = await _svc(request).artifacts(key.tenant_id, run_id)
+        run, steps = await svc(request).detail(key.tenant_id, run_id)
+        artifacts = await svc(request).artifacts(key.tenant_id, run_id)
     except NotFound:
-        return _render(request, "missing.html", 404, key=key, what=f"run {run_id}")
+        return render(request, "missing.html", 404, key=key, what=f"run {run_id}")
     name = "run_live.html" if request.query_params.get("fragment") else "run.html"
-    return _render(
+    return render(
         request,
         name,
         status,
@@ -266,11 +138,11 @@ async def run_artifact(request: Request, key: ApiKeyRecord, _secret: str) -> Res
     """Download an artifact with the session cookie (the API wants a bearer key)."""
     run_id, path = request.path_params["run_id"], request.path_params["path"]
     try:
-        found, content = await _svc(request).artifact_file(
+        found, content = await svc(request).artifact_file(
             request.app.state.blobs, key.tenant_id, run_id, path
         )
     except NotFound:
-        return _render(request, "missing.html", 404, key=key, what=f"artifact {path}")
+        return render(request, "missing.html", 404, key=key, what=f"artifact {path}")
     return FileResponse(content, media_type=found.mime_type, filename=found.name)
 
 
@@ -279,19 +151,19 @@ async def run_action(request: Request, key: ApiKeyRecord, secret: str) -> Respon
     run_id, action = request.path_params["run_id"], request.path_params["action"]
     form = await request.form()
     if not session.csrf_ok(secret, form.get("csrf")):
-        return _forged(request)
-    svc = _svc(request)
+        return forged(request)
+    runs = svc(request)
     target = run_id
     try:
         if action == "cancel":
-            await svc.cancel(key.tenant_id, run_id)
+            await runs.cancel(key.tenant_id, run_id)
         elif action == "rerun":
-            target = (await svc.rerun(key.tenant_id, run_id, trigger="ui")).id
+            target = (await runs.rerun(key.tenant_id, run_id, trigger="ui")).id
         elif action == "approve":
-            await svc.resume(key.tenant_id, run_id, None)
+            await runs.resume(key.tenant_id, run_id, None)
         elif action == "reject":
             reason = str(form.get("reason") or "").strip()[:2000] or None
-            await svc.reject(key.tenant_id, run_id, reason)
+            await runs.reject(key.tenant_id, run_id, reason)
         else:
             raise NotFound(f"no action {action!r}")
     except (Conflict, NotFound, InvalidInput) as exc:  # shown on the page, not via the URL
@@ -310,7 +182,7 @@ async def workflows_page(request: Request, key: ApiKeyRecord, _secret: str) -> R
         done = [r for r in recent if r.status.terminal]
         ok = sum(r.status == RunStatus.COMPLETED for r in done)
         stats[wf.id] = (len(recent), round(100 * ok / len(done)) if done else None)
-    return _render(request, "workflows.html", key=key, workflows=workflows, stats=stats)
+    return render(request, "workflows.html", key=key, workflows=workflows, stats=stats)
 
 
 @page
@@ -324,11 +196,11 @@ async def _workflow_view(
     store = request.app.state.store
     wf = await store.get_workflow(request.path_params["slug"])
     if wf is None:
-        return _render(request, "missing.html", 404, key=key, what="that workflow")
+        return render(request, "missing.html", 404, key=key, what="that workflow")
     versions, _ = await store.list_versions(wf.id, limit=20, offset=0)
     definition = await request.app.state.catalog.definition(wf.current_version_id)
     recent = await store.list_runs(RunFilter(key.tenant_id, workflow_ids=(wf.id,), limit=10))
-    return _render(
+    return render(
         request,
         "workflow.html",
         status,
@@ -350,7 +222,7 @@ async def start_from_form(request: Request, key: ApiKeyRecord, secret: str) -> R
     form = await request.form(max_files=32, max_fields=256)
     try:
         if not session.csrf_ok(secret, form.get("csrf")):
-            return _forged(request)
+            return forged(request)
         _, _, wf = await request.app.state.catalog.resolve(f"workflows.{slug}", None)
         data: dict[str, Any] = {}
         for spec in wf.inputs:
@@ -367,7 +239,7 @@ async def start_from_form(request: Request, key: ApiKeyRecord, secret: str) -> R
             if value is None or value == "":
                 continue
             data[spec.name] = _typed(spec.type, str(value))
-        run = await _svc(request).start(key.tenant_id, f"workflows.{slug}", data, trigger="ui")
+        run = await svc(request).start(key.tenant_id, f"workflows.{slug}", data, trigger="ui")
     except (InvalidInput, NotFound, Conflict) as exc:
         problem = exc.issues[0].message if exc.issues else str(exc)
         field = exc.issues[0].field if exc.issues else ""

@@ -1,0 +1,97 @@
+"""What every dashboard page shares: the templates, rendering with the page headers, and
+the guard that sends anyone not signed in to the sign-in page."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, RedirectResponse, Response
+
+from openpal.engine.dates import iso
+from openpal.engine.states import RunStatus
+from openpal.service.runs import RunService
+from openpal.store.records import ApiKeyRecord
+from openpal.ui import session
+
+HERE = Path(__file__).resolve().parent
+FORGED = "Form expired or sent from another site (CSRF check failed): reload the page."
+
+templates = Environment(
+    loader=FileSystemLoader(HERE / "templates"),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+templates.filters["iso"] = iso
+templates.filters["pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False, default=str)
+
+
+def _duration(run: Any) -> str:
+    if run.started_at is None:
+        return ""
+    end = run.completed_at
+    if end is None:
+        return "…"
+    ms = (end - run.started_at) / 1000
+    return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
+
+
+templates.globals["duration"] = _duration
+templates.globals["STATUSES"] = [s.value for s in RunStatus]
+
+
+def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    html = templates.get_template(name).render(request=request, **ctx)
+    return HTMLResponse(
+        html,
+        status,
+        headers={
+            "cache-control": "no-store",
+            "x-frame-options": "DENY",
+            "content-security-policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+            "script-src 'self'; frame-ancestors 'none'; form-action 'self'",
+        },
+    )
+
+
+def svc(request: Request) -> RunService:
+    svc: RunService = request.app.state.runs
+    return svc
+
+
+async def _who(request: Request) -> tuple[ApiKeyRecord, str] | Response:
+    found = await session.signed_in(request)
+    if found is None:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", 303)
+    return found
+
+
+Page = Callable[[Request, ApiKeyRecord, str], Awaitable[Response]]
+
+
+def page(handler: Page) -> Callable[[Request], Awaitable[Response]]:
+    """A page for signed-in people only: the handler gets the key and its secret; anyone
+    else is sent to the sign-in page, and comes back here after it."""
+
+    @functools.wraps(handler)
+    async def guarded(request: Request) -> Response:
+        who = await _who(request)
+        if isinstance(who, Response):
+            return who
+        request.state.csrf = session.csrf_token(who[1])  # the sign-out form's token
+        return await handler(request, *who)
+
+    return guarded
+
+
+def forged(request: Request) -> Response:
+    """The answer to a form that failed its CSRF check."""
+    return render(request, "error.html", 403, title="Refused", text=FORGED)
