@@ -96,19 +96,21 @@ def test_prune_deletes_files_no_remaining_run_refers_to(tmp_path, db_url):
         with srv.client() as api:
             send(api, shared)
             send(api, lonely)
-            time.sleep(2.0)
+            # the cut-off: a second after the old runs ended, three before the newest starts,
+            # so the prune command may take up to three seconds to start (a loaded machine)
+            cutoff = time.time() + 1.0
+            time.sleep(4.0)
             newer = send(api, shared)  # keeps `shared` referenced after the prune
     finally:
         srv.stop()
     assert _stored_files(data, db_url) == ids
-    # runs finished more than ~1 s ago go; the newest stays
-    pruned = _openpal(
-        "db", "prune", *where, "--older-than-days", "0.0000116", "--file-grace-seconds", "0"
-    )
+    # the two old runs go; the newest stays
+    days = f"{(time.time() - cutoff) / 86400:.9f}"
+    pruned = _openpal("db", "prune", *where, "--older-than-days", days, "--file-grace-seconds", "0")
     assert pruned.returncode == 0, pruned.stderr
-    assert pruned.stdout.strip().endswith(
-        "deleted 2 runs finished more than 1.16e-05 days ago, and 1 unused files"
-    ), pruned.stdout
+    out = pruned.stdout.strip()
+    assert "deleted 2 runs finished more than" in out, out
+    assert out.endswith("ago, and 1 unused files"), out
     assert _stored_files(data, db_url) == {f"sha256:{hashlib.sha256(shared).hexdigest()}"}
     srv = start_server(data, database_url=db_url)
     try:
