@@ -44,12 +44,14 @@ from openpal.store.rows import (
     FULL_COLS,
     HAS_LIMITED_PENDING,
     admissible_query,
-    metadata_json,
-    new_run_record,
+    insert_sql,
+    qmarks,
+    record_of,
+    reject,
     rejection_message,
     run_from_row,
+    run_row,
     status_list,
-    tags_json,
 )
 from openpal.store.sql_catalog import CatalogSql
 from openpal.store.sql_dialect import SqliteSql
@@ -96,31 +98,8 @@ class SqliteStore(
     async def create_run(self, run: NewRun, *, once: IdempotencyKey | None = None) -> RunRecord:
         if run.status != RunStatus.CREATED:
             check_transition(RunStatus.CREATED, run.status)
-        values = (
-            run.id,
-            run.tenant_id,
-            "workflow",
-            run.workflow_id,
-            run.workflow_slug,
-            run.workflow_name,
-            run.version_id,
-            run.version_label,
-            run.status.value,
-            run.trigger_type,
-            dumps(run.input),
-            None if run.overrides is None else dumps(run.overrides),
-            run.previous_execution_id,
-            run.retry_number,
-            run.batch_id,
-            run.created_at,
-            run.created_at,
-            run.concurrency_key,
-            run.concurrency_limit,
-            run.deadline_seconds,
-            tags_json(run),
-            metadata_json(run),
-        )
-        outcome: dict[str, str] = {}
+        base = run_row(run)  # held_by stays NULL: one process hears its own ends
+        inserted: dict[str, Any] = {}
         files = sorted(file_ids(run.input))
 
         def op(c: sqlite3.Connection) -> RunRecord | None:
@@ -145,7 +124,7 @@ class SqliteStore(
                     "INSERT OR REPLACE INTO idempotency_keys VALUES (?, ?, ?, ?, ?)",
                     (run.tenant_id, once.key, once.request_hash, run.id, run.created_at),
                 )
-            row = [*values, None, None]  # error, completed_at
+            row = dict(base)  # admission may reject it: a fresh row for every attempt
             if run.admission == "reject" and run.concurrency_key and run.concurrency_limit:
                 # one writer: counting, then deciding, cannot race another admission
                 busy = c.execute(
@@ -153,19 +132,9 @@ class SqliteStore(
                     (run.concurrency_key,),
                 ).fetchone()[0]
                 if busy >= run.concurrency_limit:
-                    outcome["rejected"] = rejection_message(
-                        run.concurrency_limit, run.concurrency_key
-                    )
-                    row[8] = RunStatus.REJECTED.value
-                    row[-2:] = [outcome["rejected"], run.created_at]
-            c.execute(
-                "INSERT INTO runs (id, tenant_id, type, workflow_id, workflow_slug, workflow_name,"
-                " version_id, version_label, status, trigger_type, input, overrides,"
-                " previous_execution_id, retry_number, batch_id, created_at, updated_at,"
-                " concurrency_key, concurrency_limit, deadline_seconds, tags, metadata,"
-                " error, completed_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                row,
-            )
+                    reject(row, rejection_message(run.concurrency_limit, run.concurrency_key))
+            c.execute(insert_sql("runs", row, qmarks()), tuple(row.values()))
+            inserted.update(row)
             if run.tags:
                 c.executemany(
                     "INSERT OR IGNORE INTO run_tags (run_id, tenant_id, tag, created_at)"
@@ -180,9 +149,7 @@ class SqliteStore(
             return None
 
         existing = await self.db.write(op)
-        if existing is not None:
-            return existing
-        return new_run_record(run, values[10], values[11], rejected=outcome.get("rejected"))
+        return existing or record_of(run, inserted)
 
     # -- runs: worker side ------------------------------------------------
     async def claim_runs(
