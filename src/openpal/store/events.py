@@ -32,9 +32,17 @@ def _json(data: dict[str, Any]) -> str:
     return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
 
 
+def event_row(e: RunEventRecord) -> dict[str, Any]:
+    """An event's `run_events` row, column → value."""
+    return {"run_id": e.run_id, "at": e.at, "type": e.type, "step_index": e.step_index,
+            "step_name": e.step_name, "attempt": e.attempt, "message": e.message,
+            "data": e.data_json}  # fmt: skip
+
+
 def event_values(e: RunEventRecord) -> tuple[Any, ...]:
     """The values of `EVENT_COLS` for an event, in order."""
-    return (e.run_id, e.at, e.type, e.step_index, e.step_name, e.attempt, e.message, e.data_json)
+    row = event_row(e)
+    return tuple(row[name] for name in EVENT_COLS.split(", "))
 
 
 def event_from_row(row: tuple[Any, ...]) -> RunEventRecord:

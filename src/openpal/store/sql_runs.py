@@ -19,7 +19,7 @@ from openpal.engine.states import (
     RunStatus,
     check_transition,
 )
-from openpal.store.events import EVENT_COLS, decision_event, event_from_row
+from openpal.store.events import EVENT_COLS, decision_event, event_from_row, event_row
 from openpal.store.records import (
     ArtifactRecord,
     RunEventRecord,
@@ -90,12 +90,6 @@ _PRUNABLE = (
 _RUN_PARTS = ("step_executions", "run_events", "idempotency_keys")  # deleted before the run
 
 
-def _event_row(e: RunEventRecord) -> dict[str, Any]:
-    return {"run_id": e.run_id, "at": e.at, "type": e.type, "step_index": e.step_index,
-            "step_name": e.step_name, "attempt": e.attempt, "message": e.message,
-            "data": e.data_json}  # fmt: skip
-
-
 def _artifact_row(a: ArtifactRecord) -> dict[str, Any]:
     return {"run_id": a.run_id, "path": a.path, "blob_id": a.blob_id, "name": a.name,
             "mime_type": a.mime_type, "size": a.size, "step_name": a.step_name,
@@ -164,7 +158,7 @@ class RunsSql(SqlStore[E]):
                 return None
             run = run_from_row(tuple(row))
             event = decision_event(run.id, run.next_step, approve, reason, now)
-            await c.execute(self._sql(_EVENT.sql), *_EVENT.values(_event_row(event)))
+            await c.execute(self._sql(_EVENT.sql), *_EVENT.values(event_row(event)))
             return run
 
         decided = await self.db.tx(op)
@@ -174,7 +168,7 @@ class RunsSql(SqlStore[E]):
 
     # -- events -----------------------------------------------------------
     async def add_run_event(self, event: RunEventRecord, *, token: int | None = None) -> bool:
-        values = _EVENT.values(_event_row(event))
+        values = _EVENT.values(event_row(event))
         if token is None:
             await self.db.execute(self._sql(_EVENT.sql), *values)
             return True
