@@ -26,7 +26,7 @@ from openpal.steps.extract_openai import extract_openai
 from openpal.steps.extract_rules import extract_rules
 from openpal.workflows.model import StepSpec
 
-__all__ = ["ExtractStep"]
+__all__ = ["ExtractStep", "ExtractionError", "ExtractionRefused"]
 
 PROVIDERS = ("rules", "openai")
 KEYS = {"text", "schema", "provider", "model", "instructions", "max_attempts"}
@@ -34,6 +34,17 @@ KEYS = {"text", "schema", "provider", "model", "instructions", "max_attempts"}
 
 class ExtractionError(ValueError):
     """The output does not satisfy the schema; the message names the fields."""
+
+
+class ExtractionRefused(ExtractionError):
+    """The document is not what the schema describes, or what it needs was not found
+    with enough confidence: `reason` says which, `fields` names the fields concerned.
+    The step fails with it, or (with a setting) parks the run for a person."""
+
+    def __init__(self, reason: str, fields: list[str] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.fields = list(fields or [])
 
 
 class ExtractStep:
