@@ -205,3 +205,26 @@ async def test_patterns_need_linear_time(pattern: str, construct: str) -> None:
         await run("transform.regex-extract", {"text": "ab", "patterns": {"p": pattern}})
     with pytest.raises(ValueError, match="OPENPAL_REGEX_MAX_TEXT_CHARS"):
         await run("transform.regex-extract", {"text": "a" * 1_000_001, "patterns": {"p": "a"}})
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text", "found"),
+    [
+        ("[]#] x", "a]#x", ["#x"]),  # `]` first in a class, then `#`: not a comment
+        ("[] a]+", "b] a", ["] a"]),  # a space in a class is kept under x
+        ("[^]a] + # comment", "]a b ", [" b "]),
+    ],
+)
+async def test_the_x_flag_keeps_a_leading_bracket_in_its_class(
+    pattern: str, text: str, found: list[str]
+) -> None:
+    import re
+
+    from tests.unit.test_steps import run
+
+    assert re.findall(pattern, text, re.VERBOSE) == found  # what `re` does
+    out = await run(
+        "transform.regex-extract",
+        {"text": text, "patterns": {"p": pattern}, "flags": "x", "all": True},
+    )
+    assert out == {"p": found}

@@ -86,9 +86,11 @@ def _explain(pattern: str, exc: Exception) -> str:
 
 
 def _strip_verbose(pattern: str) -> str:
-    """The `x` flag: whitespace and `#` comments outside classes and escapes removed."""
+    """The `x` flag: whitespace and `#` comments outside classes and escapes removed.
+    A `]` first in a class (`[]a]`, `[^]a]`) is a literal, as in `re` and RE2."""
     out: list[str] = []
     in_class = escaped = in_comment = False
+    class_start = 0  # index in `out` where the current class's members begin
     for char in pattern:
         if in_comment:
             in_comment = char != "\n"
@@ -99,11 +101,15 @@ def _strip_verbose(pattern: str) -> str:
             out.append(char)
             escaped = True
         elif in_class:
+            if char == "^" and len(out) == class_start and out[-1] == "[":
+                class_start += 1
+            else:
+                in_class = char != "]" or len(out) == class_start
             out.append(char)
-            in_class = char != "]"
         elif char == "[":
             out.append(char)
             in_class = True
+            class_start = len(out)
         elif char == "#":
             in_comment = True
         elif not char.isspace():
