@@ -1,32 +1,31 @@
 """Taking back what a refused request stored: the API's blob store notes each file a
-request stores (and whether its content was new to this process); when the request
-is answered with an error, or fails, the new files nothing refers to are deleted.
+request stores (whether its content was new to the store every process shares, and the
+stamp that store left on it); when the request is answered with an error, or fails,
+the files it created that nothing refers to are taken back.
 
-Blobs are content-addressed, so a file may be shared: one is deleted only when its
-content was not stored before this request, no other request of this process is
-storing the same content now, and no run, uploaded file or upload chunk refers to it
-(`Store.referenced_files`, re-checked by the blob store as it deletes)."""
+Blobs are content-addressed, so a file may be shared. One is taken back only when this
+request created its content, no run, uploaded file or upload chunk refers to it
+(`Store.referenced_files`; the PostgreSQL blob store re-checks as it deletes), and it
+still bears this request's stamp: any request of any process that stored the same
+content since restamped it, and one storing it after the take-back stores it anew
+(`BlobStore.take_back`). A store that cannot tell (S3) keeps everything for the
+retention sweep."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import time
-from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from typing import Any
 
-from openpal.blobs.base import BlobStore
+from openpal.blobs.base import BlobStore, Stored
 from openpal.files import FileRef
 from openpal.store.base import Store
 
 log = logging.getLogger("openpal.api")
 
-# (file id, content already stored before) of each file the current request stored
-_stored: ContextVar[list[tuple[str, bool]] | None] = ContextVar("openpal_stored", default=None)
-# file ids that requests of this process have stored and not yet settled
-_open: Counter[str] = Counter()
+# what the current request stored
+_stored: ContextVar[list[Stored] | None] = ContextVar("openpal_stored", default=None)
 
 
 class TrackingBlobStore:
@@ -41,18 +40,22 @@ class TrackingBlobStore:
     async def put_stream(
         self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
     ) -> FileRef:
-        ledger = _stored.get()
-        if ledger is None:
-            return await self.inner.put_stream(
-                chunks, name=name, mime_type=mime_type, max_bytes=max_bytes
-            )
-        seen = _Seen(_local_lookup(self.inner))
-        ref = await self.inner.put_stream(
-            seen.wrap(chunks), name=name, mime_type=mime_type, max_bytes=max_bytes
+        stored = await self.put_stored(chunks, name=name, mime_type=mime_type, max_bytes=max_bytes)
+        return stored.ref
+
+    async def put_stored(
+        self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
+    ) -> Stored:
+        stored = await self.inner.put_stored(
+            chunks, name=name, mime_type=mime_type, max_bytes=max_bytes
         )
-        ledger.append((ref.file_id, seen.existed))
-        _open[ref.file_id] += 1
-        return ref
+        ledger = _stored.get()
+        if ledger is not None:
+            ledger.append(stored)
+        return stored
+
+    async def take_back(self, file_id: str, stamp: tuple[int, ...]) -> bool:
+        return await self.inner.take_back(file_id, stamp)
 
     async def candidates(self, older_than: int) -> list[str]:
         return await self.inner.candidates(older_than)
@@ -64,55 +67,30 @@ class TrackingBlobStore:
         return await self.inner.resolve(ref)
 
 
-class _Seen:
-    """Hashes a stream as it passes; at its end, asks whether that content is stored."""
-
-    def __init__(self, lookup: Callable[[str], object] | None) -> None:
-        self.lookup = lookup
-        self.existed = True  # unknown counts as shared: never deleted
-
-    async def wrap(self, chunks: AsyncIterator[bytes]) -> AsyncIterator[bytes]:
-        digest = hashlib.sha256()
-        async for chunk in chunks:
-            digest.update(chunk)
-            yield chunk
-        if self.lookup is not None:
-            self.existed = self.lookup(f"sha256:{digest.hexdigest()}") is not None
-
-
-def _local_lookup(blobs: object) -> Callable[[str], object] | None:
-    for holder in (blobs, getattr(blobs, "cache", None)):
-        lookup = getattr(holder, "local_path", None)
-        if callable(lookup):
-            return lookup  # type: ignore[no-any-return]
-    return None
-
-
-def begin() -> tuple[list[tuple[str, bool]], object]:
+def begin() -> tuple[list[Stored], object]:
     """Start noting what the current request stores: (its ledger, a token for `end`)."""
-    ledger: list[tuple[str, bool]] = []
+    ledger: list[Stored] = []
     return ledger, _stored.set(ledger)
 
 
-def end(token: object, ledger: list[tuple[str, bool]]) -> None:
+def end(token: object, ledger: list[Stored]) -> None:
     """Stop noting what the current request stores."""
     _stored.reset(token)  # type: ignore[arg-type]
-    for file_id, _ in ledger:
-        _open[file_id] -= 1
-        if _open[file_id] <= 0:
-            del _open[file_id]
 
 
-async def discard(ledger: list[tuple[str, bool]], store: Store, blobs: BlobStore) -> None:
-    """Delete the files of a refused request that were new and that nothing (no other
-    request of this process now, no run or upload) refers to."""
-    ours = Counter(f for f, _ in ledger)
-    new = sorted({f for f, existed in ledger if not existed and _open[f] <= ours[f]})
-    if not new:
+async def discard(ledger: list[Stored], store: Store, blobs: BlobStore) -> None:
+    """Take back the files a refused request created that nothing refers to."""
+    mine = {s.ref.file_id: s.stamp for s in ledger if s.created}
+    # stored twice by this request: the second store restamped it, and it was not new
+    for s in ledger:
+        if not s.created and s.ref.file_id in mine and s.stamp > mine[s.ref.file_id]:
+            mine[s.ref.file_id] = s.stamp
+    if not mine:
         return
     try:
-        live = await store.referenced_files(new)
-        inner = blobs.inner if isinstance(blobs, TrackingBlobStore) else blobs
-        await inner.delete([f for f in new if f not in live], time.time_ns() // 1000 + 1)
+        live = await store.referenced_files(sorted(mine))
+        for file_id, stamp in mine.items():
+            if file_id not in live:
+                await blobs.take_back(file_id, stamp)
     except Exception:  # the answer stands; a later sweep collects what is left
         log.warning("could not delete the files of a refused request", exc_info=True)

@@ -4,9 +4,21 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from typing import IO, Protocol
 
 from openpal.files import FileRef
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What one `put_stored` did: the file, whether this call created its content in
+    the store every process shares (False: it was there; None: the store cannot tell),
+    and the stamp it left (opaque; a later store of the same content leaves another)."""
+
+    ref: FileRef
+    created: bool | None
+    stamp: tuple[int, ...]
 
 
 class BlobStore(Protocol):
@@ -16,6 +28,19 @@ class BlobStore(Protocol):
         self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
     ) -> FileRef:
         """Store a stream; raises `PayloadTooLarge` past `max_bytes` and keeps nothing."""
+        ...
+
+    async def put_stored(
+        self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
+    ) -> Stored:
+        """`put_stream`, telling whether the content was new and the stamp it left."""
+        ...
+
+    async def take_back(self, file_id: str, stamp: tuple[int, ...]) -> bool:
+        """Delete a file this process created, only if nothing stored the same content
+        since (its stamp is still `stamp`) and (where the store can tell) nothing refers
+        to it; True when deleted. A refused request undoes its own new files with it,
+        safely against any other process storing the same content at the same time."""
         ...
 
     async def candidates(self, older_than: int) -> list[str]:

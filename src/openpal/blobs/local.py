@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import os
 import tempfile
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+from openpal.blobs.base import Stored
 from openpal.errors import PayloadTooLarge
 from openpal.files import FileRef
 from openpal.private import private_dir
@@ -25,6 +28,12 @@ class LocalBlobStore:
     async def put_stream(
         self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
     ) -> FileRef:
+        stored = await self.put_stored(chunks, name=name, mime_type=mime_type, max_bytes=max_bytes)
+        return stored.ref
+
+    async def put_stored(
+        self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
+    ) -> Stored:
         fd, tmp_name = tempfile.mkstemp(dir=self._tmp)
         tmp = Path(tmp_name)
         digest = hashlib.sha256()
@@ -43,11 +52,34 @@ class LocalBlobStore:
             hexd = digest.hexdigest()
             final = self._path(hexd)
             private_dir(final.parent)
-            os.replace(tmp, final)
-        except BaseException:
+            created, stamp = _place(tmp, final)
+        finally:
             tmp.unlink(missing_ok=True)
-            raise
-        return FileRef(f"sha256:{hexd}", name, mime_type, size, final)
+        return Stored(FileRef(f"sha256:{hexd}", name, mime_type, size, final), created, (stamp,))
+
+    async def take_back(self, file_id: str, stamp: tuple[int, ...]) -> bool:
+        return await asyncio.to_thread(self._take_back, file_id, stamp)
+
+    def _take_back(self, file_id: str, stamp: tuple[int, ...]) -> bool:
+        path = self.local_path(file_id)
+        if path is None:
+            return False
+        # Moved aside first, then judged: a store of the same content meanwhile either
+        # found the file (and restamped it: it is put back) or finds it gone and links
+        # its own copy in.
+        aside = self._tmp / f"take-back-{os.getpid()}-{path.name}-{time.time_ns()}"
+        try:
+            os.rename(path, aside)
+        except FileNotFoundError:
+            return False
+        try:
+            if (aside.stat().st_mtime_ns,) == stamp:
+                return True
+            with contextlib.suppress(FileExistsError):
+                os.link(aside, path)
+            return False
+        finally:
+            aside.unlink(missing_ok=True)
 
     def local_path(self, file_id: str) -> Path | None:
         algo, _, hexd = file_id.partition(":")
@@ -104,6 +136,27 @@ class LocalBlobStore:
 
     def _path(self, hexd: str) -> Path:
         return self.root / "sha256" / hexd[:2] / hexd
+
+
+def _place(tmp: Path, final: Path) -> tuple[bool | None, int]:
+    """Link `tmp` in as `final` unless it exists; either way stamp `final` with the time
+    now: (whether this created it, the stamp). Linking, unlike renaming, cannot replace
+    a file another process placed a moment ago, so "created" is the truth."""
+    while True:
+        stamp = time.time_ns()
+        try:
+            os.link(tmp, final)
+            created: bool | None = True
+        except FileExistsError:
+            created = False
+        except OSError:  # no hard links here: replace, and never take it back
+            os.replace(tmp, final)
+            created = None
+        try:
+            os.utime(final, ns=(stamp, stamp))
+        except FileNotFoundError:  # taken back between the two: place it again
+            continue
+        return created, stamp
 
 
 def _sync(f: object) -> None:

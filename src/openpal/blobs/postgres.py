@@ -19,7 +19,7 @@ from pathlib import Path
 
 import asyncpg
 
-from openpal.blobs.base import read_chunks
+from openpal.blobs.base import Stored, read_chunks
 from openpal.blobs.local import LocalBlobStore
 from openpal.files import FileRef
 from openpal.store.pg_engine import PgEngine
@@ -35,14 +35,35 @@ class PgBlobStore:
     async def put_stream(
         self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
     ) -> FileRef:
-        ref = await self.cache.put_stream(
+        stored = await self.put_stored(chunks, name=name, mime_type=mime_type, max_bytes=max_bytes)
+        return stored.ref
+
+    async def put_stored(
+        self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
+    ) -> Stored:
+        cached = await self.cache.put_stored(
             chunks, name=name, mime_type=mime_type, max_bytes=max_bytes
         )
+        ref = cached.ref
         path = ref.path
         if path is None:
             raise RuntimeError("the local blob cache returned no path")
-        await self.db.tx(lambda c: _upload(c, ref.file_id, path, ref.size))
-        return ref
+        created, stamp = await self.db.tx(lambda c: _upload(c, ref.file_id, path, ref.size))
+        return Stored(ref, created, (stamp, *cached.stamp))
+
+    async def take_back(self, file_id: str, stamp: tuple[int, ...]) -> bool:
+        # the row goes only while it still bears this call's stamp (a store of the same
+        # content since restamped it) and nothing refers to it
+        deleted = await self.db.fetchval(
+            "DELETE FROM blobs b WHERE b.id = $1 AND b.created_at = $2"
+            + _UNREFERENCED
+            + " RETURNING true",
+            file_id,
+            stamp[0],
+        )
+        if deleted:  # and this process's copy, unless stored again here since
+            await self.cache.take_back(file_id, stamp[1:])
+        return bool(deleted)
 
     async def candidates(self, older_than: int) -> list[str]:
         rows = await self.db.fetch("SELECT id FROM blobs WHERE created_at < $1", older_than)
@@ -59,10 +80,8 @@ class PgBlobStore:
         # is kept.
         rows = await self.db.fetch(
             "DELETE FROM blobs b WHERE b.id = ANY($1::text[]) AND b.created_at < $2"
-            " AND NOT EXISTS (SELECT 1 FROM run_files f WHERE f.blob_id = b.id)"
-            " AND NOT EXISTS (SELECT 1 FROM files f WHERE f.blob_id = b.id)"
-            " AND NOT EXISTS (SELECT 1 FROM file_upload_chunks f WHERE f.blob_id = b.id)"
-            " RETURNING b.id",
+            + _UNREFERENCED
+            + " RETURNING b.id",
             file_ids,
             older_than,
         )
@@ -104,19 +123,32 @@ class PgBlobStore:
             tmp.unlink(missing_ok=True)
 
 
-async def _upload(conn: asyncpg.Connection, file_id: str, path: Path, size: int) -> None:
-    # `xmax = 0` tells a fresh insert from a conflict; a conflict still refreshes
-    # created_at, so a garbage collection running now leaves the file alone
-    created = await conn.fetchval(
+_UNREFERENCED = (
+    " AND NOT EXISTS (SELECT 1 FROM run_files f WHERE f.blob_id = b.id)"
+    " AND NOT EXISTS (SELECT 1 FROM files f WHERE f.blob_id = b.id)"
+    " AND NOT EXISTS (SELECT 1 FROM file_upload_chunks f WHERE f.blob_id = b.id)"
+)
+
+
+async def _upload(
+    conn: asyncpg.Connection, file_id: str, path: Path, size: int
+) -> tuple[bool, int]:
+    """Store a file's row and chunks unless its content is there: (whether this created
+    it, the stamp it left). `xmax = 0` tells a fresh insert from a conflict; a conflict
+    restamps the row later than before, so a garbage collection running now, and a
+    refused request taking back the same content, leave the file alone."""
+    row = await conn.fetchrow(
         "INSERT INTO blobs (id, size, created_at) VALUES ($1, $2, $3)"
-        " ON CONFLICT (id) DO UPDATE SET created_at = EXCLUDED.created_at"
-        " RETURNING (xmax = 0)",
+        " ON CONFLICT (id) DO UPDATE"
+        " SET created_at = GREATEST(EXCLUDED.created_at, blobs.created_at + 1)"
+        " RETURNING (xmax = 0), created_at",
         file_id,
         size,
         time.time_ns() // 1000,
     )
+    created, stamp = bool(row[0]), int(row[1])
     if not created:
-        return  # same content already stored (by this or another process)
+        return False, stamp  # same content already stored (by this or another process)
     with path.open("rb") as f:
         seq = 0
         async for chunk in read_chunks(f):
@@ -127,3 +159,4 @@ async def _upload(conn: asyncpg.Connection, file_id: str, path: Path, size: int)
                 chunk,
             )
             seq += 1
+    return True, stamp

@@ -21,6 +21,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+from openpal.blobs.base import Stored
 from openpal.blobs.local import LocalBlobStore
 from openpal.files import FileRef
 
@@ -43,15 +44,27 @@ class S3BlobStore:
     async def put_stream(
         self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
     ) -> FileRef:
-        ref = await self.cache.put_stream(
+        stored = await self.put_stored(chunks, name=name, mime_type=mime_type, max_bytes=max_bytes)
+        return stored.ref
+
+    async def put_stored(
+        self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
+    ) -> Stored:
+        cached = await self.cache.put_stored(
             chunks, name=name, mime_type=mime_type, max_bytes=max_bytes
         )
+        ref = cached.ref
         if ref.path is None:
             raise RuntimeError("the local blob cache returned no path")
         await asyncio.to_thread(
             self.client.upload_file, str(ref.path), self.bucket, self._key(ref.file_id)
         )
-        return ref
+        # a bucket cannot say whether another machine stored the same object a moment
+        # ago, so nothing here is ever taken back: the retention sweep collects it
+        return Stored(ref, None, cached.stamp)
+
+    async def take_back(self, file_id: str, stamp: tuple[int, ...]) -> bool:
+        return False
 
     async def resolve(self, ref: dict[str, object]) -> FileRef:
         file_id = str(ref["fileId"])
