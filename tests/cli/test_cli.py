@@ -47,7 +47,62 @@ def test_run_wait_json_completed(server):
     run = json.loads(done.stdout)
     assert run["status"] == "completed" and run["output"]["s"] == "hi"
     assert run["output"]["i"] == 3 and run["output"]["a"] == [1]
-    assert [s["step_name"] for s in run["steps"]] == ["echo"]
+    assert [s["stepName"] for s in run["stepExecutions"]] == ["echo"]
+
+
+def _keys(value, path=""):
+    """Every key of the JSON the CLI printed, outside user data (input/output)."""
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield f"{path}.{k}"
+            if k not in ("input", "output"):
+                yield from _keys(v, f"{path}.{k}")
+    elif isinstance(value, list):
+        for item in value:
+            yield from _keys(item, path)
+
+
+def test_every_json_output_uses_the_wire_casing(server):
+    """`--json` prints camelCase everywhere (it printed snake_case for `run`/`watch` and
+    for workflows, camelCase for `runs list`/`get`)."""
+    done = openpal(server, "run", "workflows.hello", "--input", "name=Li", "--json")
+    run_id = json.loads(done.stdout)["id"]
+    printed = {
+        "run": done.stdout,
+        "watch": openpal(server, "runs", "watch", run_id, "--json").stdout,
+        "get": openpal(server, "runs", "get", run_id, "--detail", "--json").stdout,
+        "list": openpal(server, "runs", "list", "--limit", "2", "--json").stdout,
+        "workflows list": openpal(server, "workflows", "list", "--json").stdout,
+        "workflows get": openpal(server, "workflows", "get", "hello", "--json").stdout,
+    }
+    for command, out in printed.items():
+        snake = sorted({k for k in _keys(json.loads(out)) if "_" in k.rsplit(".", 1)[-1]})
+        assert not snake, (command, snake)
+    assert json.loads(printed["workflows get"])["yamlContent"].startswith("name: hello")
+
+
+def test_the_key_the_server_saved_is_used_when_none_is_given(server):
+    """No --api-key, no environment variable: the CLI reads <data dir>/api-key."""
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    env |= {"EIGENPAL_BASE_URL": server.base_url, "OPENPAL_DATA_DIR": str(server.data_dir)}
+    done = subprocess.run(
+        [sys.executable, "-m", "openpal", "workflows", "list", "--json"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "hello" in {w["slug"] for w in json.loads(done.stdout)}
+    env["OPENPAL_DATA_DIR"] = str(server.data_dir / "elsewhere")
+    done = subprocess.run(
+        [sys.executable, "-m", "openpal", "workflows", "list"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert done.returncode != 0 and "no API key" in done.stderr
 
 
 def test_run_with_a_file(server, tmp_path):

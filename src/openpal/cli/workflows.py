@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 from rich.table import Table
 
-from openpal.cli._sdk import client, connection_options, echo_json, out_console
+from openpal.cli._sdk import client, connection_options, echo_json, out_console, to_plain
 
 
 @click.group("workflows")
@@ -21,9 +21,7 @@ def list_cmd(as_json: bool, api_key: str | None, base_url: str | None) -> None:
     with client(api_key, base_url) as c:
         page = c.workflows.list(limit=100)
     if as_json:
-        echo_json(
-            [{"id": w.id, "slug": w.slug, "name": w.name, "version": w.version} for w in page.data]
-        )
+        echo_json([to_plain(w) for w in page.data])
         return
     table = Table()
     for col in ("slug", "id", "version", "description"):
