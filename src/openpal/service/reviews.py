@@ -1,4 +1,5 @@
-"""Human-review tasks: a run paused at a `control.approval` step, seen as a task that a
+"""Human-review tasks: a run paused at a `control.approval` step (or at an `ai.extract`
+step whose extraction was refused, with `on_refusal: review`), seen as a task that a
 person approves (the run continues) or rejects (the run ends `rejected`).
 
 A task is not stored on its own. Its id names the run and the step (`review_ids`),
@@ -25,6 +26,7 @@ from openpal.workflows.model import WorkflowDef
 from openpal.workflows.templates import render_string, to_text
 
 APPROVAL = "control.approval"
+EXTRACT = "ai.extract"  # waits for a person only when its extraction was refused
 PENDING_VERSION, DECIDED_VERSION = 1, 2
 _REVIEWER_PREFIX = "rejected by reviewer"
 
@@ -95,7 +97,7 @@ def derive_task(
     timed out). Before that checkpoint the run's own columns say it: `waiting_for`
     stays `approval` from the pause until the step's checkpoint, beside the decision.
     """
-    if not 0 <= index < len(wf.steps) or wf.steps[index].type != APPROVAL:
+    if not 0 <= index < len(wf.steps) or wf.steps[index].type not in (APPROVAL, EXTRACT):
         return None
     name = wf.steps[index].name
     outcome = _outcome(run, name, index, steps)
@@ -236,9 +238,11 @@ class ReviewService:
         wf = await self.catalog.definition(run.version_id)
         steps = {s.index: s for s in await self.store.get_steps(run.id)}
         found = derive_task(run, wf, index, steps)
-        if found is None:
+        events = await self.store.list_run_events(run.id)
+        waits = [e for e in events if e.type == RUN_WAITING and e.step_index == index]
+        if found is None or (wf.steps[index].type != APPROVAL and not waits):
             raise NotFound(f"review task {task} not found: run {run.id} did not wait there")
-        found = _exact_times(found, await self.store.list_run_events(run.id))
+        found = _exact_times(found, events)
         files = _input_files(run.input)
         for art in await self.store.list_artifacts(run.id):
             files.append(
@@ -246,7 +250,10 @@ class ReviewService:
             )
         message = wf.steps[index].with_.get("message")
         instructions = None
-        if message is not None:
+        if wf.steps[index].type != APPROVAL:  # why the step asked: kept with its wait
+            reason = waits[-1].data.get("reason")
+            instructions = str(reason) if reason is not None else None
+        elif message is not None:
             outputs = {wf.steps[i].name: s.output for i, s in steps.items()}
             scope = template_scope(run, run.input or {}, outputs)
             try:
@@ -273,7 +280,9 @@ class ReviewService:
         `{"approved": true}`). A task no longer pending is a `Conflict`."""
         found = await self.get(tenant_id, task)
         self._check_pending(found, expected_version)
-        run = await self.runs.resume(tenant_id, found.run.id, output, at_step=found.step_index)
+        run = await self.runs.resume(
+            tenant_id, found.run.id, output, at_step=found.step_index, field_prefix="output."
+        )
         return await self._detail(run, found.step_index, task)
 
     async def reject(

@@ -19,6 +19,7 @@ from openpal.service.admission import admission_fields
 from openpal.service.catalog import Catalog
 from openpal.service.inputs import validate_input
 from openpal.service.notify import Hub
+from openpal.steps.extract_review import review_issues
 from openpal.store.base import Store
 from openpal.store.records import (
     ArtifactRecord,
@@ -395,11 +396,28 @@ class RunService:
         )
 
     async def resume(
-        self, tenant_id: str, run_id: str, payload: Any = None, *, at_step: int | None = None
+        self,
+        tenant_id: str,
+        run_id: str,
+        payload: Any = None,
+        *,
+        at_step: int | None = None,
+        field_prefix: str = "",
     ) -> RunRecord:
         """Approve a run waiting for approval: it continues, and the approval step's
         output is `payload` (or `{"approved": true}`). With `at_step`, only its wait at
-        that step is approved."""
+        that step is approved. A refused extraction (`ai.extract`, `on_refusal: review`)
+        is approved with its values: ones that do not fit its schema are `InvalidInput`
+        naming the field (`field_prefix` + its name), and the run stays waiting."""
+        run = await self.store.get_run(tenant_id, run_id)
+        if run is not None and run.status == RunStatus.WAITING and run.waiting_for == "approval":
+            wf = await self.catalog.definition(run.version_id)
+            index = run.next_step if at_step is None else at_step
+            if 0 <= index < len(wf.steps) and wf.steps[index].type == "ai.extract":
+                schema = wf.steps[index].with_.get("schema")
+                issues = review_issues(payload, schema, field_prefix)
+                if issues:
+                    raise InvalidInput(issues)
         return await self._decide(
             tenant_id, run_id, approve=True, payload=payload, reason=None, at_step=at_step
         )

@@ -22,12 +22,14 @@ from openpal.workflows.model import StepSpec
 
 class Suspend(Exception):
     """Raised by a step to pause the run in `waiting` (no worker held) until a timer
-    fires (`until`, µs since the epoch) or a person decides (`waiting_for="approval"`)."""
+    fires (`until`, µs since the epoch) or a person decides (`waiting_for="approval"`).
+    `message` (optional) says why, for the person: kept with the run's waiting event."""
 
-    def __init__(self, waiting_for: str, until: int | None) -> None:
-        super().__init__(f"waiting for {waiting_for}")
+    def __init__(self, waiting_for: str, until: int | None, *, message: str | None = None) -> None:
+        super().__init__(message or f"waiting for {waiting_for}")
         self.waiting_for = waiting_for
         self.until = until
+        self.message = message
 
 
 class Reject(Exception):

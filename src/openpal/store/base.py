@@ -300,12 +300,20 @@ class Store(Protocol):
         ...
 
     async def park_run(
-        self, run_id: str, token: int, *, waiting_for: str, wake_at: int | None, now: int
+        self,
+        run_id: str,
+        token: int,
+        *,
+        waiting_for: str,
+        wake_at: int | None,
+        now: int,
+        message: str | None = None,
     ) -> RunRecord:
         """Move a held run to `waiting` at its current step and drop the lease (no worker
         is held). `wake_at`: when a worker takes it up again, None for never by itself.
-        A `run.waiting` event (at the run's current step) is recorded in the same write.
-        Raises `LeaseLost` if `token` is no longer the run's."""
+        A `run.waiting` event (at the run's current step, with `message` when given: why
+        it waits, for the person) is recorded in the same write. Raises `LeaseLost` if
+        `token` is no longer the run's."""
         ...
 
     async def decide_run(

@@ -51,18 +51,26 @@ def event_from_row(row: tuple[Any, ...]) -> RunEventRecord:
 
 
 def waiting_event(
-    run_id: str, step_index: int | None, waiting_for: str, wake_at: int | None, now: int
+    run_id: str,
+    step_index: int | None,
+    waiting_for: str,
+    wake_at: int | None,
+    now: int,
+    message: str | None = None,
 ) -> RunEventRecord:
-    """The run paused at step `step_index` (`waiting_for`: timer | approval). PostgreSQL
-    fills a None `step_index` in from the row it updates."""
+    """The run paused at step `step_index` (`waiting_for`: timer | approval), `message`
+    saying why when the step gave one. PostgreSQL fills a None `step_index` in from the
+    row it updates."""
     what = "approval" if waiting_for == "approval" else f"a {waiting_for}"
     return RunEventRecord(
         run_id,
         now,
         RUN_WAITING,
         step_index=step_index,
-        message=f"waiting for {what}",
-        data_json=_json({"waitingFor": waiting_for, "until": wake_at}),
+        message=f"waiting for {what}: {message}" if message else f"waiting for {what}",
+        data_json=_json(
+            {"waitingFor": waiting_for, "until": wake_at} | ({"reason": message} if message else {})
+        ),
     )
 
 

@@ -411,7 +411,14 @@ class PostgresStore(
         return done
 
     async def park_run(
-        self, run_id: str, token: int, *, waiting_for: str, wake_at: int | None, now: int
+        self,
+        run_id: str,
+        token: int,
+        *,
+        waiting_for: str,
+        wake_at: int | None,
+        now: int,
+        message: str | None = None,
     ) -> RunRecord:
         row = await self.db.fetchrow(
             "WITH r AS (UPDATE runs SET status = 'waiting', waiting_for = $1, wait_until = $2,"
@@ -424,7 +431,7 @@ class PostgresStore(
             now,
             run_id,
             token,
-            *_event_tail(waiting_event(run_id, None, waiting_for, wake_at, now)),
+            *_event_tail(waiting_event(run_id, None, waiting_for, wake_at, now, message)),
         )
         if row is None:
             raise LeaseLost(f"run {run_id}: lease lost before it could wait")

@@ -333,7 +333,14 @@ class SqliteStore(
         return await self.db.write(op)
 
     async def park_run(
-        self, run_id: str, token: int, *, waiting_for: str, wake_at: int | None, now: int
+        self,
+        run_id: str,
+        token: int,
+        *,
+        waiting_for: str,
+        wake_at: int | None,
+        now: int,
+        message: str | None = None,
     ) -> RunRecord:
         def op(c: sqlite3.Connection) -> RunRecord:
             row = c.execute(
@@ -347,7 +354,9 @@ class SqliteStore(
             if row is None:
                 raise LeaseLost(f"run {run_id}: lease lost before it could wait")
             run = run_from_row(row)
-            _insert_event(c, waiting_event(run.id, run.next_step, waiting_for, wake_at, now))
+            _insert_event(
+                c, waiting_event(run.id, run.next_step, waiting_for, wake_at, now, message)
+            )
             return run
 
         return await self.db.write(op)

@@ -225,6 +225,7 @@ class RunExecutor:
                         waiting_for=pause.waiting_for,
                         wake_at=pause.until,
                         now=now_micros(),
+                        message=pause.message,
                     )
                 )
                 log.info("run %s: waiting for %s at step %r", run.id, pause.waiting_for, spec.name)
