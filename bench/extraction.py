@@ -1,45 +1,156 @@
-"""Field-level accuracy of the bundled `extract-invoice` workflow on the generated corpus.
+"""Field-level accuracy of the bundled `extract-invoice` workflow, per half of the corpus.
 
-    python -m bench.extraction [--n 36] [--seed 7] [--show-misses]
+    python -m bench.extraction [--half dev|heldout|realworld|legacy|all] [--n 100]
+                               [--seed 7] [--ocr] [--show-misses]
 
-Writes the corpus (tests/corpus/invoices.py: several layouts, known answers), runs
-the workflow's steps on each PDF in-process, and compares field by field: text
-fields exactly, numbers to the cent, line items as whole rows.
+Halves: ``dev`` (tests/corpus/pools_dev.py: the one to read misses from while writing
+rules), ``heldout`` (tests/corpus/pools_heldout.py: other label words and layout choices,
+never to be tuned against: its misses are shown only with --show-heldout-misses, which
+whoever writes rules must not use), ``realworld`` (tests/corpus/realworld.py: multi-page,
+two columns, credit notes, VAT breakdowns, a till receipt, and non-invoices that must be
+refused) and ``legacy`` (the six fixed layouts of tests/corpus/invoices.py).
+
+Each document is written to a temporary folder and run through the workflow's steps
+in-process, as a worker would. ``--ocr`` renders each generated PDF page to a PNG
+(pypdfium2, 150 dpi) and feeds the image instead, through doc.pdf-text's OCR.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
+from collections.abc import Sequence
+from pathlib import Path
 
-from tests.corpus.accuracy import FIELDS, measure
+from tests.corpus.model import FIELDS, Doc
+from tests.corpus.score import Result, extract_invoice, measure_docs
 
 
-def main() -> None:
-    p = argparse.ArgumentParser()
-    p.add_argument("--n", type=int, default=36)
+def _docs(half: str, n: int, seed: int) -> list[Doc]:
+    from tests.corpus.gen import generate
+
+    if half == "dev":
+        from tests.corpus.pools_dev import POOLS
+
+        return generate(POOLS, n, seed)
+    if half == "heldout":
+        from tests.corpus.pools_heldout import POOLS as HELDOUT
+
+        return generate(HELDOUT, n, seed)
+    from tests.corpus.realworld import documents
+
+    return documents()
+
+
+def _as_png(doc: Doc, folder: Path) -> Path:
+    """The document's first page rendered to a PNG (the OCR set)."""
+    import pypdfium2
+    from tests.corpus.gen import write_document
+
+    pdf = write_document(doc, folder)
+    out = pdf.with_suffix(".png")
+    document = pypdfium2.PdfDocument(str(pdf))
+    try:
+        document[0].render(scale=150 / 72).to_pil().convert("L").save(out)
+    finally:
+        document.close()
+    return out
+
+
+def _ocr_available() -> str | None:
+    try:
+        import pypdfium2  # noqa: F401
+
+        from openpal.steps import documents
+
+        if not hasattr(documents, "ocr_image"):
+            return "doc.pdf-text has no OCR in this tree"
+    except ImportError as exc:
+        return f"OCR not available ({exc})"
+    return None
+
+
+def report(name: str, result: Result, show: bool) -> None:
+    langs = sorted({lang for _, lang in result.seen})
+    print(f"\n### {name}: {result.documents} documents\n")
+    print("| field | " + " | ".join(langs) + " | all |")
+    print("| --- | " + " | ".join("---" for _ in langs) + " | --- |")
+    for key in (*FIELDS, "kind", "refused"):
+        if not any(k == key for k, _ in result.seen):
+            continue
+        cells = [
+            f"{result.right[(key, lang)]}/{result.seen[(key, lang)]}"
+            if result.seen.get((key, lang))
+            else "-"
+            for lang in langs
+        ]
+        r = sum(result.right[(key, lang)] for lang in langs)
+        t = sum(result.seen[(key, lang)] for lang in langs)
+        print(f"| {key} | " + " | ".join(cells) + f" | {100 * r / t:.1f} % |")
+    right, total = result.fields_right()
+    if total:
+        print(f"\nfields right: {right}/{total} = {100 * right / total:.1f} %")
+    if result.not_invoices:
+        print(f"non-invoices refused: {result.not_invoices_refused}/{result.not_invoices}")
+    if result.refused_invoices:
+        print(f"invoices refused: {len(result.refused_invoices)}")
+    if result.failed:
+        print(f"steps failed (not a refusal): {len(result.failed)}")
+    per_100 = 100 * result.seconds / max(result.documents, 1)
+    print(f"time: {result.seconds:.1f} s, {per_100:.1f} s per 100 documents")
+    if show:
+        for miss in result.misses:
+            want = "refusal" if miss.field == "refused" else miss.doc.answer(miss.field)
+            print(
+                f"- {miss.doc.id} [{miss.doc.layout}] {miss.field}: got {miss.got!r}, want {want!r}"
+            )
+        for doc_id, error in result.failed:
+            print(f"- {doc_id} failed: {error}")
+
+
+async def _run(a: argparse.Namespace) -> int:
+    from tests.corpus.gen import write_document
+
+    halves: Sequence[str] = (
+        ("dev", "heldout", "realworld", "legacy") if a.half == "all" else (a.half,)
+    )
+    for half in halves:
+        if half == "legacy":
+            from bench.extraction_legacy import report_legacy
+
+            await report_legacy(a.seed, a.show_misses)
+            continue
+        docs = _docs(half, a.n, a.seed)
+        show = a.show_heldout_misses if half == "heldout" else a.show_misses
+        result = await measure_docs(docs, extract_invoice, write_document)
+        report(f"{half} (seed {a.seed})" if half != "realworld" else half, result, show)
+        if a.ocr and half != "realworld":
+            problem = _ocr_available()
+            if problem:
+                print(f"\n### {half}, OCR set: {problem}")
+                continue
+            result = await measure_docs(docs, extract_invoice, _as_png)
+            report(f"{half}, OCR set (PNG at 150 dpi)", result, show)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m bench.extraction")
+    p.add_argument(
+        "--half", choices=("dev", "heldout", "realworld", "legacy", "all"), default="dev"
+    )
+    p.add_argument("--n", type=int, default=100, help="documents per generated half")
     p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--show-misses", action="store_true")
-    a = p.parse_args()
-    score, misses = asyncio.run(measure(a.n, a.seed))
-    layouts = sorted(score)
-    print("| field | " + " | ".join(layouts) + " | all |")
-    print("| --- | " + " | ".join("---" for _ in layouts) + " | --- |")
-    right = total = 0
-    for field in FIELDS:
-        cells = []
-        f_right = f_all = 0
-        for layout in layouts:
-            r, t = score[layout][f"{field}:right"], score[layout][f"{field}:all"]
-            cells.append(f"{r}/{t}")
-            f_right, f_all = f_right + r, f_all + t
-        right, total = right + f_right, total + f_all
-        print(f"| {field} | " + " | ".join(cells) + f" | {100 * f_right / f_all:.1f} % |")
-    print(f"\nfields right: {right}/{total} = {100 * right / total:.1f} %")
-    if a.show_misses:
-        for inv, field, got in misses:
-            print(f"- {inv.layout} {field}: got {got!r}, want {getattr(inv, field)!r}")
+    p.add_argument("--ocr", action="store_true", help="also the OCR set (pages as PNG images)")
+    p.add_argument("--show-misses", action="store_true", help="misses of dev and realworld")
+    p.add_argument(
+        "--show-heldout-misses",
+        action="store_true",
+        help="misses of the held-out half: never while writing extraction rules",
+    )
+    return asyncio.run(_run(p.parse_args(argv)))
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
