@@ -40,6 +40,13 @@ def _float(env: Mapping[str, str], key: str, default: float) -> float:
         raise SettingsError(f"{key}={raw!r} is not a number") from None
 
 
+def _choice(env: Mapping[str, str], key: str, allowed: tuple[str, ...], default: str) -> str:
+    raw = (env.get(key) or default).strip().lower()
+    if raw not in allowed:
+        raise SettingsError(f"{key}={raw!r}: use one of {', '.join(allowed)}")
+    return raw
+
+
 def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
     raw = env.get(key)
     if raw is None or raw == "":
@@ -70,6 +77,7 @@ class Settings:
     max_upload_bytes: int = 50 * 1024 * 1024  # one request's file (bigger ones: http-chunked)
     max_file_bytes: int = 5 * 1024**3  # an uploaded file in all, chunked uploads included
     log_level: str = "info"
+    log_format: str = "text"  # or "json": one JSON object per line
     database_url: str | None = None  # postgresql://…; None keeps the embedded SQLite file
     db_pool_size: int = 10  # connections per process (PostgreSQL)
     worker_poll_seconds: float = 1.0  # idle workers look for work this often without an event
@@ -150,6 +158,7 @@ class Settings:
             max_upload_bytes=_int(env, "OPENPAL_MAX_UPLOAD_BYTES", 50 * 1024 * 1024, 1),
             max_file_bytes=_int(env, "OPENPAL_MAX_FILE_BYTES", 5 * 1024**3, 1),
             log_level=env.get("OPENPAL_LOG_LEVEL") or "info",
+            log_format=_choice(env, "OPENPAL_LOG_FORMAT", ("text", "json"), "text"),
             database_url=env.get("OPENPAL_DATABASE_URL") or None,
             db_pool_size=_int(env, "OPENPAL_DB_POOL_SIZE", 10, 1),
             worker_poll_seconds=_float(env, "OPENPAL_WORKER_POLL_SECONDS", 1.0),

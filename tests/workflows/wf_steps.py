@@ -84,3 +84,9 @@ def metered(ctx, prompt: int, completion: int, fail_first: bool = False) -> dict
         raise ConnectionError("model endpoint dropped the connection")
     ctx.report_usage(input_tokens=prompt, output_tokens=completion)
     return {"calls": 2}
+
+
+def chatty(ctx, note: str) -> None:
+    """Logs through `ctx.logger`, then fails (tests of what the logs say)."""
+    ctx.logger.info("checking %s (attempt %d)", note, ctx.attempt)
+    raise ValueError(f"{note} does not add up")

@@ -9,6 +9,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from openpal import logs
 from openpal.api import upload_rollback
 from openpal.api.errors import envelope_response
 from openpal.errors import Issue, Unauthorized
@@ -29,6 +30,7 @@ class RequestIdMiddleware:
             await self.app(scope, receive, send)
             return
         request_id = "req_" + os.urandom(10).hex()
+        logs.set_fields(request_id=request_id)
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())
 

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import click
 
+from openpal import logs
 from openpal.cli._store import data_dir_option, database_url_option, load_settings, with_store
 from openpal.cli.keys import ensure_first_key
 from openpal.private import private_dir
@@ -33,9 +33,7 @@ log_level_option = click.option("--log-level", default=None, help="debug, info, 
 
 
 def setup_logging(settings: Settings) -> None:
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format)
 
 
 @click.command()

@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
+from openpal import logs
 from openpal.blobs.base import BlobStore, read_chunks
 from openpal.engine.states import CANCELLED_BY_REQUEST, RunStatus
 from openpal.errors import LeaseLost, PayloadTooLarge, RunCancelled, Unavailable
@@ -127,6 +128,7 @@ class RunExecutor:
 
     async def execute(self, claim: Claim) -> None:
         run = claim.run
+        logs.set_fields(run_id=run.id)  # this task's lines, and its steps' threads
         cancelled = threading.Event()
         if run.cancel_requested_at is not None:
             cancelled.set()
@@ -394,6 +396,7 @@ class RunExecutor:
         attempt = 0
         while True:
             attempt += 1
+            logs.set_fields(step=spec.name, attempt=attempt)
             left: float | None = None
             ctx = StepContext(
                 run_id=run_id,
@@ -496,6 +499,8 @@ class RunExecutor:
         last_step: StepResult | None = None,
     ) -> None:
         error = None if error is None else storable_text(error)  # NUL: see storable_text
+        if status is RunStatus.FAILED:  # once per run, with its step and attempt bound
+            log.warning("run %s failed: %s", run_id, error)
         finished = await self._durably(
             lambda: self.store.finish_run(
                 run_id,

@@ -19,6 +19,7 @@ import os
 import socket
 import time
 
+from openpal import logs
 from openpal.engine.ids import new_id
 from openpal.service.notify import Hub
 from openpal.store.base import Store
@@ -88,6 +89,7 @@ class WorkerPool:
                 await asyncio.wait(pending)
 
     async def _claim_loop(self) -> None:
+        logs.set_fields(worker_id=self.worker_id)  # the runs it starts inherit it
         while not self._stopping:
             free = self.concurrency - len(self._active)
             if free <= 0:
