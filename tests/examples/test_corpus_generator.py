@@ -21,7 +21,7 @@ def _pools(half: str) -> Pools:
     return pools_heldout.POOLS
 
 
-@pytest.mark.parametrize("half", ["dev"])
+@pytest.mark.parametrize("half", ["dev", "heldout"])
 def test_same_seed_same_documents(half, tmp_path):
     pools = _pools(half)
     first, again, other = generate(pools, 12, 7), generate(pools, 12, 7), generate(pools, 12, 8)
@@ -36,7 +36,7 @@ def test_same_seed_same_documents(half, tmp_path):
     assert a == b
 
 
-@pytest.mark.parametrize("half", ["dev"])
+@pytest.mark.parametrize("half", ["dev", "heldout"])
 def test_every_answer_is_in_the_pdf_text(half, tmp_path):
     pools = _pools(half)
     docs = generate(pools, 25, 11)
