@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import replace
 
 import pytest
 
-from openpal.steps.base import StepContext, Suspend
+from openpal.steps.base import Reject, Resumption, StepContext, Suspend
 from openpal.steps.extract import ExtractionRefused, ExtractStep
 from openpal.steps.extract_openai import ModelUnreachable, ProviderError
 from openpal.workflows.loader import load_workflow_text
@@ -146,3 +147,20 @@ def test_the_settings_are_checked_at_load():
         assert getattr(info.value, "field", None) == f"steps[0].with.{field}", (with_, info.value)
     ok = "on_refusal: review, fallback: none, base_url: 'http://localhost:8080/v1'"
     load_workflow_text(base.replace("WITH", ok))
+
+
+async def test_after_the_review_the_step_returns_the_values_or_rejects_on_timeout():
+    config = {"text": "nothing here", "schema": SCHEMA, "on_refusal": "review"}
+    approved = StepContext(
+        run_id="exec_t",
+        step_name="s",
+        workflow="w",
+        resumed=Resumption("approval", 1, "approved", {"total": 4}),
+    )
+    assert await ExtractStep().run(config, approved) == {"total": 4, "ref": None}
+    wrong = replace(approved, resumed=Resumption("approval", 1, "approved", {"total": "4"}))
+    with pytest.raises(ValueError, match="total: '4' is not of type 'number'"):
+        await ExtractStep().run(config, wrong)
+    late = replace(approved, resumed=Resumption("approval", 1, None))
+    with pytest.raises(Reject, match="review timed out after 1440 minutes"):
+        await ExtractStep().run(config, late)

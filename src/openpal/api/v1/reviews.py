@@ -1,4 +1,5 @@
-"""`/v1/human-reviews`: the runs waiting at a `control.approval` step, as review tasks a
+"""`/v1/human-reviews`: the runs waiting at a `control.approval` step (or at an
+`ai.extract` step whose extraction was refused, `on_refusal: review`), as review tasks a
 person lists, reads, approves (the run continues) or rejects (the run ends `rejected`)."""
 
 from __future__ import annotations
