@@ -203,12 +203,12 @@ def test_a_dashboard_form_over_the_request_limit_is_413(tmp_path):
             token = re.search(r'name="token" value="([^"]+)"', web.get("/login").text)
             web.post("/login", data={"api_key": srv.api_key, "token": token[1] if token else ""})
 
-            def body():
-                yield b'--b0undary\r\nContent-Disposition: form-data; name="input.doc";'
-                yield b' filename="big.bin"\r\n\r\n'
-                for _ in range(40):
-                    yield b"x" * 65536
-                yield b"\r\n--b0undary--\r\n"
+            def body():  # text parts, each within its own limit: the body's limit trips
+                for i in range(40):
+                    yield b"--b0undary\r\nContent-Disposition: form-data; "
+                    yield f'name="f{i}"\r\n\r\n'.encode()
+                    yield b"x" * 65536 + b"\r\n"
+                yield b"--b0undary--\r\n"
 
             streamed = web.post(
                 "/workflows/file-info/run",

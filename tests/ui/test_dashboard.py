@@ -5,6 +5,7 @@ Screenshots of every page go to `test-artifacts/screenshots/` (look at them).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -165,6 +166,25 @@ def test_start_a_run_from_the_workflow_form_with_a_file(page, srv, tmp_path):
     expect(page.locator("#run-status")).to_have_text("completed", timeout=20_000)
     expect(page.locator("#run-output")).to_contain_text("INV-UI-7")
     shot(page, "run-from-form")
+
+
+def test_a_large_output_is_shown_in_part_and_downloads_whole(page, srv):
+    items = [f"item {i} <b>&</b>" for i in range(40_000)]  # about 1 MB of JSON
+    with api(srv) as c:
+        run_id = c.post("/api/v1/run/workflows.typed", params={"wait_for_completion": 20},
+                        json={"s": "big", "a": items}).json()["runId"]  # fmt: skip
+        output = c.get(f"/v1/runs/{run_id}").json()["output"]
+    assert output["a"] == items
+    page.goto(f"/runs/{run_id}")
+    expect(page.locator("#run-output")).to_contain_text('"item 0 <b>&</b>"')
+    expect(page.locator("#run-output")).to_contain_text(re.compile(r"… [\d,]+ more characters"))
+    shot(page, "run-large-output")
+    with page.expect_download() as found:
+        page.locator("#run-output ~ .truncated a").click()
+    download = found.value
+    assert download.suggested_filename == f"{run_id}-output.json"
+    whole = Path(download.path()).read_bytes()
+    assert whole == json.dumps(output, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def test_a_form_without_the_csrf_token_is_refused(srv):

@@ -81,16 +81,20 @@ async def read_form(
     max_fields: int,
     file_name: Callable[[str], str] = str,
     text_parts: frozenset[str] = frozenset(),
+    skip_blank_files: bool = False,
 ) -> list[tuple[str, str | FileRef]]:
     """Every part of a multipart body, in order: a file part streams into the blob store
     as it arrives (its size limit enforced while reading, nothing spooled first) and
     becomes a `FileRef`; a text part is UTF-8 of at most 1 MiB. `file_name(part name)`
     names a file sent without a filename; parts named in `text_parts` are text even when
-    they come with a filename."""
+    they come with a filename; `skip_blank_files` skips file parts with an empty filename
+    (what a browser sends for a file input left empty)."""
     form = FormStream(request)
     items: list[tuple[str, str | FileRef]] = []
     files = fields = 0
     while (part := await form.next_part()) is not None:
+        if skip_blank_files and part.filename == "" and part.name not in text_parts:
+            continue  # its (empty) content is skipped by the next `next_part`
         if part.filename is not None and part.name not in text_parts:
             files += 1
             if files > max_files:

@@ -8,22 +8,23 @@ the API, with the signed-in key's tenant.
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
-from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from openpal.api.bodies import parse_json
+from openpal.api.uploads import read_form
 from openpal.engine.states import RunStatus
 from openpal.errors import Conflict, InvalidInput, NotFound
+from openpal.files import FileRef
 from openpal.service.queries import parse_run_filter
 from openpal.store.records import ApiKeyRecord, RunFilter
-from openpal.ui import session
+from openpal.ui import session, values
 from openpal.ui.login import login, logout
 from openpal.ui.render import HERE, forged, page, render, svc
 
@@ -129,6 +130,7 @@ async def _run_view(
         run=run,
         steps=steps,
         artifacts=artifacts,
+        values=values.for_run(run, steps),
         message=message,
     )
 
@@ -217,52 +219,50 @@ async def _workflow_view(
 
 @page
 async def start_from_form(request: Request, key: ApiKeyRecord, secret: str) -> Response:
+    """The workflow page's form, read as the API reads a multipart start: streamed, with
+    its limits enforced while reading, and its JSON values parsed strictly."""
     slug = request.path_params["slug"]
     settings = request.app.state.settings
-    form = await request.form(max_files=32, max_fields=256)
     try:
+        parts = await read_form(
+            request,
+            request.app.state.blobs,
+            settings.max_upload_bytes,
+            max_files=32,
+            max_fields=256,
+            skip_blank_files=True,
+        )
+        form = dict(parts)
         if not session.csrf_ok(secret, form.get("csrf")):
             return forged(request)
         _, _, wf = await request.app.state.catalog.resolve(f"workflows.{slug}", None)
         data: dict[str, Any] = {}
         for spec in wf.inputs:
             value = form.get(f"input.{spec.name}")
-            if isinstance(value, UploadFile):
-                if value.filename:
-                    data[spec.name] = await request.app.state.blobs.put_stream(
-                        _chunks(value),
-                        name=value.filename,
-                        mime_type=value.content_type or "application/octet-stream",
-                        max_bytes=settings.max_upload_bytes,
-                    )
-                continue
-            if value is None or value == "":
-                continue
-            data[spec.name] = _typed(spec.type, str(value))
+            if isinstance(value, FileRef):
+                data[spec.name] = value
+            elif value:
+                data[spec.name] = _typed(spec.type, value, f"input.{spec.name}")
         run = await svc(request).start(key.tenant_id, f"workflows.{slug}", data, trigger="ui")
-    except (InvalidInput, NotFound, Conflict) as exc:
+    except (InvalidInput, NotFound, Conflict) as exc:  # too large: the 413 envelope, as on /v1
         problem = exc.issues[0].message if exc.issues else str(exc)
         field = exc.issues[0].field if exc.issues else ""
         error = f"{field}: {problem}".strip(": ")  # shown on the page, not via the URL
         return await _workflow_view(request, key, secret, error, 400)
-    finally:
-        await form.close()
     return RedirectResponse(f"/runs/{run.id}", 303)
 
 
-def _typed(kind: str, raw: str) -> Any:
-    """A form field as the input's type (the service validates it afterwards)."""
-    if kind in ("number", "integer", "boolean", "object", "array"):
-        try:
-            return json.loads(raw)
-        except ValueError:
-            return raw  # validation names the input and the expected type
-    return raw
-
-
-async def _chunks(upload: UploadFile) -> Any:
-    while chunk := await upload.read(1024 * 1024):
-        yield chunk
+def _typed(kind: str, raw: str, field: str) -> Any:
+    """A form field as the input's type, parsed as strict JSON as the API parses it (the
+    service validates the type afterwards)."""
+    if kind not in ("number", "integer", "boolean", "object", "array"):
+        return raw
+    try:
+        return parse_json(raw, field)
+    except InvalidInput as exc:
+        if kind in ("object", "array") or not exc.issues[0].message.startswith("not valid JSON"):
+            raise  # NaN, too deep, out of range, lone surrogates: named as the API names them
+        return raw  # "abc" for a number: validation names the input and the expected type
 
 
 routes = [
@@ -272,6 +272,8 @@ routes = [
     Route("/runs", runs_page),
     Route("/runs/{run_id}", run_page),
     Route("/runs/{run_id}/artifact/{path:path}", run_artifact),
+    Route("/runs/{run_id}/values/{which}", values.run_value),
+    Route("/runs/{run_id}/steps/{name}/output", values.step_output),
     Route("/runs/{run_id}/{action}", run_action, methods=["POST"]),
     Route("/workflows", workflows_page),
     Route("/workflows/{slug}", workflow_page),

@@ -12,12 +12,14 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
+from openpal import jsontext
 from openpal.api.artifact_files import artifact_download, no_download_token, zip_download
 from openpal.api.context import JSON, run_service, tenant_of
 from openpal.api.declare import Doc, Param, route
 from openpal.api.v1 import history_shapes as hs
 from openpal.api.v1 import shapes
-from openpal.errors import InvalidInput, Issue
+from openpal.errors import InvalidInput, Issue, NotFound
+from openpal.service.review_ids import parse_step_execution_id
 from openpal.service.run_history import RunHistory
 
 RUNS = "/v1/runs/{run_id}"
@@ -41,6 +43,27 @@ async def get_step(request: Request) -> Response:
         tenant_of(request), request.path_params["run_id"], request.path_params["step_execution_id"]
     )
     return JSON(hs.step_in_full(step))
+
+
+async def download_step_output(request: Request) -> Response:
+    """One step's output alone, as a JSON file: a value of up to `OPENPAL_MAX_OUTPUT_CHARS`
+    without the step's rendered input next to it."""
+    run_id, found = request.path_params["run_id"], request.path_params["step_execution_id"]
+    parsed = parse_step_execution_id(found)
+    run, views = await run_service(request).detail(tenant_of(request), run_id)
+    if parsed is None or parsed[0] != run.id or parsed[1] >= len(views):
+        raise NotFound(f"run {run_id} has no step execution {found!r}")
+    step = views[parsed[1]]
+    if step.output is None and step.status != "completed":
+        raise NotFound(f"step {step.name!r} of run {run_id} has no output ({step.status})")
+    return Response(
+        jsontext.dumps(step.output).encode(),
+        media_type="application/json",
+        headers={
+            "content-disposition": f'attachment; filename="{run.id}-{step.name}-output.json"',
+            "x-content-type-options": "nosniff",
+        },
+    )
 
 
 async def list_events(request: Request) -> Response:
@@ -116,6 +139,18 @@ routes: list[BaseRoute] = [
             " input and the outputs before it; `inputSource` says so), its configuration as"
             " written, output, error, the traceback of its final failed attempt, the tokens"
             " it reported and each failed attempt that was retried.",
+        ),
+    ),
+    route(
+        "GET",
+        f"{RUNS}/steps/{{step_execution_id}}/output",
+        download_step_output,
+        Doc(
+            "Download one step's output",
+            TAG,
+            description="openpal's own: the step's output alone, as a JSON file"
+            " (`content-disposition: attachment`), byte for byte the `output` of the step"
+            " in full. 404 while the step has none.",
         ),
     ),
     route(
