@@ -9,7 +9,7 @@ from urllib.parse import parse_qsl
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from openpal import logs
+from openpal import logs, tracing
 from openpal.api import upload_rollback
 from openpal.api.errors import envelope_response
 from openpal.errors import Issue, Unauthorized
@@ -31,6 +31,7 @@ class RequestIdMiddleware:
             return
         request_id = "req_" + os.urandom(10).hex()
         logs.set_fields(request_id=request_id)
+        tracing.set_incoming(_header(scope, b"traceparent"))
         scope.setdefault("state", {})["request_id"] = request_id
         header = (b"x-request-id", request_id.encode())
 

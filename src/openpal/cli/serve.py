@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from openpal import logs
+from openpal import logs, tracing
 from openpal.cli._store import data_dir_option, database_url_option, load_settings, with_store
 from openpal.cli.keys import ensure_first_key
 from openpal.private import private_dir
@@ -33,7 +33,9 @@ log_level_option = click.option("--log-level", default=None, help="debug, info, 
 
 
 def setup_logging(settings: Settings) -> None:
+    """Server logs as configured, and OpenTelemetry traces when `OTEL_*` asks for them."""
     logs.configure(settings.log_level, settings.log_format)
+    tracing.configure()
 
 
 @click.command()

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from openpal import tracing
 from openpal.blobs.base import BlobStore
 from openpal.engine.ids import new_id
 from openpal.engine.states import RunStatus
@@ -200,6 +201,7 @@ class RunService:
                     trigger_type=trigger,
                     created_at=created,
                     held=hold is not None,
+                    trace_parent=tracing.parent_for_new_run(),
                     **extra,
                 ),
                 once=once,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from openpal import tracing
 from openpal.errors import RunCancelled
 from openpal.files import check_artifact_path
 from openpal.workflows.model import StepSpec
@@ -75,6 +76,12 @@ class StepContext:
     usage: dict[str, float] | None = None  # tokens the step reported (`report_usage`)
     _cancelled: threading.Event = field(default_factory=threading.Event)
     _on_heartbeat: Callable[[], None] | None = None
+
+    @property
+    def traceparent(self) -> str | None:
+        """The W3C `traceparent` of this step's span (None unless tracing is on): send it
+        as that header on the calls the step makes, to continue the run's trace."""
+        return tracing.current_traceparent()
 
     @property
     def cancel_requested(self) -> bool:

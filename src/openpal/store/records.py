@@ -96,6 +96,7 @@ class NewRun:
     deadline_seconds: float | None = None  # overrides the workflow's timeout_seconds
     tags: tuple[str, ...] = ()  # the caller's labels, exact strings (GET /v1/runs?tag=)
     metadata: dict[str, Any] | None = None  # the caller's free-form object, kept as sent
+    trace_parent: str | None = None  # the caller's W3C `traceparent`, continued by the worker
     # a request in this process holds until the run ends: a store shared by many
     # processes announces its end to this process (the others are not told)
     held: bool = False
@@ -152,6 +153,7 @@ class RunRecord:
     overrides_json: str | None = None
     tags_json: str | None = None  # JSON list; None for runs created without tags
     metadata_json: str | None = None
+    trace_parent: str | None = None  # the W3C `traceparent` the run was started with
 
     @property
     def tags(self) -> list[str]:

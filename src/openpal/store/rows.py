@@ -60,7 +60,7 @@ SUMMARY_COLS = (
     " step_started_at, attempt, fencing_token, lease_owner, lease_expires_at, takeovers,"
     " concurrency_key, deadline_seconds, waiting_for, wait_until, decision, resume_payload, tags"
 )
-FULL_COLS = SUMMARY_COLS + ", input, output, overrides, metadata"
+FULL_COLS = SUMMARY_COLS + ", input, output, overrides, metadata, trace_parent"
 WF_COLS = (
     "w.id, w.slug, w.name, w.description, w.kind, w.created_at, w.updated_at,"
     " w.current_version_id, v.version_label, w.deleted_at"
@@ -106,7 +106,7 @@ def run_from_row(row: tuple[Any, ...]) -> RunRecord:
         tags,
         *json_cols,
     ) = row
-    inp, out, ovr, meta = json_cols if json_cols else (None, None, None, None)
+    inp, out, ovr, meta, trace_parent = json_cols if json_cols else (None,) * 5
     return RunRecord(
         id=rid,
         tenant_id=tenant,
@@ -146,6 +146,7 @@ def run_from_row(row: tuple[Any, ...]) -> RunRecord:
         overrides_json=ovr,
         tags_json=tags,
         metadata_json=meta,
+        trace_parent=trace_parent,
     )
 
 
@@ -317,6 +318,7 @@ def run_row(run: NewRun, *, held_by: str | None = None) -> dict[str, Any]:
         "deadline_seconds": run.deadline_seconds,
         "tags": tags_json(run),
         "metadata": metadata_json(run),
+        "trace_parent": run.trace_parent,
         "held_by": held_by,
     }
 
@@ -376,4 +378,5 @@ def new_run_record(
         metadata_json=metadata_json(run),
         concurrency_key=run.concurrency_key,
         deadline_seconds=run.deadline_seconds,
+        trace_parent=run.trace_parent,
     )

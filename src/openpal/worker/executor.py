@@ -12,7 +12,7 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
-from openpal import logs
+from openpal import logs, tracing
 from openpal.blobs.base import BlobStore, read_chunks
 from openpal.engine.states import CANCELLED_BY_REQUEST, RunStatus
 from openpal.errors import LeaseLost, PayloadTooLarge, RunCancelled, Unavailable
@@ -101,6 +101,10 @@ class _StepFailed(Exception):
         self.usage = usage  # what the last attempt reported
 
 
+# how a step attempt may end without having failed (its span is not marked an error)
+_CALM = (RunCancelled, Suspend, Reject)
+
+
 class RunExecutor:
     """Carries a claimed run to its end, or drops it if the lease is lost."""
 
@@ -135,7 +139,8 @@ class RunExecutor:
         self.hub.on_cancel(run.id, cancelled.set)
         keeper = asyncio.create_task(self._keep_lease(run.id, run.fencing_token))
         try:
-            await self._execute(claim, cancelled)
+            with tracing.run_span(run.id, run.workflow_slug, run.trace_parent, run.takeovers):
+                await self._execute(claim, cancelled)
         except LeaseLost:
             log.warning("run %s: lease lost; another worker owns it now", run.id)
         except asyncio.CancelledError:
@@ -414,11 +419,12 @@ class RunExecutor:
                 left = None if deadline is None else (deadline - now_micros()) / 1_000_000
                 if left is not None and (limit is None or left < limit):
                     limit = max(left, 0.0)
-                coro = step_type.run(config, ctx)
-                if limit is not None:
-                    output = await asyncio.wait_for(coro, limit)
-                else:
-                    output = await coro
+                with tracing.step_span(spec.name, spec.type, attempt, _CALM):
+                    coro = step_type.run(config, ctx)
+                    if limit is not None:
+                        output = await asyncio.wait_for(coro, limit)
+                    else:
+                        output = await coro
                 return output, attempt, ctx.artifacts, ctx.usage
             except (RunCancelled, Suspend, Reject):
                 raise
