@@ -40,7 +40,12 @@ class FakeChat:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
                 fake.requests.append(
-                    {"path": self.path, "auth": self.headers.get("authorization"), "body": body}
+                    {
+                        "path": self.path,
+                        "auth": self.headers.get("authorization"),
+                        "traceparent": self.headers.get("traceparent"),
+                        "body": body,
+                    }
                 )
                 if fake.delay:
                     time.sleep(fake.delay)

@@ -20,7 +20,10 @@ from openpal import tracing
 from openpal.api.app import create_app
 from openpal.cli.keys import ensure_first_key
 from openpal.settings import Settings
+from openpal.steps.base import StepContext
+from openpal.steps.extract import ExtractStep
 from tests.conftest import TEST_WORKFLOWS
+from tests.fake_chat import FakeChat
 from tests.pg import BACKENDS, create_database, db_url, drop_database, require_postgres
 
 TRACE_ID = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -144,3 +147,24 @@ def test_tracing_is_off_unless_configured(env, on):
 )
 def test_only_a_valid_traceparent_is_continued(header, kept):
     assert (tracing.valid_traceparent(header) is not None) is kept
+
+
+def test_the_model_provider_passes_the_trace_on():
+    """`ai.extract` with a model sends the step's `traceparent`, so the model server's
+    spans join the run's trace."""
+    fake = FakeChat(lambda body: '{"total": 5}', style="vllm")
+    config = {
+        "text": "Total 5",
+        "schema": {"type": "object", "properties": {"total": {"type": "number"}}},
+        "provider": "openai",
+        "base_url": fake.url,
+    }
+    ctx = StepContext(run_id="exec_t", step_name="s", workflow="w")
+    try:
+        with trace.get_tracer("test").start_as_current_span("step s") as span:
+            asyncio.run(ExtractStep().run(config, ctx))
+    finally:
+        fake.close()
+    sent = fake.requests[0]["traceparent"]
+    trace_id = format(span.get_span_context().trace_id, "032x")
+    assert sent is not None and sent.split("-")[1] == trace_id

@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from openpal import tracing
 from openpal.schemas import schema_errors
 
 __all__ = ["ModelUnreachable", "ProviderError", "extract_openai", "resolve_base_url"]
@@ -216,6 +217,9 @@ async def extract_openai(
         "temperature": 0,
     }
     headers = {"Authorization": f"Bearer {key}"} if key else {}
+    parent = tracing.current_traceparent()
+    if parent is not None:  # the model server's spans join the run's trace
+        headers["traceparent"] = parent
     problems: list[str] = []
     async with httpx.AsyncClient(base_url=base, timeout=timeout, headers=headers) as client:
         for _ in range(max_attempts):
