@@ -48,3 +48,21 @@ def test_every_answer_is_in_the_pdf_text(half, tmp_path):
             missing[doc.id] = lost if half == "dev" else len(lost)
     assert not missing
     assert all(doc.printed and doc.kind == "invoice" for doc in docs)
+
+
+def test_realworld_set_writes_and_prints_its_answers(tmp_path):
+    from tests.corpus.realworld import documents
+
+    docs = documents()
+    kinds = {d.kind for d in docs}
+    assert kinds == {"invoice", "credit_note", "receipt", "not_invoice"}
+    for doc in docs:
+        path = write_document(doc, tmp_path)
+        text = pdf_text(path) if path.suffix == ".pdf" else path.read_text()
+        if doc.kind == "not_invoice":
+            assert doc.total is None and not doc.line_items
+            continue
+        flat = " ".join(text.split()).casefold()
+        assert doc.invoice_number in text and doc.vendor and doc.vendor.casefold() in flat
+        assert all(item["description"] in text for item in doc.line_items), doc.id
+        assert (doc.total or 0) < 0 if doc.kind == "credit_note" else (doc.total or 0) > 0
