@@ -28,6 +28,20 @@ def records(n):
 
 def echo(value, count):
     return {"value": value, "count": count}
+
+
+def boom(n):
+    raise ValueError("y" * n)
+"""
+
+BOOM = """\
+name: boom
+inputs:
+  - {name: n, type: integer}
+steps:
+  - name: fail
+    type: python
+    with: {function: "shapes:boom", args: {n: "{{ input.n }}"}}
 """
 
 BIG = """\
@@ -64,6 +78,7 @@ def server(tmp_path_factory, module_db_url):
     (flows / "shapes.py").write_text(STEPS)
     (flows / "big.yaml").write_text(BIG)
     (flows / "echo.yaml").write_text(ECHO)
+    (flows / "boom.yaml").write_text(BOOM)
     srv = start_server(tmp / "data", workflows=flows, database_url=module_db_url)
     yield srv
     srv.stop()
@@ -169,6 +184,18 @@ def test_the_api_serves_one_step_output_alone(server, big_run):
         assert resp.content == encoded
         missing = api.get(f"/v1/runs/{run_id}/steps/{row['id'][:-1]}9/output")
         assert missing.status_code == 404 and missing.json()["issues"]
+
+
+def test_an_error_of_megabytes_is_shown_in_part(server, web):
+    with server.client() as api:
+        resp = api.post("/v1/runs", json={"target": "workflows.boom", "input": {"n": 2_000_000}},
+                        params={"wait_for_completion": 50})  # fmt: skip
+        assert resp.status_code == 200 and resp.json()["execution"]["status"] == "failed"
+        run_id = resp.json()["id"]
+        assert len(resp.json()["error"]) > 2_000_000  # the API keeps it whole
+    page = web.get(f"/runs/{run_id}")
+    assert page.status_code == 200 and len(page.content) < 100_000, len(page.content)
+    assert re.search(r"y … [\d,]+ more characters", page.text)
 
 
 # -- the start-a-run form -------------------------------------------------------------

@@ -33,6 +33,18 @@ templates.filters["iso"] = iso
 templates.filters["pretty"] = lambda v: json.dumps(v, indent=2, ensure_ascii=False, default=str)
 
 
+def clip(text: str | None, limit: int = 4096) -> str:
+    """An error message as a page shows it: its first `limit` characters and how many
+    more there are (a step may fail with a message of megabytes)."""
+    text = text or ""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]} … {len(text) - limit:,} more characters"
+
+
+templates.filters["clip"] = clip
+
+
 def _duration(run: Any) -> str:
     if run.started_at is None:
         return ""
