@@ -11,8 +11,10 @@ two columns, credit notes, VAT breakdowns, a till receipt, and non-invoices that
 refused) and ``legacy`` (the six fixed layouts of tests/corpus/invoices.py).
 
 Each document is written to a temporary folder and run through the workflow's steps
-in-process, as a worker would. ``--ocr`` renders each generated PDF page to a PNG
-(pypdfium2, 150 dpi) and feeds the image instead, through doc.pdf-text's OCR.
+in-process, as a worker would. ``--ocr`` also runs the OCR set: each generated
+document's page rendered to a grayscale PNG at 300 dpi (openpal.steps.ocr's
+render_pages_to_png, pypdfium2) and fed to the workflow as an image upload, so
+doc.pdf-text reads it through Tesseract.
 """
 
 from __future__ import annotations
@@ -44,31 +46,26 @@ def _docs(half: str, n: int, seed: int) -> list[Doc]:
 
 
 def _as_png(doc: Doc, folder: Path) -> Path:
-    """The document's first page rendered to a PNG (the OCR set)."""
-    import pypdfium2
+    """The document's first page as a grayscale PNG "scan" (300 dpi, the OCR set)."""
     from tests.corpus.gen import write_document
+
+    from openpal.steps.ocr import render_pages_to_png
 
     pdf = write_document(doc, folder)
     out = pdf.with_suffix(".png")
-    document = pypdfium2.PdfDocument(str(pdf))
-    try:
-        document[0].render(scale=150 / 72).to_pil().convert("L").save(out)
-    finally:
-        document.close()
+    out.write_bytes(render_pages_to_png(pdf.read_bytes())[0])
     return out
 
 
-def _ocr_available() -> str | None:
+def _ocr_problem() -> str | None:
+    """Why the OCR set cannot run in this tree, or None."""
     try:
-        import pypdfium2  # noqa: F401
-
-        from openpal.steps import documents
-
-        if not hasattr(documents, "ocr_image"):
-            return "doc.pdf-text has no OCR in this tree"
-    except ImportError as exc:
-        return f"OCR not available ({exc})"
-    return None
+        from openpal.settings import Settings
+        from openpal.steps.ocr import ocr_problem
+    except ImportError:
+        return "OCR not available (openpal.steps.ocr is not in this tree)"
+    problem = ocr_problem(Settings.from_env().ocr_languages)
+    return f"OCR not available ({problem})" if problem else None
 
 
 def report(name: str, result: Result, show: bool) -> None:
@@ -127,12 +124,12 @@ async def _run(a: argparse.Namespace) -> int:
         result = await measure_docs(docs, extract_invoice, write_document)
         report(f"{half} (seed {a.seed})" if half != "realworld" else half, result, show)
         if a.ocr and half != "realworld":
-            problem = _ocr_available()
+            problem = _ocr_problem()
             if problem:
                 print(f"\n### {half}, OCR set: {problem}")
                 continue
             result = await measure_docs(docs, extract_invoice, _as_png)
-            report(f"{half}, OCR set (PNG at 150 dpi)", result, show)
+            report(f"{half}, OCR set (PNG at 300 dpi)", result, show)
     return 0
 
 
