@@ -187,6 +187,19 @@ def test_a_large_output_is_shown_in_part_and_downloads_whole(page, srv):
     assert whole == json.dumps(output, ensure_ascii=False, separators=(",", ":")).encode()
 
 
+def test_the_start_form_refuses_nan_with_a_message_on_the_page(page, srv):
+    page.goto("/workflows/typed")
+    page.fill("#in-s", "x")
+    page.fill("#in-o", '{"a": NaN}')
+    page.click("text=Start run")
+    expect(page.get_by_role("alert")).to_have_text("input.o: NaN is not a JSON number")
+    page.fill("#in-s", "x")
+    page.fill("#in-o", '{"a":' * 70 + "1" + "}" * 70)
+    page.click("text=Start run")
+    expect(page.get_by_role("alert")).to_have_text("input.o: JSON nested more than 64 levels deep")
+    shot(page, "start-form-refused")
+
+
 def test_a_form_without_the_csrf_token_is_refused(srv):
     with api(srv) as c:
         run_id = c.post("/api/v1/run/workflows.slow-count", json={"seconds": 5}).json()["runId"]
