@@ -95,11 +95,14 @@ def start(
     data_dir: Path | None = None,
     workers: int = 2,
     concurrency: int = 16,
+    env: dict[str, str] | None = None,
 ) -> Deployment:
     """SQLite: one `openpal serve`. PostgreSQL: `serve --no-worker` + `workers` times `openpal
-    worker`, each with `concurrency` slots."""
+    worker`, each with `concurrency` slots. `env`: settings over BENCH_ENV's."""
     data = data_dir or Path(tempfile.mkdtemp(prefix=f"openpal-bench-{backend}-"))
+    settings = env or {}
     env = {**os.environ, "PYTHONUNBUFFERED": "1", "OPENPAL_RETENTION_DAYS": "0", **BENCH_ENV}
+    env.update(settings)
     env.pop("OPENPAL_DATABASE_URL", None)
     if backend == "postgres":
         if not database_url:

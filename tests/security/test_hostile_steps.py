@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import threading
 import time
-import zlib
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from bench.hostile_attacks import shared_page_pdf
+from bench.procs import BENCH_WORKFLOWS
 
 from openpal.files import FileRef
 from openpal.settings import Settings
@@ -21,28 +22,11 @@ from openpal.steps.documents import DocumentError, pdf_text
 from tests.api.test_runs import wait_terminal
 from tests.conftest import Server, start_server
 
-WORKFLOWS = {
-    "hostile-regex.yaml": """
-name: hostile-regex
-inputs:
-  - {name: text, type: string}
-  - {name: pattern, type: string}
-steps:
-  - name: match
-    type: transform.regex-extract
-    with: {text: "{{ input.text }}", patterns: {hit: "{{ input.pattern }}"}}
-output: {hit: "{{ steps.match.output.hit }}"}
-""",
-    "hostile-pdf.yaml": """
-name: hostile-pdf
-inputs:
-  - {name: doc, type: file}
-steps:
-  - name: parse
-    type: doc.pdf-text
-    with: {file: "{{ input.doc }}"}
-output: {pages: "{{ steps.parse.output.page_count }}"}
-""",
+WORKFLOWS = {  # hostile-regex and hostile-pdf are bench.hostile's too
+    **{
+        name: (BENCH_WORKFLOWS / name).read_text()
+        for name in ("hostile-regex.yaml", "hostile-pdf.yaml")
+    },
     "hostile-nap.yaml": """
 name: hostile-nap
 steps:
@@ -129,38 +113,6 @@ def test_the_invoice_extractor_on_a_30k_character_line(server: Server) -> None:
     )
     assert run["status"] == "completed", run
     assert run["output"]["total"] is None and run["output"]["line_items"] == []
-
-
-def shared_page_pdf(pages: int, text_per_page: int) -> bytes:
-    """A PDF of a few kB: `pages` pages that are one shared page object, whose one
-    compressed content stream draws `text_per_page` characters of text."""
-    line = b"(" + b"A" * 100 + b") Tj 0 -1 Td\n"
-    content = b"BT /F1 1 Tf 0 800 Td\n" + line * (text_per_page // 100) + b"ET\n"
-    stream = zlib.compress(content, 9)
-    kids = b" ".join(b"3 0 R" for _ in range(pages))
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [" + kids + b"] /Count " + str(pages).encode() + b" >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R"
-        b" /Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length "
-        + str(len(stream)).encode()
-        + b" /Filter /FlateDecode >>\nstream\n"
-        + stream
-        + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += str(number).encode() + b" 0 obj\n" + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 " + str(len(objects) + 1).encode() + b"\n0000000000 65535 f \n"
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size " + str(len(objects) + 1).encode() + b" /Root 1 0 R >>\n"
-    out += b"startxref\n" + str(xref).encode() + b"\n%%EOF\n"
-    return bytes(out)
 
 
 @pytest.mark.parametrize(
