@@ -89,6 +89,11 @@ class Settings:
     pdf_max_pages: int = 500  # doc.pdf-text: pages of one document
     pdf_max_chars: int = 2_000_000  # doc.pdf-text: extracted text of one document
     pdf_max_seconds: float = 30.0  # doc.pdf-text: parse time (a killed worker process)
+    ocr_max_pages: int = 50  # doc.pdf-text: pages (or image frames) OCR'd in one document
+    ocr_seconds: float = 120.0  # doc.pdf-text: OCR time for one document (a killed worker)
+    ocr_max_pixels: int = 40_000_000  # doc.pdf-text: pixels of one image or rendered page
+    ocr_languages: str = "eng+deu+fra+spa+nld"  # Tesseract languages (the installed ones)
+    sandbox_memory_mb: int = 1024  # address space of a sandbox worker process; 0: no cap
     max_output_chars: int = 16_000_000  # a step's or a run's output, as JSON text
     max_request_bytes: int | None = None  # a whole multipart body; None: max_upload_bytes + 1 MiB
     header_timeout_seconds: float = 10.0  # a request's line and headers must arrive within this
@@ -170,6 +175,11 @@ class Settings:
             pdf_max_pages=_int(env, "OPENPAL_PDF_MAX_PAGES", 500, 1),
             pdf_max_chars=_int(env, "OPENPAL_PDF_MAX_CHARS", 2_000_000, 1),
             pdf_max_seconds=_float(env, "OPENPAL_PDF_MAX_SECONDS", 30.0),
+            ocr_max_pages=_int(env, "OPENPAL_OCR_MAX_PAGES", 50, 0),
+            ocr_seconds=_float(env, "OPENPAL_OCR_SECONDS", 120.0),
+            ocr_max_pixels=_int(env, "OPENPAL_OCR_MAX_PIXELS", 40_000_000, 1),
+            ocr_languages=env.get("OPENPAL_OCR_LANGUAGES") or "eng+deu+fra+spa+nld",
+            sandbox_memory_mb=_int(env, "OPENPAL_SANDBOX_MEMORY_MB", 1024, 0),
             max_output_chars=_int(env, "OPENPAL_MAX_OUTPUT_CHARS", 16_000_000, 1),
             max_request_bytes=_int(env, "OPENPAL_MAX_REQUEST_BYTES", 0, 0) or None,
             header_timeout_seconds=_float(env, "OPENPAL_HEADER_TIMEOUT_SECONDS", 10.0),

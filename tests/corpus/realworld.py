@@ -3,9 +3,10 @@
 Invoices that the generated halves do not cover: multi-page (the table continues on the
 next page, a carried-forward subtotal, the total on the last page), a two-column page (a
 sidebar with the vendor's details beside the invoice), credit notes, VAT breakdowns with
-several rates, a till receipt; and documents that are not invoices and must be refused
-(tests/corpus/realworld_other.py: a Python source file, a letter, a bank statement, a
-delivery note without prices, a CV, a quotation).
+several rates, Spanish IRPF withholding, Dutch reverse charge, a till receipt; and
+documents that are not invoices and must be refused (tests/corpus/realworld_other.py: a
+Python source file, a letter, a bank statement, a delivery note without prices, a CV, a
+quotation).
 
 Credit notes: ``total`` is negative, and so are each line's ``unit_price`` and ``amount``
 (the money flows back), whether the document prints a minus or only says "credit note".
@@ -277,7 +278,7 @@ def documents() -> list[Doc]:
     """The real-world-like set: invoices first, then the documents that must be refused."""
     from tests.corpus.realworld_notes import credit_note_de, credit_note_en, till_receipt
     from tests.corpus.realworld_other import not_invoices
-    from tests.corpus.realworld_vat import vat_breakdown
+    from tests.corpus.realworld_vat import retention_es, reverse_charge_nl, vat_breakdown
 
     return [
         _multipage(),
@@ -286,6 +287,8 @@ def documents() -> list[Doc]:
         credit_note_de(),
         vat_breakdown("de"),
         vat_breakdown("fr"),
+        retention_es(),
+        reverse_charge_nl(),
         till_receipt(),
         *not_invoices(),
     ]

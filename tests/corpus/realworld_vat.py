@@ -1,4 +1,5 @@
-"""Real-world-like invoices with several VAT rates and a breakdown table."""
+"""Real-world-like invoices with tax particulars: several VAT rates and a breakdown table,
+Spanish IRPF withholding, Dutch reverse charge."""
 
 from __future__ import annotations
 
@@ -10,9 +11,9 @@ from fpdf import FPDF
 from tests.corpus import fmt
 from tests.corpus.draw import cell_row, line, set_font
 from tests.corpus.model import Doc
-from tests.corpus.realworld_kit import answer_doc, item_rows, pdf_writer
+from tests.corpus.realworld_kit import Item, answer_doc, item_rows, pdf_writer
 
-__all__ = ["vat_breakdown"]
+__all__ = ["retention_es", "reverse_charge_nl", "vat_breakdown"]
 
 
 # --------------------------------------------------------------------------- VAT breakdowns
@@ -162,4 +163,148 @@ def vat_breakdown(lang: str) -> Doc:
         currency="EUR",
         line_items=rows,
         plan=pdf_writer(font, day, draw),
+    )
+
+
+def retention_es() -> Doc:
+    """A Spanish freelancer's invoice: IVA added, IRPF withheld (the total is net of it)."""
+    day = date(2026, 9, 1)
+    number, vendor = "2026/0087", "Marta Iglesias Rubio"
+    items: list[Item] = [
+        ("Traducción técnica manual de usuario (12.000 palabras)", 1, "1080.00"),
+        ("Revisión y maquetación", 6, "35.00"),
+    ]
+    rows, base = item_rows(items)
+    iva = fmt.cents(base * Decimal("0.21"))
+    irpf = fmt.cents(base * Decimal("0.15"))
+    total = base + iva - irpf
+    num = lambda v: fmt.number(v, (".", ",")) + " €"  # noqa: E731
+
+    def draw(pdf: FPDF) -> None:
+        pdf.add_page()
+        set_font(pdf, "B", 14)
+        line(pdf, vendor, 7)
+        set_font(pdf, "", 9)
+        for text in ("NIF 48392017-K", "Calle Colón 22, 3º B", "46004 Valencia"):
+            line(pdf, text, 4.5)
+        pdf.ln(6)
+        set_font(pdf, "", 10)
+        cell_row(pdf, [(95, "FACTURA", "L"), (85, "Cliente:", "L")], 6)
+        cell_row(pdf, [(95, f"Nº {number}", "L"), (85, "Editorial Mediterránea S.L.", "L")], 5.5)
+        cell_row(pdf, [(95, "Fecha: 01/09/2026", "L"), (85, "CIF B-46123987", "L")], 5.5)
+        cell_row(pdf, [(95, "Vencimiento: 01/10/2026", "L"), (85, "Av. del Puerto 101", "L")], 5.5)
+        pdf.ln(6)
+        set_font(pdf, "B", 9)
+        cell_row(
+            pdf,
+            [(110, "Concepto", "L"), (20, "Cant.", "R"), (25, "Precio", "R"), (25, "Importe", "R")],
+            7,
+            "TB",
+        )
+        set_font(pdf, "", 9)
+        for row in rows:
+            cell_row(
+                pdf,
+                [
+                    (110, row["description"], "L"),
+                    (20, str(int(row["quantity"])), "R"),
+                    (25, num(Decimal(str(row["unit_price"]))), "R"),
+                    (25, num(Decimal(str(row["amount"]))), "R"),
+                ],
+                6,
+            )
+        pdf.ln(4)
+        for label, value in (
+            ("Base imponible", base),
+            ("IVA 21 %", iva),
+            ("Retención IRPF 15 %", -irpf),
+        ):
+            cell_row(pdf, [(150, label, "R"), (30, num(value), "R")], 6)
+        set_font(pdf, "B", 10)
+        cell_row(pdf, [(150, "TOTAL FACTURA", "R"), (30, num(total), "R")], 7)
+        set_font(pdf, "", 8.5)
+        pdf.ln(6)
+        line(pdf, "Pago por transferencia a ES91 2100 0418 4502 0005 1332.", 4.5)
+
+    return answer_doc(
+        "irpf-retention-es",
+        "es",
+        "IVA added, IRPF withheld",
+        "invoice",
+        invoice_number=number,
+        invoice_date=day.isoformat(),
+        vendor=vendor,
+        total=float(total),
+        currency="EUR",
+        line_items=rows,
+        plan=pdf_writer("liberation-serif", day, draw),
+    )
+
+
+def reverse_charge_nl() -> Doc:
+    """A Dutch invoice to a foreign business: VAT reverse-charged (btw verlegd), 0 VAT."""
+    day = date(2026, 8, 19)
+    number, vendor = "F26-0412", "Windmolen Software B.V."
+    items: list[Item] = [
+        ("SaaS-abonnement Enterprise (augustus)", 1, "2400.00"),
+        ("Extra gebruikers", 15, "18.00"),
+        ("Implementatieondersteuning (uur)", 7.5, "120.00"),
+    ]
+    rows, net = item_rows(items)
+    num = lambda v: "€ " + fmt.number(v, (".", ","))  # noqa: E731
+
+    def draw(pdf: FPDF) -> None:
+        pdf.add_page()
+        set_font(pdf, "B", 16)
+        cell_row(pdf, [(120, vendor, "L"), (60, "FACTUUR", "R")], 9)
+        set_font(pdf, "", 8.5)
+        line(pdf, "Stationsplein 9, 3511 ED Utrecht · KvK 71234567 · BTW NL859412367B01", 4.5)
+        pdf.ln(8)
+        set_font(pdf, "", 10)
+        for label, value in (
+            ("Factuurnummer", number),
+            ("Factuurdatum", "19-08-2026"),
+            ("Vervaldatum", "18-09-2026"),
+            ("Klant", "Bergmann Logistik GmbH, Hamburg (DE 287 114 559)"),
+        ):
+            cell_row(pdf, [(40, label, "L"), (140, value, "L")], 5.5)
+        pdf.ln(6)
+        set_font(pdf, "B", 9)
+        head = [(105, "Omschrijving", "L"), (20, "Aantal", "R"), (25, "Tarief", "R")]
+        cell_row(pdf, [*head, (30, "Bedrag", "R")], 7, 1)
+        set_font(pdf, "", 9)
+        for row in rows:
+            quantity = fmt.quantity_text(row["quantity"], (".", ","))
+            cell_row(
+                pdf,
+                [
+                    (105, row["description"], "L"),
+                    (20, quantity, "R"),
+                    (25, num(Decimal(str(row["unit_price"]))), "R"),
+                    (30, num(Decimal(str(row["amount"]))), "R"),
+                ],
+                7,
+                1,
+            )
+        pdf.ln(4)
+        cell_row(pdf, [(150, "Subtotaal", "R"), (30, num(net), "R")], 6)
+        cell_row(pdf, [(150, "BTW verlegd (0%)", "R"), (30, num(Decimal(0)), "R")], 6)
+        set_font(pdf, "B", 10)
+        cell_row(pdf, [(150, "Totaal", "R"), (30, num(net), "R")], 7)
+        set_font(pdf, "", 8.5)
+        pdf.ln(6)
+        line(pdf, "BTW verlegd naar de afnemer (art. 196 Richtlijn 2006/112/EG).", 4.5)
+
+    return answer_doc(
+        "reverse-charge-nl",
+        "nl",
+        "reverse charge, 0 VAT",
+        "invoice",
+        invoice_number=number,
+        invoice_date=day.isoformat(),
+        vendor=vendor,
+        total=float(net),
+        currency="EUR",
+        line_items=rows,
+        plan=pdf_writer("sans", day, draw),
     )

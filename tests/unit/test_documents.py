@@ -57,10 +57,10 @@ def test_encrypted_and_corrupt_pdfs_fail_clearly(tmp_path):
     ref = FileRef("sha256:b", "broken.pdf", "application/pdf", broken.stat().st_size, broken)
     with pytest.raises(DocumentError, match="is not a readable PDF"):
         pdf_text(ref)
-    image = tmp_path / "image.png"
-    image.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
-    ref = FileRef("sha256:i", "image.png", "image/png", 72, image)
-    with pytest.raises(DocumentError, match="is not a PDF"):
+    image = tmp_path / "image.gif"  # PNG, JPEG and TIFF are read by OCR
+    image.write_bytes(b"GIF89a" + b"\x00" * 64)
+    ref = FileRef("sha256:i", "image.gif", "image/gif", 70, image)
+    with pytest.raises(DocumentError, match=r"is not a PDF or an image \(PNG, JPEG, TIFF\)"):
         pdf_text(ref)
 
 

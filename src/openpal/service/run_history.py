@@ -20,7 +20,7 @@ from openpal.service.step_inputs import rendered_input
 from openpal.store.events import RUN_DECISION, RUN_TAKEOVER, RUN_WAITING, STEP_RETRY
 from openpal.store.records import RunEventRecord, RunRecord
 
-TOKEN_KEYS = ("input", "output", "cacheRead", "cacheWrite", "llmCalls")
+TOKEN_KEYS = ("input", "output", "cacheRead", "cacheWrite", "llmCalls", "ocrPages")
 _ENDED = ("completed", "skipped", "failed", "cancelled", "rejected")
 
 
@@ -51,7 +51,7 @@ class StepInFull:
 
 @dataclass(frozen=True)
 class Usage:
-    """What a run consumed: time, and the tokens its steps reported."""
+    """What a run consumed: time, and the tokens and OCR pages its steps reported."""
 
     duration_ms: int | None
     tokens: dict[str, float]  # TOKEN_KEYS → sums (zeros when no step reported any)

@@ -73,7 +73,7 @@ class StepContext:
     resumed: Resumption | None = None  # set when this step paused the run and it resumed
     artifacts: list[PendingArtifact] = field(default_factory=list)
     logger: logging.Logger = field(default_factory=lambda: logging.getLogger("openpal.step"))
-    usage: dict[str, float] | None = None  # tokens the step reported (`report_usage`)
+    usage: dict[str, float] | None = None  # what the step reported (`report_usage`, OCR pages)
     _cancelled: threading.Event = field(default_factory=threading.Event)
     _on_heartbeat: Callable[[], None] | None = None
 
@@ -134,11 +134,19 @@ class StepContext:
             "cacheWrite": cache_write_tokens,
             "llmCalls": calls,
         }
+        self._add_usage("report_usage", added)
+
+    def report_ocr_pages(self, pages: int) -> None:
+        """Add pages read by OCR to this step's usage (`ocrPagesProcessed` in the run's
+        usage); kept and summed like `report_usage`."""
+        self._add_usage("report_ocr_pages", {"ocrPages": pages})
+
+    def _add_usage(self, caller: str, added: dict[str, float]) -> None:
         for key, value in added.items():
             if isinstance(value, bool) or not isinstance(value, int | float):
-                raise TypeError(f"report_usage: {key} must be a number, not {value!r}")
+                raise TypeError(f"{caller}: {key} must be a number, not {value!r}")
             if not math.isfinite(value) or value < 0:
-                raise ValueError(f"report_usage: {key} must be a finite number ≥ 0, not {value}")
+                raise ValueError(f"{caller}: {key} must be a finite number ≥ 0, not {value}")
         with _USAGE_LOCK:
             total = self.usage if self.usage is not None else {}
             for key, value in added.items():

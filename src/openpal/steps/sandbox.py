@@ -7,11 +7,16 @@ event loop, a process can be killed. Worker processes are forked from a
 from the server itself, which has threads and open connections; a worker that
 answered in time is kept for the next call (up to `_MAX_IDLE` of them, each for
 `_MAX_JOBS` calls), one that ran too long is killed.
+
+A call may cap the worker's memory (`memory_mb`: its address space, `RLIMIT_AS`, set
+in the worker before the call and inherited by any process it starts): an allocation
+past the cap fails there, so the server itself never runs out.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import resource
 import threading
 import time
 from collections.abc import Callable
@@ -20,7 +25,7 @@ from typing import Any
 
 from openpal.errors import RunCancelled
 
-__all__ = ["SandboxCrashed", "SandboxTimeout", "run_killable"]
+__all__ = ["SandboxCrashed", "SandboxOutOfMemory", "SandboxTimeout", "run_killable"]
 
 _POLL_SECONDS = 0.2  # how often a waiting caller looks at its cancel flag
 _MAX_IDLE = 4  # workers kept between calls
@@ -38,6 +43,10 @@ class SandboxCrashed(Exception):
     """The process ended without an answer (killed, out of memory, a crash)."""
 
 
+class SandboxOutOfMemory(Exception):
+    """The function needed more memory than the call's `memory_mb`; its process was retired."""
+
+
 def _get_context(preload: list[str]) -> Any:
     global _context
     if _context is None:
@@ -47,14 +56,24 @@ def _get_context(preload: list[str]) -> Any:
     return _context
 
 
+def _cap_memory(memory_bytes: int | None) -> None:
+    """Lower (or lift again) this process's soft address-space limit; the hard one stays."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    soft = hard if memory_bytes is None else memory_bytes
+    if hard != resource.RLIM_INFINITY:
+        soft = min(soft, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def _serve(conn: Connection) -> None:
-    """A worker: answer `(fn, args)` requests until the connection closes."""
+    """A worker: answer `(fn, args, memory bytes)` requests until the connection closes."""
     while True:
         try:
-            fn, args = conn.recv()
+            fn, args, memory_bytes = conn.recv()
         except (EOFError, OSError):
             return
         try:
+            _cap_memory(memory_bytes)
             answer: tuple[bool, Any] = (True, fn(*args))
         except BaseException as exc:  # the parent re-raises it
             answer = (False, exc)
@@ -101,18 +120,21 @@ def run_killable(
     seconds: float,
     cancelled: Callable[[], bool] | None = None,
     preload: list[str] | None = None,
+    memory_mb: int | None = None,
 ) -> Any:
     """`fn(*args)` in a worker process: its result, or its exception re-raised.
 
     Blocks: call it on a thread. `fn` and `args` must pickle (`fn` at module level).
     Raises `SandboxTimeout` after `seconds`, `RunCancelled` once `cancelled()` is
-    true, `SandboxCrashed` if the worker dies; the worker is killed in each case.
+    true, `SandboxCrashed` if the worker dies, `SandboxOutOfMemory` if `fn` needed more
+    than `memory_mb` MiB of address space; the worker is retired in each case.
     """
     process, conn, served = _acquire(preload or [])
     healthy = False
+    memory_bytes = None if memory_mb is None else memory_mb * 1024 * 1024
     try:
         try:
-            conn.send((fn, args))
+            conn.send((fn, args, memory_bytes))
         except OSError:
             raise SandboxCrashed("the worker process is gone") from None
         deadline = time.monotonic() + seconds
@@ -128,9 +150,13 @@ def run_killable(
                 except (EOFError, OSError):
                     process.join(1.0)
                     raise SandboxCrashed(f"exit code {process.exitcode}") from None
-                healthy = True
                 if ok:
+                    healthy = True
                     return value
+                if isinstance(value, MemoryError):  # its heap may be fragmented: retire it
+                    cap = "its memory" if memory_mb is None else f"{memory_mb} MiB"
+                    raise SandboxOutOfMemory(f"needed more than {cap}") from None
+                healthy = True
                 raise value
     finally:
         _release(process, conn, served + 1, healthy)

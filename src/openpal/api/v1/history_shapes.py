@@ -36,9 +36,13 @@ def _calls(found: dict[str, float]) -> float | int:
     return _number(found.get("llmCalls", 0))
 
 
+def _ocr_pages(found: dict[str, float]) -> float | int:
+    return _number(found.get("ocrPages", 0))
+
+
 def _reported(found: dict[str, float]) -> dict[str, float | int]:
-    """What one step (or one of its attempts) reported: its tokens and its model calls."""
-    return tokens(found) | {"llmCallCount": _calls(found)}
+    """What one step (or one of its attempts) reported: tokens, model calls, OCR pages."""
+    return tokens(found) | {"llmCallCount": _calls(found), "ocrPagesProcessed": _ocr_pages(found)}
 
 
 def event(run_id: str, e: HistoryEvent) -> dict[str, Any]:
@@ -96,13 +100,14 @@ def step_in_full(step: StepInFull) -> dict[str, Any]:
 
 
 def usage(run_id: str, found: Usage) -> dict[str, Any]:
-    """`RunUsage`: the run's duration and token sums (zeros when no step reported any;
-    openpal charges no credits), plus each step's duration and tokens."""
+    """`RunUsage`: the run's duration, token sums and OCR'd pages (zeros when no step
+    reported any; openpal charges no credits), plus each step's duration and tokens."""
     return {
         "tokens": tokens(found.tokens),
         "creditsCharged": 0,
         "durationMs": found.duration_ms,
         "llmCallCount": _calls(found.tokens),
+        "ocrPagesProcessed": _ocr_pages(found.tokens),
         "steps": [
             {
                 "id": step_execution_id(run_id, view.index),
@@ -111,6 +116,7 @@ def usage(run_id: str, found: Usage) -> dict[str, Any]:
                 "durationMs": view.duration_ms,
                 "tokens": tokens(spent),
                 "llmCallCount": _calls(spent),
+                "ocrPagesProcessed": _ocr_pages(spent),
             }
             for view, spent in found.steps
         ],
