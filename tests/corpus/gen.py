@@ -14,7 +14,8 @@ the footer.
 Everything comes from ``random.Random(f"{pools.name}|{seed}|{index}")``, so document ``i``
 is the same whatever ``n`` is, and PDFs are byte-identical between runs. The self-check
 writes the corpus, extracts each PDF's text with pypdf and checks every printed answer is in
-it. This module never imports the held-out pools; pass them in.
+it. This module imports the held-out pools only for ``--half heldout`` (its self-check
+then prints counts, never held-out strings); everything else takes the pools passed in.
 """
 
 from __future__ import annotations
