@@ -90,3 +90,16 @@ def chatty(ctx, note: str) -> None:
     """Logs through `ctx.logger`, then fails (tests of what the logs say)."""
     ctx.logger.info("checking %s (attempt %d)", note, ctx.attempt)
     raise ValueError(f"{note} does not add up")
+
+
+def talkative(ctx, token: str, lines: int = 0) -> dict:
+    """Prints and logs, secrets included (tests of what is kept with the run)."""
+    print(f"using token {token}")
+    print("partial ", end="")
+    print("line ends here")
+    ctx.logger.warning("calling with Authorization: Bearer abc.def.ghi")
+    ctx.logger.info("the server key is opk_abcdefghijklmnop")
+    for n in range(lines):
+        print(f"filler line {n:06d} " + "x" * 90)
+    print("done", file=__import__("sys").stderr)
+    return {"ok": True}

@@ -159,9 +159,22 @@ SEED: dict[str, dict[str, Any]] = {
                         "startedAt": _TIME_OR_NULL,
                         "completedAt": _TIME_OR_NULL,
                         "durationMs": _nullable("integer"),
+                        "traceback": _nullable("string"),
+                        "logs": {"type": "array", "items": ref("StepLogLine")},
                     },
                 },
             },
+        },
+    },
+    "StepLogLine": {
+        "type": "object",
+        "description": "One line a step attempt logged (ctx.logger) or printed.",
+        "required": ["at", "stream", "text"],
+        "properties": {
+            "at": {"type": "integer", "description": "µs since the epoch"},
+            "stream": {"type": "string", "enum": ["log", "stdout", "stderr"]},
+            "level": {"type": "string"},
+            "text": {"type": "string"},
         },
     },
     "Artifact": {

@@ -109,6 +109,11 @@ def step_detail(step: StepView) -> dict[str, Any]:
         "startedAt": iso(step.started_at),
         "completedAt": iso(step.completed_at),
         "durationMs": step.duration_ms,
+        # openpal's additions: the final failed attempt's traceback, and what the last
+        # attempt logged or printed ({at, stream, level?, text}); retried attempts are in
+        # GET /v1/runs/{id}/steps/{step} and the run's events
+        "traceback": step.traceback,
+        "logs": step.logs or [],
     }
 
 

@@ -9,7 +9,7 @@ extra for it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from openpal.engine.states import RunStatus
@@ -157,7 +157,13 @@ def timeline(
             HistoryEvent("run.started", run.started_at, "running", "a worker took the run")
         )
     stored = [_stored(e, views) for e in recorded]
+    for n, e in enumerate(stored):  # a retried attempt's lines: events of their own
+        if e.type == STEP_RETRY and "logs" in e.data:
+            events += log_events(e.data["logs"], e.step_index, e.step_name, e.data.get("attempt"))
+            stored[n] = replace(e, data={k: v for k, v in e.data.items() if k != "logs"})
     events += stored
+    for view in views:
+        events += log_events(view.logs or [], view.index, view.name, view.attempts)
     waits = {e.step_index: e for e in stored if e.type == RUN_WAITING}
     decided = {e.step_index: e for e in stored if e.type == RUN_DECISION}
     for view in views:
@@ -173,6 +179,23 @@ def timeline(
         )
     order = {id(e): n for n, e in enumerate(events)}
     return sorted(events, key=lambda e: (e.at, _rank(e), order[id(e)]))
+
+
+def log_events(
+    lines: list[dict[str, Any]], index: int | None, name: str | None, attempt: Any
+) -> list[HistoryEvent]:
+    """`step.log` events: what a step attempt logged (`ctx.logger`) or printed."""
+    out = []
+    for line in lines:
+        if not isinstance(line, dict):
+            continue
+        data = {"attempt": attempt, "stream": line.get("stream")}
+        if line.get("level"):
+            data["level"] = line["level"]
+        found = line.get("at")
+        at = found if isinstance(found, int) else 0
+        out.append(HistoryEvent("step.log", at, None, str(line.get("text", "")), index, name, data))
+    return out
 
 
 def _rank(e: HistoryEvent) -> int:

@@ -60,6 +60,7 @@ class StepView:
     completed_at: int | None
     traceback: str | None = None  # the final failed attempt's, when the step failed
     usage: dict[str, float] | None = None  # tokens the step reported
+    logs: list[dict[str, Any]] | None = None  # what its last attempt logged or printed
 
     @property
     def duration_ms(self) -> int | None:
@@ -289,6 +290,7 @@ class RunService:
                         rec.completed_at,
                         rec.traceback,
                         rec.usage,
+                        rec.logs or None,
                     )
                 )
             elif i == run.next_step and run.status in (RunStatus.RUNNING, RunStatus.WAITING):

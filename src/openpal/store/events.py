@@ -116,6 +116,7 @@ def retry_event(
     delay_seconds: float,
     usage: dict[str, float] | None,
     now: int,
+    logs: list[dict[str, Any]] | None = None,
 ) -> RunEventRecord:
     """Attempt `attempt` of a step failed with `error`; the next starts in `delay_seconds`."""
     data: dict[str, Any] = {"error": error, "delaySeconds": round(delay_seconds, 6)}
@@ -123,6 +124,8 @@ def retry_event(
         data["traceback"] = traceback
     if usage:
         data["usage"] = usage
+    if logs:
+        data["logs"] = logs
     return RunEventRecord(
         run_id,
         now,

@@ -40,7 +40,7 @@ RUN_INSERT_TYPES = {
 STEP_COLS = (
     ("step_index", "int4"), ("step_name", "text"), ("status", "text"), ("output", "text"),
     ("error", "text"), ("attempts", "int4"), ("started_at", "int8"),
-    ("completed_at", "int8"), ("traceback", "text"), ("usage", "text"),
+    ("completed_at", "int8"), ("traceback", "text"), ("usage", "text"), ("logs", "text"),
 )  # fmt: skip
 
 
@@ -69,10 +69,11 @@ class Advance:
 
 
 def step_values(step: StepResult) -> tuple[Any, ...]:
-    """A step's ten values, in `STEP_COLS` order."""
+    """A step's eleven values, in `STEP_COLS` order."""
     return (step.index, step.name, step.status, dumps(step.output), step.error,
             step.attempts, step.started_at, step.completed_at, step.traceback,
-            None if step.usage is None else dumps(step.usage))  # fmt: skip
+            None if step.usage is None else dumps(step.usage),
+            None if step.logs is None else dumps(step.logs))  # fmt: skip
 
 
 def _arrays(rows: Sequence[Sequence[Any]], types: Sequence[str]) -> tuple[str, list[list[Any]]]:

@@ -202,10 +202,16 @@ class StepRecord:
     completed_at: int | None
     traceback: str | None = None  # of the final failed attempt (bounded), when it failed
     usage_json: str | None = None  # tokens the step reported (`StepContext.report_usage`)
+    logs_json: str | None = None  # what its last attempt logged or printed (JSON list)
 
     @property
     def output(self) -> Any:
         return loads(self.output_json)
+
+    @property
+    def logs(self) -> list[dict[str, Any]]:
+        found = loads(self.logs_json)
+        return found if isinstance(found, list) else []
 
     @property
     def usage(self) -> dict[str, float] | None:
@@ -241,6 +247,7 @@ class StepResult:
     completed_at: int
     traceback: str | None = None  # the final failed attempt's traceback (bounded)
     usage: dict[str, float] | None = None  # tokens the step reported, None if none
+    logs: list[dict[str, Any]] | None = None  # what its last attempt logged or printed
 
 
 @dataclass(frozen=True)

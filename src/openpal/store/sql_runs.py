@@ -35,7 +35,8 @@ _RUN = f"SELECT {FULL_COLS} FROM runs WHERE id = ?"
 _TENANT_RUN = _RUN + " AND tenant_id = ?"
 _STEPS = (
     "SELECT run_id, step_index, step_name, status, output, error, attempts, started_at,"
-    " completed_at, traceback, usage FROM step_executions WHERE run_id = ? ORDER BY step_index"
+    " completed_at, traceback, usage, logs FROM step_executions WHERE run_id = ?"
+    " ORDER BY step_index"
 )
 
 _STATUS = "SELECT status FROM runs WHERE id = ? AND tenant_id = ?"

@@ -376,11 +376,12 @@ class SqliteStore(
 def _save_step(c: sqlite3.Connection, run_id: str, step: StepResult, output: str) -> None:
     c.execute(
         "INSERT OR REPLACE INTO step_executions (run_id, step_index, step_name, status,"
-        " output, error, attempts, started_at, completed_at, traceback, usage)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+        " output, error, attempts, started_at, completed_at, traceback, usage, logs)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
         (run_id, step.index, step.name, step.status, output, step.error, step.attempts,
          step.started_at, step.completed_at, step.traceback,
-         None if step.usage is None else dumps(step.usage)),
+         None if step.usage is None else dumps(step.usage),
+         None if step.logs is None else dumps(step.logs)),
     )  # fmt: skip
 
 

@@ -35,6 +35,7 @@ from openpal.store.records import (
     dumps,
     to_plain,
 )
+from openpal.worker import step_logs
 from openpal.worker.failures import attempt_error, bounded_traceback
 from openpal.worker.output_limits import output_problem
 from openpal.workflows.model import RetryPolicy, StepSpec, WorkflowDef
@@ -94,11 +95,22 @@ class _StepFailed(Exception):
         attempts: int,
         traceback: str | None = None,
         usage: dict[str, float] | None = None,
+        logs: StepLines = None,
     ) -> None:
         super().__init__(message)
         self.attempts = attempts
         self.traceback = traceback  # of the last attempt
         self.usage = usage  # what the last attempt reported
+        self.logs = logs  # what the last attempt logged or printed
+
+
+StepLines = list[dict[str, Any]] | None  # what a step attempt logged or printed
+
+
+def secret_inputs(wf: WorkflowDef, run: RunRecord) -> list[str]:
+    """The values of the run's inputs marked `secret: true` (masked in step logs)."""
+    given = run.input or {}
+    return [str(given[i.name]) for i in wf.inputs if i.secret and given.get(i.name) is not None]
 
 
 # how a step attempt may end without having failed (its span is not marked an error)
@@ -214,13 +226,14 @@ class RunExecutor:
             status, error, attempts = "completed", None, 1
             pending: list[PendingArtifact] = []
             usage: dict[str, float] | None = None
+            said: StepLines = None
             try:
                 if spec.if_ and not evaluate_condition(spec.if_, scope):
                     status, output, attempts = "skipped", None, 0
                 elif spec.name in overrides:
                     output = overrides[spec.name]
                 else:
-                    output, attempts, pending, usage = await self._run_step(
+                    output, attempts, pending, usage, said = await self._run_step(
                         wf, spec, scope, run, index, cancelled, deadline, resumed
                     )
             except Suspend as pause:
@@ -268,7 +281,7 @@ class RunExecutor:
                 message = f"step {spec.name!r} failed: {exc}"
                 await self._checkpoint_end(
                     run.id, token, index, spec, "failed", None, str(exc), exc.attempts, started,
-                    traceback=exc.traceback, usage=exc.usage,
+                    traceback=exc.traceback, usage=exc.usage, logs=exc.logs,
                 )  # fmt: skip
                 await self._finish(run.id, token, RunStatus.FAILED, None, message)
                 return
@@ -294,7 +307,7 @@ class RunExecutor:
             last_output = output
             result = StepResult(
                 index, spec.name, status, output, error, attempts, started, now_micros(),
-                usage=usage,
+                usage=usage, logs=said,
             )  # fmt: skip
             if index + 1 == len(wf.steps):  # checkpointed with the run's end, in one write
                 last_step = result
@@ -391,13 +404,15 @@ class RunExecutor:
         cancelled: threading.Event,
         deadline: int | None = None,
         resumed: Resumption | None = None,
-    ) -> tuple[Any, int, list[PendingArtifact], dict[str, float] | None]:
-        """The step's output, how many attempts it took, the files it wrote and the
-        tokens it reported. A failed attempt that will be tried again is recorded as a
-        `step.retry` event (with its traceback); the last failed one raises `_StepFailed`."""
+    ) -> tuple[Any, int, list[PendingArtifact], dict[str, float] | None, StepLines]:
+        """The step's output, how many attempts it took, the files it wrote, the tokens it
+        reported and what it logged or printed. A failed attempt that will be tried again
+        is recorded as a `step.retry` event (with its traceback and lines); the last
+        failed one raises `_StepFailed`."""
         run_id = run.id
         step_type = get_step_type(spec.type)
         policy = spec.retry
+        secrets = secret_inputs(wf, run)
         attempt = 0
         while True:
             attempt += 1
@@ -413,29 +428,31 @@ class RunExecutor:
                 resumed=resumed,
                 _cancelled=cancelled,
             )
-            try:
-                config = render_value(spec.with_, scope)
-                limit = spec.timeout_seconds
-                left = None if deadline is None else (deadline - now_micros()) / 1_000_000
-                if left is not None and (limit is None or left < limit):
-                    limit = max(left, 0.0)
-                with tracing.step_span(spec.name, spec.type, attempt, _CALM):
-                    coro = step_type.run(config, ctx)
-                    if limit is not None:
-                        output = await asyncio.wait_for(coro, limit)
-                    else:
-                        output = await coro
-                return output, attempt, ctx.artifacts, ctx.usage
-            except (RunCancelled, Suspend, Reject):
-                raise
-            except TimeoutError:
-                if left is not None and limit == max(left, 0.0):
-                    raise _DeadlinePassed() from None
-                error, trace = f"timed out after {spec.timeout_seconds:g} s", None
-            except Exception as exc:
-                error, trace = attempt_error(exc), bounded_traceback(exc)
+            with step_logs.capture(secrets) as said:
+                try:
+                    config = render_value(spec.with_, scope)
+                    limit = spec.timeout_seconds
+                    left = None if deadline is None else (deadline - now_micros()) / 1_000_000
+                    if left is not None and (limit is None or left < limit):
+                        limit = max(left, 0.0)
+                    with tracing.step_span(spec.name, spec.type, attempt, _CALM):
+                        coro = step_type.run(config, ctx)
+                        if limit is not None:
+                            output = await asyncio.wait_for(coro, limit)
+                        else:
+                            output = await coro
+                    return output, attempt, ctx.artifacts, ctx.usage, said.result()
+                except (RunCancelled, Suspend, Reject):
+                    raise
+                except TimeoutError:
+                    if left is not None and limit == max(left, 0.0):
+                        raise _DeadlinePassed() from None
+                    error, trace = f"timed out after {spec.timeout_seconds:g} s", None
+                except Exception as exc:
+                    error, trace = attempt_error(exc), bounded_traceback(exc)
+            lines = said.result()
             if attempt >= policy.max_attempts:
-                raise _StepFailed(error, attempt, trace, ctx.usage)
+                raise _StepFailed(error, attempt, trace, ctx.usage, lines)
             log.info(
                 "run %s: step %s attempt %d failed (%s); retrying",
                 run_id,
@@ -446,7 +463,8 @@ class RunExecutor:
             delay = backoff_delay(policy, attempt)
             event = retry_event(
                 run_id, step_index=index, step_name=spec.name, attempt=attempt, error=error,
-                traceback=trace, delay_seconds=delay, usage=ctx.usage, now=now_micros(),
+                traceback=trace, delay_seconds=delay, usage=ctx.usage, logs=lines,
+                now=now_micros(),
             )  # fmt: skip
             recorded = await self._durably(
                 functools.partial(self.store.add_run_event, event, token=run.fencing_token)
@@ -471,12 +489,13 @@ class RunExecutor:
         *,
         traceback: str | None = None,
         usage: dict[str, float] | None = None,
+        logs: StepLines = None,
     ) -> None:
         """Record the step that ended the run (failed/cancelled); the run stays at it."""
         error = None if error is None else storable_text(error)  # NUL: see storable_text
         result = StepResult(
             index, spec.name, status, output, error, attempts, started, now_micros(),
-            traceback=traceback, usage=usage,
+            traceback=traceback, usage=usage, logs=logs,
         )  # fmt: skip
         await self._durably(functools.partial(self._checkpoint, run_id, token, result, index))
 

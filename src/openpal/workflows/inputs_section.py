@@ -11,7 +11,7 @@ from openpal.workflows.yaml_source import Source
 __all__ = ["parse_inputs"]
 
 INPUT_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
-INPUT_KEYS = {"name", "type", "required", "default", "description", "items", "file"}
+INPUT_KEYS = {"name", "type", "required", "default", "description", "items", "file", "secret"}
 
 # Python types a literal `default:` may have, per input type (bool is excluded
 # from the numeric ones by hand, since bool is an int in Python).
@@ -64,6 +64,9 @@ def _input(item: Any, where: str, src: Source) -> InputSpec:
         raise src.error(f"{where}.default", f"does not match the input's type {type_!r}")
     if type_ == "integer" and isinstance(default, float):
         default = int(default)  # `default: 3.0` for an integer input
+    secret = item.get("secret", False)
+    if not isinstance(secret, bool):
+        raise src.error(f"{where}.secret", "must be true or false")
     description = item.get("description")
     if description is not None and not isinstance(description, str):
         raise src.error(f"{where}.description", "must be text")
@@ -86,6 +89,7 @@ def _input(item: Any, where: str, src: Source) -> InputSpec:
         has_default=has_default,
         description=description,
         items=items,
+        secret=secret,
     )
 
 

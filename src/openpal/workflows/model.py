@@ -25,6 +25,7 @@ class InputSpec:
     has_default: bool = False
     description: str | None = None
     items: Mapping[str, Any] | None = None  # for arrays, e.g. {"type": "file"}
+    secret: bool = False  # its value is masked in the step logs kept with the run
 
 
 @dataclass(frozen=True)

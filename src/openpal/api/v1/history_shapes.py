@@ -83,6 +83,7 @@ def step_in_full(step: StepInFull) -> dict[str, Any]:
             "output": view.output,
             "error": view.error,
             "traceback": view.traceback,
+            "logs": view.logs or [],
             "usage": None if view.usage is None else _reported(view.usage),
             "retries": [
                 {
@@ -90,6 +91,7 @@ def step_in_full(step: StepInFull) -> dict[str, Any]:
                     "failedAt": iso(r.at),
                     "error": r.data.get("error"),
                     "traceback": r.data.get("traceback"),
+                    "logs": r.data.get("logs") or [],
                     "delaySeconds": r.data.get("delaySeconds"),
                 }
                 for r in step.retries
