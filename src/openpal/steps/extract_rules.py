@@ -15,7 +15,10 @@ a value on the same line, then normalised by its type:
   whole match, is the value);
 - `x-fallback: first-line`: the first line that is not a label line (a letterhead);
 - an `array` of objects: table rows, a line of text followed by numbers, mapped to
-  the item's string and numeric properties in order (`x-skip` words drop rows).
+  the item's string and numeric properties in order (`x-skip` words drop rows);
+- `x-concept` (invoice_number, invoice_date, vendor, total, currency, line_items,
+  document_type): found by type and context in several languages, with a confidence
+  (`invoice_document`); `x-labels` are then only a further hint.
 """
 
 from __future__ import annotations
@@ -57,7 +60,13 @@ MAX_LINE = 2000  # characters of one line searched at a time
 
 
 def extract_rules(text: str, schema: dict[str, Any]) -> dict[str, Any]:
-    """Every property of `schema` found in `text` (None where nothing matched)."""
+    """Every property of `schema` found in `text` (None where nothing matched); with
+    `x-concept` properties, as `invoice_document` reads them, plus `_confidence`."""
+    props_: dict[str, Any] = schema.get("properties", {})
+    if any(isinstance(spec, dict) and spec.get("x-concept") for spec in props_.values()):
+        from openpal.steps.invoice_document import extract_document  # it imports this module
+
+        return extract_document(text, schema)
     lines = [piece.strip() for ln in text.splitlines() for piece in _pieces(ln)]
     lines = [ln for ln in lines if ln]
     props: dict[str, Any] = schema.get("properties", {})

@@ -1,0 +1,223 @@
+"""Typed candidates in an invoice's text: dates, money amounts and identifiers, each with
+where it stands, and the labelled segments of each line they are read from.
+
+Every pattern is linear in the line (the text is untrusted; lines are searched in pieces
+of at most `extract_rules.MAX_LINE` characters): bounded repetitions, classes that do
+not overlap where they meet, and lookbehinds that stop a number being retried from
+each of its digits.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from openpal.steps.extract_rules import parse_amount, parse_currency
+from openpal.steps.invoice_lexicon import find_labels, fold
+
+__all__ = [
+    "Amount",
+    "Segment",
+    "currency_of",
+    "find_amounts",
+    "find_dates",
+    "find_ids",
+    "numeric_order",
+    "segments",
+]
+
+_MONTH_NAMES = {
+    1: "january januar janvier enero januari gennaio janeiro jan janv ene gen",
+    2: "february februar fevrier febrero februari febbraio fevereiro feb fev febr",
+    3: "march marz maerz mars marzo maart marco mar mrt",
+    4: "april avril abril aprile apr avr abr",
+    5: "may mai mayo mei maggio maio mag",
+    6: "june juni juin junio giugno junho jun giu",
+    7: "july juli juillet julio luglio julho jul juil lug",
+    8: "august aout agosto augustus aug ago",
+    9: "september septembre septiembre setiembre settembre setembro sep sept set",
+    10: "october oktober octobre octubre ottobre outubro oct okt ott out",
+    11: "november novembre noviembre novembro nov",
+    12: "december dezember decembre diciembre dicembre dezembro dec dez dic",
+}
+MONTHS = {name: n for n, names in _MONTH_NAMES.items() for name in names.split()}
+
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d.,/-])(\d{4})[-./](\d{1,2})[-./](\d{1,2})(?![\d])"
+    r"|(?<![\d.,/-])(\d{1,2})[-./](\d{1,2})[-./](\d{4}|\d{2})(?![\d]|[.,]\d)"
+)
+_DAY_MONTH = re.compile(
+    r"(?<![a-z\d])(\d{1,2})(?:st|nd|rd|th|er|e)?\.?(?: de)?[ -]{1,3}([a-z]{3,10})\.?,?"
+    r"(?: de| del)?[ -]{1,3}'?(\d{4}|\d{2})(?!\d)"
+)
+_MONTH_DAY = re.compile(
+    r"(?<![a-z])([a-z]{3,10})\.?[ -]{1,3}(\d{1,2})(?:st|nd|rd|th)?,?[ -]{1,3}(\d{4})(?!\d)"
+)
+_DIGITS = r"\d[\d.,'\u2019]{0,30}\d|\d"  # a number in any notation (parse_amount reads it)
+_EDGE = r"(?<![\w.,'\u2019])", r"(?![\w'\u2019])"  # not inside a word or a longer number
+_NUMBER = re.compile(
+    rf"{_EDGE[0]}(\d{{1,3}}(?:[\u00a0\u202f]\d{{3}})+,\d\d(?!\d)|{_DIGITS}){_EDGE[1]}"
+)
+# "1 234,56": a plain space between thousands, read so only where a single sum is expected
+# (a total's line) or the reading that leaves fewer numbers over (a row "3 1 250,00 3 750,00")
+_SPACED_NUMBER = re.compile(
+    rf"{_EDGE[0]}(\d{{1,3}}(?:[ \u00a0\u202f]\d{{3}})+,\d\d(?!\d)|{_DIGITS}){_EDGE[1]}"
+)
+_ID = re.compile(r"(?<![\w/.-])#?([A-Za-z0-9][A-Za-z0-9/_.#-]{0,39})")
+
+
+@dataclass(frozen=True)
+class Amount:
+    value: float
+    currency: str | None
+    start: int
+    end: int
+    money: bool  # printed with two decimals or a currency
+
+
+@dataclass(frozen=True)
+class Segment:
+    """The text a label on line `line` applies to (`concept` None: text before any label;
+    `below`: the value stands on the line under a line of labels)."""
+
+    line: int
+    concept: str | None
+    text: str
+    below: bool = False
+    weak: bool = False
+
+
+def segments(lines: list[str]) -> list[Segment]:
+    """Each line cut at its labels; under a line of labels alone, the next line belongs
+    to them (a header row: its values are shared out by type, see `invoice_fields`)."""
+    out: list[Segment] = []
+    for i, line in enumerate(lines):
+        labels = find_labels(line)
+        head = line[: labels[0].start] if labels else line
+        if head.strip(" |:;-"):
+            out.append(Segment(i, None, head.strip(" |:;")))
+        values = []
+        for k, label in enumerate(labels):
+            end = labels[k + 1].start if k + 1 < len(labels) else len(line)
+            value = line[label.end : end].lstrip(" \t:#.-|;°ºª").rstrip(" \t:|;,")
+            values.append(value)
+            out.append(Segment(i, label.concept, value, weak=label.weak))
+        header = labels and not head.strip(" |:;-") and not any(values)
+        if header and i + 1 < len(lines) and not find_labels(lines[i + 1]):
+            for label in labels:
+                out.append(Segment(i + 1, label.concept, lines[i + 1], below=True))
+    return out
+
+
+def _iso(year: int, month: int, day: int) -> str | None:
+    if year < 100:
+        year += 2000
+    try:
+        return date(year, month, day).isoformat() if 1990 <= year <= 2100 else None
+    except ValueError:
+        return None
+
+
+def find_dates(text: str, month_first: bool = False) -> list[tuple[str, int, int]]:
+    """(ISO date, start, end) of every date in `text`, left to right; `month_first`
+    reads an ambiguous 03/04/2026 as March 4 (else day first, as most of the world)."""
+    folded = fold(text)
+    found: list[tuple[str, int, int]] = []
+    for m in _NUMERIC_DATE.finditer(folded):
+        if m.group(1):
+            iso = _iso(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+        else:
+            a, b, year = int(m.group(4)), int(m.group(5)), int(m.group(6))
+            first = _iso(year, a, b) if month_first else _iso(year, b, a)
+            iso = first or (_iso(year, b, a) if month_first else _iso(year, a, b))
+        if iso:
+            found.append((iso, m.start(), m.end()))
+    for m in _DAY_MONTH.finditer(folded):
+        month = MONTHS.get(m.group(2))
+        iso = _iso(int(m.group(3)), month, int(m.group(1))) if month else None
+        if iso:
+            found.append((iso, m.start(), m.end()))
+    for m in _MONTH_DAY.finditer(folded):
+        month = MONTHS.get(m.group(1))
+        iso = _iso(int(m.group(3)), month, int(m.group(2))) if month else None
+        if iso:
+            found.append((iso, m.start(), m.end()))
+    found.sort(key=lambda d: d[1])
+    return [d for k, d in enumerate(found) if not k or d[1] >= found[k - 1][2]]
+
+
+def numeric_order(text: str) -> bool:
+    """True when the text's numeric dates are written month first: some read 12/31/2026
+    (none 31/12/2026), or none tells and the money is only dollars."""
+    month_first = day_first = 0
+    for m in _NUMERIC_DATE.finditer(text):
+        if m.group(4):
+            a, b = int(m.group(4)), int(m.group(5))
+            month_first += b > 12 >= a
+            day_first += a > 12 >= b
+    if month_first != day_first:
+        return month_first > day_first
+    # no date says which: month first where dollars are the only money (the US)
+    return "$" in text and not any(mark in text for mark in ("€", "£", "EUR", "GBP", "CAD", "AUD"))
+
+
+def find_amounts(
+    text: str,
+    dates: list[tuple[str, int, int]] | None = None,
+    spaced: bool = False,
+    percents: bool = False,
+) -> list[Amount]:
+    """Every number in `text` that is not part of a date or a percentage, with the
+    currency written next to it and its sign (`-12.00`, `(12.00)`, `12.00-`); `spaced`:
+    a plain space may separate thousands; `percents`: rates (`19 %`) are kept too."""
+    spans = [(s, e) for _, s, e in (dates if dates is not None else find_dates(text))]
+    out = []
+    for m in (_SPACED_NUMBER if spaced else _NUMBER).finditer(text):
+        start, end = m.span(1)
+        if any(s <= start < e for s, e in spans):
+            continue
+        after = text[end : end + 6]
+        if (after[:1] in "/:" and after[1:2].isdigit()) or (
+            after.lstrip()[:1] == "%" and not percents
+        ):
+            continue
+        value = parse_amount(m.group(1).replace("\u2019", "'"))
+        if value is None:
+            continue
+        before = text[max(0, start - 6) : start]
+        compact = before.replace(" ", "")
+        negative = compact.endswith(("-", "\u2212", "(", "-€", "-$", "-£"))
+        negative = negative or (after[:1] == "-" and not after[1:2].isdigit())
+        currency = currency_of(before[-4:]) or currency_of(after.split("\n")[0][:5])
+        digits = m.group(1)
+        money = bool(re.search(r"[.,]\d\d$", digits)) or currency is not None
+        out.append(Amount(-value if negative else value, currency, start, end, money))
+    return out
+
+
+_LOCAL_SIGNS = re.compile(r"(?<![A-Za-z])(S?Fr\.|CA\$|C\$|A\$|AU\$|US\$|R\$|zł|Kč|₹|₺|₽)")
+_LOCAL = {"Fr.": "CHF", "SFr.": "CHF", "CA$": "CAD", "C$": "CAD", "A$": "AUD", "AU$": "AUD"}
+_LOCAL |= {"US$": "USD", "R$": "BRL", "zł": "PLN", "Kč": "CZK", "₹": "INR", "₺": "TRY", "₽": "RUB"}
+
+
+def currency_of(text: str) -> str | None:
+    """The ISO code a code or a sign next to an amount names (`Fr.` is CHF, `C$` CAD)."""
+    local = _LOCAL_SIGNS.search(text)
+    return _LOCAL[local.group(1)] if local else parse_currency(text)
+
+
+def find_ids(text: str) -> list[str]:
+    """Tokens that can be a document number: with a digit, not a date or a sum of money."""
+    dates = find_dates(text)
+    out = []
+    for m in _ID.finditer(text):
+        token = m.group(1).rstrip(".-/#")
+        if not any(c.isdigit() for c in token) or len(token) < 1:
+            continue
+        if any(s <= m.start(1) < e for _, s, e in dates):
+            continue
+        if re.fullmatch(r"\d{1,3}(?:[.,]\d{3})*[.,]\d{2}", token):
+            continue
+        out.append(token)
+    return out

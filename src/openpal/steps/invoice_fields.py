@@ -1,0 +1,252 @@
+"""An invoice's fields chosen among typed candidates by their context, each with a
+confidence in [0, 1].
+
+- a candidate in the segment of a label of the field's concept (same line after the
+  label, or under it in a header row) is the strongest evidence; a weak label ("No",
+  "Date") a little less; the values of decoy labels (due date, order number, VAT id,
+  IBAN, phone…) are never taken;
+- the total must also add up: subtotal + tax, or the line items (+ tax), raise the
+  confidence of the amount that matches them and pick it among several;
+- without a label: the number after the document's title ("Invoice 2026-001"), the
+  first date, the vendor as the letterhead (the first line that is a name, the document
+  title removed), the amount the line items add up to; each with a lower confidence.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from openpal.steps.invoice_candidates import (
+    Amount,
+    Segment,
+    currency_of,
+    find_amounts,
+    find_dates,
+    find_ids,
+    numeric_order,
+    segments,
+)
+from openpal.steps.invoice_lexicon import LEGAL_FORMS, find_kinds, find_labels, fold
+
+__all__ = ["Fields", "read_fields"]
+
+ID_CONCEPTS = ("invoice_number", "order_number", "customer_number", "tax_id")
+DATE_CONCEPTS = ("invoice_date", "due_date", "other_date")
+AMOUNT_CONCEPTS = ("total", "subtotal", "tax", "other_amount")
+TEXT_CONCEPTS = ("vendor", "customer")
+_TITLES = ("invoice", "credit_note", "receipt")
+MAX_DATE_OFFSET = 16  # characters between a date label and its date
+
+
+@dataclass
+class Fields:
+    values: dict[str, Any]
+    confidence: dict[str, float]
+
+
+def _shared(seg: Segment, peers: list[Segment], kind: tuple[str, ...], values: list[Any]) -> Any:
+    """The value of a header label among `values` (those of its type on the line under
+    the header): the one at the label's rank among the header's labels of that type."""
+    same = [p for p in peers if p.concept in kind]
+    rank = next(k for k, p in enumerate(same) if p is seg)
+    if len(values) >= len(same):
+        return values[rank]
+    return values[0] if len(same) == 1 and values else None
+
+
+def _candidates(
+    segs: list[Segment], concept: str, kind: tuple[str, ...], read: Any
+) -> list[tuple[Any, int, int]]:
+    """(value, strength, line) of every labelled value of `concept`: strength 2 for a
+    label on the same line, 1 for a weak label or a header above."""
+    out = []
+    for seg in segs:
+        if seg.concept not in (concept, concept + "_hint"):
+            continue
+        values = read(seg.text)
+        if concept == "invoice_date" and not seg.below:  # the date follows its label
+            values = [iso for iso, start, _ in find_dates(seg.text) if start <= MAX_DATE_OFFSET]
+            values = read(seg.text)[: len(values)]
+        if seg.concept.endswith("_hint"):
+            if values:
+                out.append((values[0], 1, seg.line))
+            continue
+        if seg.below:
+            peers = [p for p in segs if p.below and p.line == seg.line]
+            value = _shared(seg, peers, kind, values)
+            if value is not None:
+                out.append((value, 1, seg.line))
+        elif values:
+            value = values[-1] if concept == "total" else values[0]  # "Total 3 items 120.00"
+            out.append((value, 1 if seg.weak else 2, seg.line))
+    return out
+
+
+def read_fields(lines: list[str], items_sum: float | None) -> Fields:
+    """Number, date, vendor, total and currency of the invoice in `lines`."""
+    month_first = numeric_order("\n".join(lines))
+    segs = segments(lines)
+    values: dict[str, Any] = {}
+    conf: dict[str, float] = {}
+
+    def dates(text: str) -> list[str]:
+        return [d for d, _, _ in find_dates(text, month_first)]
+
+    def money(text: str) -> list[Amount]:
+        found = find_amounts(text, find_dates(text, month_first), spaced=True)
+        return [a for a in found if a.money] or found
+
+    numbers = _candidates(segs, "invoice_number", ID_CONCEPTS, find_ids)
+    if numbers:
+        best = max(numbers, key=lambda c: (c[1], -c[2]))
+        values["invoice_number"], conf["invoice_number"] = best[0], 0.95 if best[1] == 2 else 0.85
+    else:
+        titled = _after_title(lines)
+        if titled:
+            values["invoice_number"], conf["invoice_number"] = titled, 0.7
+
+    labelled_dates = _candidates(segs, "invoice_date", DATE_CONCEPTS, dates)
+    if labelled_dates:
+        best = max(labelled_dates, key=lambda c: (c[1], -c[2]))
+        values["invoice_date"], conf["invoice_date"] = best[0], 0.95 if best[1] == 2 else 0.85
+    else:
+        decoys = {d for s in segs if s.concept in ("due_date", "other_date") for d in dates(s.text)}
+        free = [d for s in segs if s.concept is None or s.concept in _TITLES for d in dates(s.text)]
+        free = [d for d in free if d not in decoys]
+        if free:
+            values["invoice_date"] = free[0]
+            conf["invoice_date"] = 0.6 if len(set(free)) == 1 else 0.5
+
+    total, total_conf, at = _total(segs, money, items_sum)
+    if total is not None:
+        values["total"], conf["total"] = round(total.value, 2), total_conf
+        code = total.currency or currency_of(lines[at])
+        if code:
+            values["currency"], conf["currency"] = code, 0.95 if total.currency else 0.9
+    if "currency" not in values:
+        labelled = [currency_of(s.text) for s in segs if s.concept == "currency"]
+        code = next((c for c in labelled if c), None) or _most_common(lines)
+        if code:
+            values["currency"], conf["currency"] = code, 0.85 if any(labelled) else 0.6
+
+    vendor = _vendor(lines, segs)
+    if vendor:
+        values["vendor"], conf["vendor"] = vendor
+    return Fields(values, conf)
+
+
+def _total(
+    segs: list[Segment], money: Any, items_sum: float | None
+) -> tuple[Amount | None, float, int]:
+    """The grand total: a labelled amount, the one that adds up when there are several."""
+    found = _candidates(segs, "total", AMOUNT_CONCEPTS, money)
+    subtotals = [c[0].value for c in _candidates(segs, "subtotal", AMOUNT_CONCEPTS, money)]
+    taxes = [c[0].value for c in _candidates(segs, "tax", AMOUNT_CONCEPTS, money)]
+    tax = sum(taxes)
+    sums = {round(s + tax, 2) for s in subtotals[-1:]} | set()
+    if items_sum is not None:
+        sums |= {round(items_sum, 2), round(items_sum + tax, 2)}
+
+    def adds_up(value: float) -> bool:
+        return any(abs(abs(value) - abs(s)) < 0.011 for s in sums)
+
+    if any(c[0].money for c in found):
+        found = [c for c in found if c[0].money]  # a sum of money, not "within 30 days"
+    if found:
+        fitting = [c for c in found if adds_up(c[0].value)]
+        if fitting:
+            return fitting[-1][0], 0.98, fitting[-1][2]
+        strongest = max(c[1] for c in found)
+        best = [c for c in found if c[1] == strongest][-1]
+        return best[0], 0.85 if sums == set() else 0.7, best[2]
+    free = [(a, s.line) for s in segs if s.concept in (None, "other_amount") for a in money(s.text)]
+    fitting_free = [(a, line) for a, line in free if adds_up(a.value) and a.money]
+    if fitting_free:
+        return fitting_free[-1][0], 0.7, fitting_free[-1][1]
+    return None, 0.0, 0
+
+
+def _after_title(lines: list[str]) -> str | None:
+    """The number written right after the document's title ("INVOICE INV-0042")."""
+    for line in lines[:15]:
+        for kind in find_kinds(line):
+            if kind.concept not in _TITLES:
+                continue
+            rest = line[kind.end :].lstrip(" :#.-")
+            ids = find_ids(rest[:40])
+            if ids and rest.startswith(ids[0].lstrip("#")) and not find_dates(rest[:12]):
+                return ids[0]
+    return None
+
+
+def _name(text: str) -> str | None:
+    """`text` as a company or person name, or None (an address, a date, a sum)."""
+    for cut in ("  ", " | ", " · ", "\t", " \u2013 "):
+        text = text.split(cut)[0]
+    text = re.split(r",\s*(?=\S*\d)", text)[0]
+    text = " ".join(text.split()).strip(" :;,-|·")
+    if len(text) < 2 or text[0].isdigit() or find_dates(text) or "@" in text:
+        return None
+    letters = sum(c.isalpha() for c in text)
+    return text if letters >= 2 and letters >= sum(c.isdigit() for c in text) * 2 else None
+
+
+def _has_legal_form(text: str) -> bool:
+    return any(w in LEGAL_FORMS for w in re.findall(r"[a-z]+", fold(text).replace(".", "")))
+
+
+def _vendor(lines: list[str], segs: list[Segment]) -> tuple[str, float] | None:
+    """The vendor: labelled, else the letterhead, else a company name outside the
+    customer's block."""
+    for strength in (2, 1):
+        for seg in segs:
+            weak = seg.weak or seg.below
+            if seg.concept == "vendor" and (1 if weak else 2) == strength:
+                name = _name(seg.text)
+                if name:
+                    return name, 0.9 if strength == 2 else 0.8
+    customer_lines = _customer_lines(segs)
+    labelled = {s.line for s in segs if s.concept is not None and s.concept not in _TITLES}
+    for i, line in enumerate(lines[:8]):
+        if i in customer_lines:
+            continue
+        text = _without_titles(line)
+        if i in labelled:
+            heads = [s.text for s in segs if s.line == i and s.concept is None]
+            text = _without_titles(heads[0]) if heads and find_labels(line)[0].start > 0 else ""
+        name = _name(text)
+        if name:
+            repeated = sum(name in other for other in lines) > 1
+            return name, 0.75 if _has_legal_form(name) or repeated else 0.6
+    for i, line in enumerate(lines):
+        name = _name(_without_titles(line)) if i not in customer_lines else None
+        if name and _has_legal_form(name):
+            return name, 0.5
+    return None
+
+
+def _without_titles(line: str) -> str:
+    for kind in sorted(find_kinds(line), key=lambda k: -k.start):
+        line = line[: kind.start] + " " + line[kind.end :]
+    return line
+
+
+def _customer_lines(segs: list[Segment]) -> set[int]:
+    """Lines of the bill-to block: the label's line and the three under it."""
+    out: set[int] = set()
+    for seg in segs:
+        if seg.concept == "customer":
+            out |= set(range(seg.line, seg.line + 4))
+    return out
+
+
+def _most_common(lines: Iterable[str]) -> str | None:
+    counts: dict[str, int] = {}
+    for line in lines:
+        for amount in find_amounts(line):
+            if amount.currency:
+                counts[amount.currency] = counts.get(amount.currency, 0) + 1
+    return max(counts, key=lambda c: counts[c]) if counts else None

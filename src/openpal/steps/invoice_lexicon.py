@@ -1,0 +1,320 @@
+"""The words around an invoice's fields, in English, German, French, Spanish, Dutch,
+Italian and Portuguese: what a label before (or above) a value says that value is.
+
+Written from how real invoices are labelled, not from any test corpus. Every phrase
+is matched case- and accent-insensitively on whole words (`find_labels`); the longest
+phrase wins where several start at the same word ("net total" is a subtotal, not a
+total; "invoice date" is a date, not an invoice number). Concepts that are not fields
+(due dates, order numbers, VAT ids, bank details…) are here so that their values are
+claimed by them and never taken for a field: they are the decoys.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+__all__ = [
+    "COLON_ONLY",
+    "KIND_WORDS",
+    "LEGAL_FORMS",
+    "WEAK",
+    "Label",
+    "find_kinds",
+    "find_labels",
+    "find_phrases",
+    "fold",
+    "phrase_index",
+]
+
+
+def _words(text: str) -> list[str]:
+    return text.split("|")
+
+
+_PHRASES: dict[str, str] = {
+    "invoice_number": """
+        invoice number|invoice no|invoice nr|invoice num|invoice #|invoice id|invoice ref|
+        invoice reference|invoice code|inv no|inv nr|inv #|bill no|bill number|bill #|
+        tax invoice no|tax invoice number|receipt no|receipt number|receipt #|
+        credit note no|credit note number|credit memo no|document no|document number|doc no|
+        rechnungsnummer|rechnungsnr|rechnung nr|rechnungs nr|rechnungs nummer|re nr|
+        belegnummer|belegnr|beleg nr|gutschriftsnummer|gutschrift nr|quittungsnummer|
+        numero de facture|n de facture|no de facture|facture n|facture no|facture numero|
+        numero facture|n facture|numero d avoir|avoir n|numero de recu|
+        numero de factura|n de factura|no de factura|num factura|factura n|factura no|
+        numero factura|factura numero|n factura|numero de recibo|
+        factuurnummer|factuurnr|factuur nr|factuur nummer|creditnotanummer|bonnummer|
+        numero fattura|n fattura|fattura n|fattura numero|numero documento|
+        numero da fatura|n da fatura|fatura n|fatura no|numero do recibo|
+        no|nr|n|#|number|nummer|numero|num|ref no""",
+    "invoice_date": """
+        invoice date|date of invoice|date of issue|issue date|issued on|issued|date issued|
+        billing date|bill date|tax point|tax date|receipt date|credit note date|document date|
+        rechnungsdatum|rechnungs datum|ausstellungsdatum|belegdatum|datum der rechnung|
+        date de facture|date de la facture|date d emission|date facture|emis le|emise le|
+        fecha de factura|fecha factura|fecha de emision|fecha emision|fecha de expedicion|
+        factuurdatum|factuur datum|datum factuur|uitgiftedatum|
+        data fattura|data della fattura|data di emissione|data emissione|
+        data da fatura|data de emissao|data emissao|
+        date|datum|fecha|data|dated|le""",
+    # words that put a date right after a document's number ("Rechnung 12 vom 14.03.2026")
+    "invoice_date_hint": "vom|du|del|dated|datiert|gedateerd|emitida el|de fecha",
+    "due_date": """
+        due date|date due|payment due|due by|due on|pay by|payment date|payable by|
+        payment deadline|due|faelligkeitsdatum|faellig am|faellig|zahlbar bis|zahlungsziel|
+        zahlbar bis zum|date d echeance|echeance|a payer avant le|payable avant|
+        fecha de vencimiento|vencimiento|fecha limite de pago|vervaldatum|vervaldag|
+        uiterste betaaldatum|te betalen voor|scadenza|data di scadenza|data scadenza|
+        data de vencimento|vencimento|valid until|gultig bis|valable jusqu au""",
+    "other_date": """
+        delivery date|date of delivery|service date|date of service|order date|ship date|
+        shipping date|dispatch date|performance date|supply date|period|billing period|
+        service period|leistungsdatum|lieferdatum|leistungszeitraum|bestelldatum|
+        date de livraison|date de commande|date de prestation|periode|fecha de entrega|
+        fecha de pedido|fecha de servicio|periodo|leverdatum|besteldatum|leveringsdatum|
+        data di consegna|data ordine|data de entrega|data do pedido|printed|created""",
+    "order_number": """
+        order number|order no|order nr|order #|order ref|order reference|order|
+        purchase order|purchase order no|po number|po no|po #|p o|p o #|po|
+        your reference|our reference|reference|ref|your order|delivery note no|
+        contract no|contract number|project no|project|job no|quote no|
+        bestellnummer|bestellung|ihre bestellung|auftragsnummer|auftrag|auftrags nr|
+        ihr zeichen|unser zeichen|referenz|lieferschein nr|lieferscheinnummer|
+        bon de commande|commande|numero de commande|votre reference|reference commande|
+        notre reference|pedido|numero de pedido|n de pedido|su referencia|referencia|
+        bestelnummer|bestelling|uw referentie|referentie|ordernummer|
+        ordine|numero ordine|riferimento|vostro riferimento|encomenda|numero da encomenda""",
+    "customer_number": """
+        customer number|customer no|customer nr|customer id|customer #|customer code|
+        client number|client no|client id|account number|account no|account id|account|
+        member no|kundennummer|kundennr|kunden nr|debitorennummer|numero client|
+        n client|code client|numero de cliente|n cliente|codigo de cliente|klantnummer|
+        klantnr|debiteurnummer|codice cliente|numero cliente|n cliente""",
+    "tax_id": """
+        vat no|vat number|vat reg no|vat registration|vat registration number|vat id|
+        tax id|tax no|tax number|tin|ein|gst no|abn|company no|company number|
+        registration no|reg no|ust idnr|ust id|ust id nr|ustid|steuernummer|steuer nr|
+        st nr|handelsregister|hrb|amtsgericht|siret|siren|tva intracommunautaire|
+        n tva|numero de tva|rcs|nif|cif|nif cif|btw nummer|btw nr|btw id|kvk|kvk nummer|
+        partita iva|p iva|codice fiscale|nipc|contribuinte""",
+    "bank": """
+        iban|bic|swift|swift code|sort code|bank|bank account|bank details|routing number|
+        account holder|bankverbindung|kontoinhaber|kontonummer|blz|banque|rib|
+        coordonnees bancaires|banco|cuenta|rekeningnummer|rekening|banca|conto""",
+    "contact": """
+        phone|tel|telephone|fax|mobile|email|e mail|web|website|www|telefon|handy|
+        telefono|telefoon|telefone""",
+    "total": """
+        total|grand total|total due|amount due|balance due|total amount|amount payable|
+        total payable|invoice total|total to pay|total incl vat|total including vat|
+        total inc vat|total gross|gross total|gross amount|
+        total amount due|amount to pay|pay this amount|total price|
+        credit total|total credit|amount credited|refund total|
+        gesamtbetrag|gesamtsumme|gesamt|rechnungsbetrag|endbetrag|bruttobetrag|
+        rechnungssumme|zu zahlen|zahlbetrag|summe|gesamtbetrag brutto|betrag|
+        total ttc|montant ttc|montant total|total a payer|net a payer|montant a payer|
+        montant du|somme due|total general|
+        importe total|total a pagar|total factura|importe a pagar|total general|
+        totaal|totaalbedrag|te betalen|totaal te betalen|totaal incl btw|eindtotaal|
+        bedrag|totale|totale fattura|totale da pagare|importo totale|totale documento|
+        netto a pagare|valor total|total a pagar|valor a pagar|montante total""",
+    "subtotal": """
+        subtotal|sub total|net total|total net|net amount|net|total excl vat|
+        total excluding vat|total before tax|total ht|montant ht|total hors taxes|
+        sous total|zwischensumme|nettobetrag|netto|summe netto|gesamt netto|nettosumme|
+        warenwert|base imponible|subtotal sin iva|importe neto|subtotaal|totaal excl btw|
+        netto bedrag|imponibile|totale imponibile|totale netto|valor liquido|
+        total sem iva|total iliquido|amount before tax""",
+    "tax": """
+        tax|vat|sales tax|vat amount|vat total|total vat|total tax|tax amount|gst|hst|pst|
+        mwst|mehrwertsteuer|umsatzsteuer|ust|zzgl mwst|zzgl ust|inkl mwst|
+        tva|montant tva|total tva|iva|cuota iva|importe iva|btw|btw bedrag|
+        imposta|totale iva|iva 22|valor iva|total iva""",
+    "other_amount": """
+        discount|rabatt|skonto|remise|descuento|korting|sconto|desconto|shipping|
+        delivery|freight|versand|porto|frais de port|envio|verzending|spedizione|
+        amount paid|paid|payment|deposit|advance|prepaid|previous balance|credit|
+        bereits bezahlt|anzahlung|acompte|deja paye|pagado|anticipo|betaald|
+        aanbetaling|acconto|pago|unit price|price|rate|qty|quantity|amount""",
+    "vendor": """
+        from|von|van|de|da|vendor|seller|supplier|issued by|bill from|billed by|sold by|
+        payee|provider|
+        company|merchant|service provider|contractor|invoice from|
+        lieferant|verkaufer|rechnungssteller|absender|auftragnehmer|anbieter|
+        leistungserbringer|fournisseur|emetteur|vendeur|prestataire|
+        proveedor|emisor|vendedor|prestador|leverancier|verkoper|afzender|
+        leverende partij|fornitore|cedente|emittente|venditore|prestatore|
+        fornecedor|emitente|prestador de servicos""",
+    "customer": """
+        bill to|billed to|billing address|invoice to|invoiced to|sold to|ship to|
+        deliver to|delivery address|shipping address|customer|client|buyer|recipient|
+        to|attn|attention|purchaser|
+        rechnungsempfanger|rechnungsadresse|kunde|empfanger|auftraggeber|lieferadresse|
+        an|kaufer|facturer a|facture a|adresse de facturation|destinataire|acheteur|
+        livrer a|facturar a|cliente|destinatario|comprador|direccion de facturacion|
+        factuur aan|factuuradres|klant|afnemer|koper|geadresseerde|
+        intestatario|committente|acquirente|fatturare a|cessionario|
+        faturar a|adquirente""",
+    "currency": "currency|wahrung|devise|moneda|valuta|moeda",
+    "page": "page|seite|pagina|blatt|pag|pagina|bladzijde",
+    "carry": """carried forward|brought forward|carry over|carried over|ubertrag|
+        a reporter|report a nouveau|suma y sigue|suma anterior|riporto|
+        a transportar|van vorige pagina|naar volgende pagina""",
+}
+
+# Single generic words that name a field only when they start a segment of the line or
+# are followed by ":" (a "no" or "date" inside a sentence is no label).
+WEAK = frozenset(
+    _words(
+        "no|nr|n|#|number|nummer|numero|num|date|datum|fecha|data|le|to|an|from|due|order|"
+        "von|van|de|da|ref|reference|account|bank|net|tax|total|summe|betrag|bedrag|price|"
+        "rate|qty|amount|payment|paid|credit|delivery|period|issued|dated|project|company|"
+        "firma|empresa|printed|created|client|customer|page|pag|tin|ein|abn|po|p o|ust|iva|"
+        "btw|tva|gst"
+    )
+)
+
+# Words that are a label only when a colon follows ("Van: Mulder Media", not "Van der Berg").
+COLON_ONLY = frozenset({"von", "van", "de", "da", "le", "an", "n"})
+
+# Words that say what kind of document this is (matched like labels).
+KIND_WORDS: dict[str, str] = {
+    "invoice": """invoice|tax invoice|commercial invoice|proforma invoice|bill|
+        rechnung|steuerrechnung|facture|factura|factuur|fattura|fatura|nota fiscal""",
+    "credit_note": """credit note|credit memo|gutschrift|rechnungskorrektur|stornorechnung|
+        avoir|facture d avoir|nota de credito|factura rectificativa|creditnota|
+        creditfactuur|nota di credito|nota de credito""",
+    "receipt": """receipt|sales receipt|cash receipt|quittung|kassenbon|kassenbeleg|beleg|
+        recu|ticket de caisse|recibo|ticket|kwitantie|kassabon|bon|ricevuta|scontrino""",
+    "statement": """statement|bank statement|account statement|statement of account|
+        kontoauszug|releve|releve de compte|releve bancaire|extracto|extracto bancario|
+        rekeningafschrift|afschrift|estratto conto|extrato|extrato bancario|
+        opening balance|closing balance|anfangssaldo|endsaldo|solde""",
+    "delivery_note": """delivery note|packing slip|packing list|dispatch note|lieferschein|
+        bon de livraison|bordereau de livraison|albaran|nota de entrega|pakbon|
+        afleverbon|documento di trasporto|bolla di consegna|guia de remessa""",
+    "quote": """quote|quotation|estimate|offer|proposal|angebot|kostenvoranschlag|devis|
+        presupuesto|cotizacion|offerte|preventivo|orcamento""",
+    "purchase_order": """purchase order|bestellung|bon de commande|orden de compra|
+        inkooporder|ordine d acquisto|ordem de compra|order confirmation|
+        auftragsbestatigung|confirmation de commande""",
+    "letter": """dear|sincerely|kind regards|best regards|yours faithfully|
+        sehr geehrte|sehr geehrter|mit freundlichen grussen|freundliche grusse|
+        madame|monsieur|cordialement|salutations|estimado|estimada|atentamente|
+        saludos|geachte|met vriendelijke groet|gentile|egregio|distinti saluti|
+        cordiali saluti|prezado|prezada|atenciosamente""",
+    "cv": """curriculum vitae|resume|work experience|professional experience|education|
+        skills|lebenslauf|berufserfahrung|ausbildung|kenntnisse|experience professionnelle|
+        formation|competences|experiencia laboral|formacion|habilidades|werkervaring|
+        opleiding|vaardigheden|esperienza lavorativa|istruzione|competenze|
+        experiencia profissional|formacao""",
+}
+
+# Legal forms that end a company's name.
+LEGAL_FORMS = frozenset(
+    _words(
+        "gmbh|ag|kg|ohg|ug|gbr|ev|se|ltd|limited|llc|llp|lp|inc|incorporated|corp|corporation|"
+        "co|plc|pty|bv|nv|vof|sa|sas|sarl|sasu|eurl|sl|slu|sa de cv|spa|srl|snc|lda|ab|"
+        "as|oy|aps|kft|sp|zoo|group|gruppe|company|cie|partners|associates|holding"
+    )
+)
+
+
+@dataclass(frozen=True)
+class Label:
+    """A label found on a line: its concept, where it is (characters), whether it is weak."""
+
+    concept: str
+    start: int
+    end: int
+    weak: bool
+
+
+def fold(text: str) -> str:
+    """Lower case without accents, one character for one (positions stay valid)."""
+    out = []
+    for char in text:
+        if char in "ºª°":  # N°, Nº, N.º: a sign, not the letter o
+            out.append("°")
+            continue
+        lower = char.lower()
+        lower = lower if len(lower) == 1 else char
+        out.append(unicodedata.normalize("NFKD", lower)[:1] or lower)
+    return "".join(out)
+
+
+_WORD_RE = re.compile(r"[^\W_]+|#")
+_GAP = frozenset(" \t-./'°")
+
+
+def _index(table: dict[str, str]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    for concept, text in table.items():
+        for phrase in text.replace("\n", "").split("|"):
+            words = tuple(_WORD_RE.findall(fold(phrase.strip())))
+            if words:
+                index.setdefault(words[0], []).append((words, concept))
+    for options in index.values():
+        options.sort(key=lambda item: -len(item[0]))
+    return index
+
+
+_LABELS = _index(_PHRASES)
+_KINDS = _index(KIND_WORDS)
+
+
+def _matches(line: str, index: dict[str, list[tuple[tuple[str, ...], str]]]) -> list[Label]:
+    folded = fold(line)
+    words = [(m.group(0), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
+    found: list[Label] = []
+    i = 0
+    while i < len(words):
+        for phrase, concept in index.get(words[i][0], ()):
+            n = len(phrase)
+            if i + n > len(words) or tuple(w for w, _, _ in words[i : i + n]) != phrase:
+                continue
+            gaps = (folded[words[k][2] : words[k + 1][1]] for k in range(i, i + n - 1))
+            if all(set(gap) <= _GAP for gap in gaps):
+                start, end = words[i][1], words[i + n - 1][2]
+                found.append(Label(concept, start, end, " ".join(phrase) in WEAK))
+                i += n - 1
+                break
+        i += 1
+    return found
+
+
+def find_labels(line: str) -> list[Label]:
+    """The labels on `line`, left to right; a weak one only where it starts a segment
+    (line start, after `|`, `;` or a wide gap) or is followed by `:`, `#` or `.`."""
+    out = []
+    for label in _matches(line, _LABELS):
+        if label.weak:
+            before = line[: label.start].rstrip(" \t")
+            gap = line[len(before) : label.start]
+            after = line[label.end :].lstrip(" ")
+            starts = not before or before[-1] in "|;:" or "\t" in gap or "  " in gap
+            word = fold(line[label.start : label.end])
+            sign = after[:1] in (":", "#", "°", "º") or (after[:1] == "." and len(word) > 1)
+            if word in COLON_ONLY and after[:1] not in (":", "°", "º"):
+                continue
+            if not (starts or sign):
+                continue
+        out.append(label)
+    return out
+
+
+def phrase_index(table: dict[str, str]) -> dict[str, list[tuple[tuple[str, ...], str]]]:
+    """A table of {concept: "phrase|phrase…"} made ready for `find_phrases`."""
+    return _index(table)
+
+
+def find_phrases(line: str, index: dict[str, list[tuple[tuple[str, ...], str]]]) -> list[Label]:
+    """The phrases of `index` on `line`, left to right, the longest at each word."""
+    return _matches(line, index)
+
+
+def find_kinds(line: str) -> list[Label]:
+    """Words on `line` that name a kind of document (invoice, receipt, statement…)."""
+    return _matches(line, _KINDS)

@@ -1,0 +1,152 @@
+"""An invoice's line items read under the table's header row.
+
+The header ("Pos. Beschreibung Menge Einzelpreis Gesamt", "Item Units Total") says
+which columns there are and in which order, in any of the lexicon's languages. Each
+row under it is read from both ends: the columns before the description (position,
+article code, sometimes the quantity) are its first words, the numeric columns after
+it are its last numbers; what lies between is the description. A line under a row that
+is no row itself (no sum of money where the amount column is) continues its description.
+The table ends at a total, subtotal or tax line.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from openpal.steps.invoice_candidates import Amount, find_amounts, find_dates
+from openpal.steps.invoice_lexicon import find_labels, find_phrases, fold, phrase_index
+
+__all__ = ["find_header", "table_rows"]
+
+_COLUMNS = phrase_index(
+    {
+        "pos": """pos|position|line|no|nr|n|#|item no|item #|linea|lijn|regel|riga|lfd nr""",
+        "code": """code|item code|article no|art no|art nr|artikelnr|artikelnummer|sku|
+            part no|product code|ref|reference|codigo|codice|code article|artikelcode|cod|
+            ref article|referencia|id""",
+        "description": """description|item|items|service|services|product|products|article|
+            designation|libelle|details|particulars|task|activity|work|item description|
+            beschreibung|bezeichnung|leistung|leistungen|artikel|text|produkt|
+            artikelbezeichnung|concepto|descripcion|producto|articulo|servicio|detalle|
+            omschrijving|beschrijving|dienst|descrizione|prodotto|articolo|servizio|
+            descricao|produto|servico|prestation|prestations|objet""",
+        "quantity": """qty|quantity|units|unit|hours|hrs|days|pcs|menge|anzahl|stuck|std|
+            stunden|quantite|qte|nombre|nb|cantidad|cant|uds|unidades|horas|aantal|
+            hoeveelheid|uren|stuks|quantita|qta|ore|quantidade|qtd|qde""",
+        "unit_price": """unit price|price|rate|unit cost|each|price per unit|cost|
+            einzelpreis|preis|e preis|stuckpreis|ep|preis je einheit|prix unitaire|p u|pu|
+            p u ht|pu ht|prix|prix ht|prix unitaire ht|precio|precio unitario|precio unit|
+            prijs|stukprijs|prijs per stuk|tarief|eenheidsprijs|prezzo|prezzo unitario|
+            preco|preco unitario|valor unitario|unit price excl vat|hourly rate|
+            stundensatz|taux horaire|tarifa""",
+        "amount": """amount|total|line total|net amount|net|sum|betrag|gesamt|gesamtpreis|
+            summe|netto|nettobetrag|montant|montant ht|total ht|importe|subtotal|bedrag|
+            totaal|importo|totale|valor|valor total|amount excl vat|line amount|
+            gesamtbetrag|total line|bedrag excl btw|importe neto""",
+        "vat": """vat|tax|vat %|mwst|ust|tva|iva|btw|tax rate|vat rate|steuer|mwst satz""",
+        "skip": """eur|usd|gbp|chf|excl|incl|ht|ttc|per|in|en|the|de|la|du|der|die|
+            o|°|btw|vat|no|nr""",
+    }
+)
+_NUMERIC = ("quantity", "unit_price", "amount", "vat")
+_ENDS = frozenset({"total", "subtotal", "tax"})
+MAX_CONTINUATION = 120  # characters of a line that continues a description
+
+
+def find_header(line: str) -> list[str] | None:
+    """The column roles of `line` in order, if it is a table header."""
+    if re.search(r"\d[.,]\d", line):
+        return None
+    found = find_phrases(line, _COLUMNS)
+    roles = [p.concept for p in found if p.concept != "skip"]
+    words = re.findall(r"[^\W_]+", fold(line))
+    covered = sum(len(re.findall(r"[^\W_]+", fold(line[p.start : p.end]))) for p in found)
+    if len(roles) < 2 or len(set(roles)) != len(roles) or covered < len(words) - 1:
+        return None
+    if "amount" not in roles and "description" not in roles:
+        return None
+    return roles
+
+
+def _leading_zero(amounts: list[Amount], line: str) -> bool:
+    return any(re.match(r"0\d", line[a.start : a.end]) for a in amounts)
+
+
+def _row(line: str, roles: list[str], keys: dict[str, str]) -> dict[str, Any] | None:
+    """`line` read as a row of the table with columns `roles`, or None."""
+    at = roles.index("description") if "description" in roles else 0
+    lead, trail = roles[:at], [r for r in roles[at + 1 :] if r in _NUMERIC]
+    tokens = line.split()
+    if len(tokens) <= len(lead) or not trail:
+        return None
+    values: dict[str, Any] = {}
+    for role, token in zip(lead, tokens, strict=False):
+        if role in ("pos", "quantity") and not re.fullmatch(r"\d+(?:[.,]\d+)?[.)]?", token):
+            return None
+        if role == "quantity":
+            values["quantity"] = float(token.rstrip(".)").replace(",", "."))
+    offset = len(" ".join(tokens[: len(lead)])) if lead else 0
+    offset = line.find(tokens[len(lead)], offset) if lead else 0
+    dates = find_dates(line)
+    readings = []
+    for spaced in (False, True):
+        amounts = [a for a in find_amounts(line, dates, spaced, True) if a.start >= offset]
+        if len(amounts) < len(trail) or _leading_zero(amounts[-len(trail) :], line):
+            continue
+        picked = dict(zip(trail, amounts[-len(trail) :], strict=True))
+        tail = line[picked[trail[-1]].end :]
+        if re.search(r"[^\W_]{4,}", tail) or ("amount" in picked and not picked["amount"].money):
+            continue
+        qty, price, amount = picked.get("quantity"), picked.get("unit_price"), picked.get("amount")
+        if qty and price and amount and abs(qty.value * price.value - amount.value) > 0.0051:
+            continue
+        description = line[offset : amounts[-len(trail)].start]
+        description = re.sub(r"(?<![A-Za-z])(EUR|USD|GBP|CHF|[€$£¥])(?![A-Za-z])", " ", description)
+        description = " ".join(description.split()).strip(" -|:;·")
+        if not re.search(r"[^\W\d_]{2}", description):
+            continue
+        found = values | {role: a.value for role, a in picked.items() if role != "vat"}
+        found["description"] = description
+        row = {keys[role]: found[role] for role in keys if found.get(role) is not None}
+        readings.append((len(amounts) - len(trail), row))
+    # "3 1 250,00 3 750,00": the reading that leaves fewer numbers in the description
+    return min(readings, key=lambda r: r[0])[1] if readings else None
+
+
+def table_rows(lines: list[str], keys: dict[str, str]) -> list[dict[str, Any]] | None:
+    """The rows under the first table header of `lines` (None: no header found)."""
+    rows: list[dict[str, Any]] = []
+    roles: list[str] | None = None
+    continuing = False
+    desc = keys.get("description")
+    for line in lines:
+        header = find_header(line)
+        if header:
+            roles, continuing = header, False
+            continue
+        if roles is None:
+            continue
+        concepts = {label.concept for label in find_labels(line)}
+        if concepts & _ENDS:
+            if rows:
+                break
+            continue
+        row = _row(line, roles, keys)
+        if row is not None:
+            rows.append(row)
+            continuing = True
+        elif continuing and desc and rows and _continues(line, concepts):
+            rows[-1][desc] = f"{rows[-1][desc]} {line.strip()}"
+        else:
+            continuing = False
+    return rows if roles is not None else None
+
+
+def _continues(line: str, concepts: set[str]) -> bool:
+    """A line of text under a row ("Zeitraum 01.-31.03.", "as per quote Q-1182"), not a
+    page's header or footer, a carried-forward sum or a note in a currency."""
+    if len(line) > MAX_CONTINUATION or concepts - {"other_amount", "order_number", "other_date"}:
+        return False
+    priced = any(a.currency for a in find_amounts(line))
+    return not priced and bool(re.search(r"[^\W\d_]{2}", line))
