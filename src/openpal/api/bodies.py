@@ -83,11 +83,15 @@ def _too_many(where: str) -> NoReturn:
     )
 
 
-def _shape(data: bytes) -> tuple[int, int, bool]:
-    """Opening brackets, commas, and whether a number may lie outside the bounds."""
-    containers = data.count(b"[") + data.count(b"{")
+def _shape(data: bytes) -> tuple[int, int]:
+    """Opening brackets and commas."""
+    return data.count(b"[") + data.count(b"{"), data.count(b",")
+
+
+def _long_number(data: bytes) -> bool:
+    """Whether a number in `data` may lie outside openpal's bounds."""
     numbers = data.translate(_NUMBER_CHARS)
-    return containers, data.count(b","), any(mark in numbers for mark in _LONG_NUMBER)
+    return any(mark in numbers for mark in _LONG_NUMBER)
 
 
 def _constant(name: str) -> Any:
@@ -159,19 +163,18 @@ def parse_json(text: str | bytes, where: str) -> Any:
     strings = (data.count(b'"') - data.count(b'\\"')) // 2  # a key and a value a member
     if strings > 2 * MAX_JSON_VALUES:
         _too_many(where)
-    containers, commas, long_number = _shape(data)
-    if strings and (
-        containers + commas > MAX_JSON_VALUES or containers > MAX_JSON_DEPTH or long_number
-    ):
-        data = _STRING.sub(b"", data)
-        containers, commas, long_number = _shape(data)
+    containers, commas = _shape(data)
+    stripped = False
+    if strings and (containers + commas > MAX_JSON_VALUES or containers > MAX_JSON_DEPTH):
+        data, stripped = _STRING.sub(b"", data), True
+        containers, commas = _shape(data)
     if containers + commas > MAX_JSON_VALUES:
         _too_many(where)
     if containers > MAX_JSON_DEPTH and json_depth(data) > MAX_JSON_DEPTH:
         _bad(where, f"JSON nested more than {MAX_JSON_DEPTH} levels deep")
     hooks: dict[str, Any] = {"parse_constant": _constant}
-    if long_number:  # numbers to check one by one
-        hooks.update(parse_int=_integer, parse_float=_number)
+    if _long_number(data) and (stripped or not strings or _long_number(_STRING.sub(b"", data))):
+        hooks.update(parse_int=_integer, parse_float=_number)  # numbers to check one by one
     try:
         value = json.loads(text, **hooks)
     except _Refused as exc:
