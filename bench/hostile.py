@@ -26,6 +26,7 @@ import sys
 import time
 import uuid
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ import httpx
 from bench import procs
 from bench.hostile_attacks import ATTACKS
 from bench.peers.peer_summary import pct
+from bench.probe import cpu_seconds
 from bench.workloads import TERMINAL, client, ms
 
 # Timeouts short enough that slow clients are answered within a phase; a short lease,
@@ -108,7 +110,9 @@ async def _drain(base: str, key: str, run_ids: list[str], timeout: float = 120) 
     return dict(sorted(found.items()))
 
 
-async def _phase(base: str, key: str, hostile: bool, a: argparse.Namespace) -> dict[str, Any]:
+async def _phase(
+    base: str, key: str, hostile: bool, a: argparse.Namespace, cpu: Callable[[], float]
+) -> dict[str, Any]:
     attacker = None
     if hostile:
         attacker = await _attacker(base, key, a)
@@ -117,10 +121,12 @@ async def _phase(base: str, key: str, hostile: bool, a: argparse.Namespace) -> d
     async with client(base, key) as c:
         spanning = (await c.run("workflows.slow-count", {"seconds": a.seconds / 3})).run_id
     until = time.monotonic() + a.seconds
+    cpu_before = cpu()
     normal, health = await asyncio.gather(
         _normal(base, key, until, a.rate, a.clients), _healthz(base, until)
     )
-    phase: dict[str, Any] = {"hostile": hostile, **normal, "healthz": health}
+    phase: dict[str, Any] = {"hostile": hostile, **normal, "healthz": health, "cpu": cpu()}
+    phase["cpu"] -= cpu_before
     phase["ids"].append(spanning)
     if attacker is not None:
         assert attacker.stdout is not None
@@ -160,7 +166,10 @@ def _latency(times: list[float]) -> dict[str, float]:
     return {"runs": len(times), **{f"p{p}_ms": ms(pct(times, p)) for p in (50, 95, 99)}}
 
 
-async def drive(base: str, key: str, a: argparse.Namespace) -> dict[str, Any]:
+async def drive(
+    base: str, key: str, a: argparse.Namespace, cpu: Callable[[], float]
+) -> dict[str, Any]:
+    """The phases, summed up; `cpu()` reads the CPU seconds the server processes used."""
     async with client(base, key) as c:  # warm up
         for i in range(20):
             await c.run("workflows.noop3", {"i": i}, wait_for_completion=30)
@@ -168,7 +177,7 @@ async def drive(base: str, key: str, a: argparse.Namespace) -> dict[str, Any]:
     for round_ in range(a.rounds):
         for hostile in (False, True):
             print(f"round {round_ + 1}: {'hostile' if hostile else 'quiet'} …", file=sys.stderr)
-            phases.append(await _phase(base, key, hostile, a))
+            phases.append(await _phase(base, key, hostile, a, cpu))
     result: dict[str, Any] = {}
     for name, hostile in (("quiet", False), ("hostile", True)):
         mine = [p for p in phases if p["hostile"] == hostile]
@@ -179,6 +188,7 @@ async def drive(base: str, key: str, a: argparse.Namespace) -> dict[str, Any]:
             "failed_starts": dict(failures),
             "healthz_max_ms": ms(max(t for p in mine for t in p["healthz"])),
             "healthz_p99_ms": ms(pct([t for p in mine for t in p["healthz"]], 99)),
+            "server_cpu_share": round(sum(p["cpu"] for p in mine) / (a.seconds * len(mine)), 2),
         }
     quiet, hostile_ = result["quiet"], result["hostile"]
     result["p99_ratio"] = round(hostile_["p99_ms"] / quiet["p99_ms"], 2)
@@ -210,6 +220,8 @@ def table(r: dict[str, Any]) -> str:
         lines.append(f"| {p} (ms) | {q[f'{p}_ms']:g} | {h[f'{p}_ms']:g} | x{ratio:.2f} |")
     lines.append(f"| p99 per round (ms) | {q['per_round_p99_ms']} | {h['per_round_p99_ms']} | |")
     lines.append(f"| /healthz max (ms) | {q['healthz_max_ms']:g} | {h['healthz_max_ms']:g} | |")
+    share = f"| server CPU (cores busy) | {q['server_cpu_share']:g} | {h['server_cpu_share']:g} |"
+    lines.append(share + f" x{h['server_cpu_share'] / max(q['server_cpu_share'], 0.01):.2f} |")
     n = r["normal_runs"]
     lines.append("")
     lines.append(
@@ -259,7 +271,9 @@ def main() -> None:
     env = {**SERVER_ENV, "OPENPAL_LEASE_SECONDS": str(a.lease_seconds)}
     dep = procs.start(backend, database_url=url, env=env)
     try:
-        result = {"backend": backend, **asyncio.run(drive(dep.base_url, dep.api_key, a))}
+        pids = [proc.pid for _, proc in dep.procs]
+        cpu = lambda: sum(map(cpu_seconds, pids))  # noqa: E731
+        result = {"backend": backend, **asyncio.run(drive(dep.base_url, dep.api_key, a, cpu))}
         result["memory_peak_mb"] = dep.memory(peak=True)
     finally:
         dep.stop()
