@@ -155,3 +155,13 @@ def test_workflows_list_and_get(server):
     assert "extract-invoice" in {w["slug"] for w in json.loads(listed.stdout)}
     got = openpal(server, "workflows", "get", "hello")
     assert got.returncode == 0 and "name: hello" in got.stdout
+
+
+def test_get_detail_and_watch_show_a_steps_logs_and_traceback(server):
+    done = openpal(server, "run", "workflows.chatty", "--input", "note=order 5", "--json")
+    run_id = json.loads(done.stdout)["id"]
+    for args in (("runs", "get", run_id, "--detail"), ("runs", "watch", run_id)):
+        shown = openpal(server, *args)
+        assert "--- check (failed, attempt 2)" in shown.stdout, shown.stdout
+        assert "INFO checking order 5 (attempt 2)" in shown.stdout
+        assert "ValueError: order 5 does not add up" in shown.stdout

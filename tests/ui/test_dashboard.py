@@ -27,6 +27,8 @@ if not shutil.which(CHROMIUM):
 
 from playwright.sync_api import Page, expect, sync_playwright  # noqa: E402
 
+from tests.api.test_runs import wait_terminal  # noqa: E402
+
 
 @pytest.fixture(scope="module")
 def srv(tmp_path_factory):
@@ -152,6 +154,63 @@ def test_reject_a_waiting_run_with_a_reason(page, srv):
     page.click("button:has-text('Reject')")
     expect(page.locator("#run-status")).to_have_text("rejected", timeout=10_000)
     expect(page.get_by_role("alert")).to_contain_text("rejected by reviewer: over budget")
+
+
+def test_typing_a_reject_reason_survives_the_live_refresh(page, srv):
+    """The waiting run's page refreshes itself; what a person types is kept (it was
+    erased on every refresh, 0.7 s)."""
+    with api(srv) as c:
+        run_id = c.post("/api/v1/run/workflows.approval", json={"amount": 9}).json()["runId"]
+    page.goto(f"/runs/{run_id}")
+    expect(page.locator("#run-status")).to_have_text("waiting", timeout=10_000)
+    page.locator("#reason").press_sequentially("over budget, ask Kim", delay=120)
+    page.wait_for_timeout(1600)  # two refreshes while the field has the focus
+    expect(page.locator("#reason")).to_have_value("over budget, ask Kim")
+    page.locator("h1").click()  # the field loses the focus; refreshes go on
+    page.wait_for_timeout(1600)
+    expect(page.locator("#reason")).to_have_value("over budget, ask Kim")
+    page.click("button:has-text('Reject')")
+    expect(page.get_by_role("alert")).to_contain_text("over budget, ask Kim", timeout=10_000)
+
+
+def test_a_failed_steps_attempts_tracebacks_and_logs_on_its_page(page, srv):
+    with api(srv) as c:
+        run_id = c.post("/api/v1/run/workflows.chatty", json={"note": "bill 12"}).json()["runId"]
+        wait_terminal(c, run_id)
+    page.goto(f"/runs/{run_id}")
+    step = page.locator("li.step", has=page.locator(".name", has_text="check"))
+    expect(step.locator(".seg.attempt.failed")).to_have_count(2)  # both attempts drawn
+    step.locator("summary").click()
+    expect(step.locator("pre.traceback").first).to_contain_text("ValueError: bill 12 does not")
+    expect(step.locator("pre.traceback")).to_have_count(2)
+    expect(step.locator("pre.logs").first).to_contain_text("checking bill 12 (attempt 1)")
+    expect(step.locator("pre.logs").last).to_contain_text("checking bill 12 (attempt 2)")
+    shot(page, "run-failed-with-logs")
+
+
+def test_steps_are_placed_in_time_and_a_wait_is_drawn_as_one(page, srv):
+    with api(srv) as c:
+        run_id = c.post("/api/v1/run/workflows.wait", json={"seconds": 1}).json()["runId"]
+        wait_terminal(c, run_id)
+    page.goto(f"/runs/{run_id}")
+
+    def placed(name: str, kind: str = "attempt") -> tuple[float, float]:
+        lane = page.locator("li.step", has=page.locator(".name", has_text=name))
+        style = lane.locator(f".seg.{kind}").first.get_attribute("style") or ""
+        return float(style.split("left:")[1].split("%")[0]), float(
+            style.split("width:")[1].split("%")[0]
+        )
+
+    (before, _), (wait, waited), (after, _) = (
+        placed("before"),
+        placed("pause", "wait"),
+        placed("after"),
+    )
+    assert before < 5 and wait < 5 and waited > 80  # the 1 s wait fills the run
+    assert after > 90  # the last step ran after the wait, not beside the first
+    created = page.locator("dd time").first
+    expect(created).to_contain_text(re.compile(r"\((just now|\d+ (s|min) ago)\)"))  # relative
+    assert created.get_attribute("datetime").endswith("Z")
 
 
 def test_start_a_run_from_the_workflow_form_with_a_file(page, srv, tmp_path):

@@ -77,6 +77,27 @@ def steps_table(run: Run) -> Table:
     return table
 
 
+def print_step_logs(run: Run) -> None:
+    """What each step logged or printed, and the traceback of a failed one."""
+    for s in run.steps or ():
+        if not s.logs and not s.traceback:
+            continue
+        click.echo(f"--- {s.step_name} ({s.status}, attempt {s.attempts})")
+        for line in s.logs:
+            at = iso_clock(line.get("at"))
+            click.echo(f"{at} {line.get('level') or line.get('stream')} {line.get('text')}")
+        if s.traceback:
+            click.echo(s.traceback.rstrip())
+
+
+def iso_clock(micros: Any) -> str:
+    """`HH:MM:SS.mmm` (UTC) of a µs timestamp."""
+    if not isinstance(micros, int):
+        return "--:--:--"
+    seconds, rest = divmod(micros, 1_000_000)
+    return time.strftime("%H:%M:%S", time.gmtime(seconds)) + f".{rest // 1000:03d}"
+
+
 def watch_run(c: EigenpalClient, run_id: str, *, live: bool, interval: float = 0.3) -> Run:
     """Poll the run (with its steps) until it ends, showing progress on a terminal."""
     console = Console(stderr=True)
@@ -213,6 +234,7 @@ def get_cmd(
         echo_json(run.raw)
     elif detail:
         out_console().print(steps_table(run))
+        print_step_logs(run)
         report(run, False)
     else:
         report(run, False)
@@ -239,5 +261,7 @@ def watch_cmd(run_id: str, as_json: bool, api_key: str | None, base_url: str | N
     """Follow a run until it ends; exits like `openpal run`."""
     with client(api_key, base_url) as c:
         final = watch_run(c, run_id, live=not as_json)
+    if not as_json:
+        print_step_logs(final)
     report(final, as_json)
     exit_for(final.status)

@@ -22,6 +22,8 @@ class StepExecution:
     started_at: str | None = None
     completed_at: str | None = None
     duration_ms: int | None = None
+    traceback: str | None = None  # openpal: the final failed attempt's
+    logs: tuple[dict[str, Any], ...] = ()  # openpal: what the last attempt logged or printed
 
     @classmethod
     def from_wire(cls, d: dict[str, Any]) -> StepExecution:
@@ -35,6 +37,8 @@ class StepExecution:
             started_at=d.get("startedAt"),
             completed_at=d.get("completedAt"),
             duration_ms=d.get("durationMs"),
+            traceback=d.get("traceback"),
+            logs=tuple(x for x in d.get("logs") or () if isinstance(x, dict)),
         )
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
@@ -43,6 +44,18 @@ def clip(text: str | None, limit: int = 4096) -> str:
 
 
 templates.filters["clip"] = clip
+
+
+def when(micros: int | None) -> Markup | str:
+    """A time the browser shows in its own zone, with how long ago (app.js); ISO in UTC
+    until the script runs."""
+    text = iso(micros)
+    if text is None:
+        return ""
+    return Markup('<time datetime="{0}">{0}</time>').format(text)
+
+
+templates.filters["when"] = when
 
 
 def _duration(run: Any) -> str:

@@ -24,7 +24,7 @@ from openpal.errors import Conflict, InvalidInput, NotFound
 from openpal.files import FileRef
 from openpal.service.queries import parse_run_filter
 from openpal.store.records import ApiKeyRecord, RunFilter
-from openpal.ui import session, values
+from openpal.ui import session, timeline, values
 from openpal.ui.login import login, logout
 from openpal.ui.render import HERE, forged, page, render, svc
 
@@ -118,6 +118,7 @@ async def _run_view(
     try:
         run, steps = await svc(request).detail(key.tenant_id, run_id)
         artifacts = await svc(request).artifacts(key.tenant_id, run_id)
+        recorded = await svc(request).store.list_run_events(run.id)
     except NotFound:
         return render(request, "missing.html", 404, key=key, what=f"run {run_id}")
     name = "run_live.html" if request.query_params.get("fragment") else "run.html"
@@ -129,6 +130,7 @@ async def _run_view(
         csrf=session.csrf_token(secret),
         run=run,
         steps=steps,
+        lanes=timeline.lanes(run, steps, recorded),
         artifacts=artifacts,
         values=values.for_run(run, steps),
         message=message,
