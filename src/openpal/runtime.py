@@ -11,13 +11,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import socket
 from concurrent.futures import ThreadPoolExecutor
+from typing import cast
 
 from openpal.blobs.factory import make_blob_store
 from openpal.service.catalog import Catalog
+from openpal.service.metered_store import MeteredStore
+from openpal.service.metrics import Metrics
+from openpal.service.metrics_port import serve_port
 from openpal.service.notify import Hub
 from openpal.service.retention import sweep_forever
 from openpal.settings import Settings
+from openpal.store.base import Store
 from openpal.store.factory import make_store
 from openpal.worker.executor import RunExecutor
 from openpal.worker.pool import WorkerPool
@@ -36,16 +43,25 @@ class Runtime:
         self.events = frozenset(
             (["finished", "catalog"] if api else []) + (["work", "cancel"] if workers else [])
         )
-        self.store = make_store(
+        store = make_store(
             settings.database_url, settings.database_path, pool_size=settings.db_pool_size
         )
+        self.metrics: Metrics | None = None
+        self.store: Store = store
+        if settings.metrics:  # run events are counted as they pass through the store
+            role = "+".join(r for r, on in (("api", api), ("worker", workers)) if on)
+            self.metrics = Metrics(role=role, process=f"{socket.gethostname()}:{os.getpid()}")
+            self.store = cast(Store, MeteredStore(store, self.metrics))
         self.blobs = make_blob_store(
-            self.store,
+            store,
             settings.blobs_dir,
             postgres=settings.database_url is not None,
             kind=settings.blob_store,
         )
         self.hub = Hub()
+        if self.metrics is not None:
+            self.metrics.watch(store, self.hub)
+        self._metrics_port: asyncio.Server | None = None
         self.catalog = Catalog(self.store)
         if api:  # runs are started here: workflow records are kept while changes are heard
             self.hub.on_catalog = self.catalog.changed
@@ -56,6 +72,8 @@ class Runtime:
         """Open the store (migrating it), load workflows, start listening and working."""
         s = self.settings
         await self.store.open()
+        if self.metrics is not None and s.metrics_port:
+            self._metrics_port = await serve_port(self.metrics, s.metrics_host, s.metrics_port)
         loaded = await self.catalog.load(list(s.workflows_dirs), examples=s.load_examples)
         log.info("loaded %d workflows: %s", len(loaded), ", ".join(w.slug for w in loaded))
         self._tasks.append(
@@ -106,4 +124,6 @@ class Runtime:
         self._tasks.clear()
         if self.pool is not None:
             await self.pool.stop()
+        if self._metrics_port is not None:
+            self._metrics_port.close()
         await self.store.close()

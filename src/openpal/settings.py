@@ -6,6 +6,7 @@ the environment. A value that cannot be cast fails naming its variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -58,6 +59,16 @@ def _bool(env: Mapping[str, str], key: str, default: bool) -> bool:
     raise SettingsError(f"{key}={raw!r} is not a boolean (use true/false)")
 
 
+def is_loopback(host: str) -> bool:
+    """Whether a listening address is reachable only from this machine."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
 @dataclass(frozen=True)
 class Settings:
     """Everything a process of openpal can be configured with."""
@@ -99,6 +110,10 @@ class Settings:
     header_timeout_seconds: float = 10.0  # a request's line and headers must arrive within this
     body_timeout_seconds: float = 300.0  # a request's whole body must arrive within this
     max_connections_per_client: int = 64  # open connections from one client address; 0: no cap
+    metrics: bool = True  # Prometheus metrics (`/metrics`); False: none kept, none served
+    metrics_public: bool = False  # `/metrics` without a key on a non-loopback address
+    metrics_port: int | None = None  # also serve /metrics on this port (worker processes)
+    metrics_host: str = "127.0.0.1"  # the address of `metrics_port`
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -106,6 +121,11 @@ class Settings:
             raise SettingsError(
                 f"OPENPAL_BLOB_STORE={self.blob_store!r}: use s3, or leave it unset (files then"
                 " live next to the database)"
+            )
+        if self.metrics_port and not self.metrics_public and not is_loopback(self.metrics_host):
+            raise SettingsError(
+                f"OPENPAL_METRICS_HOST={self.metrics_host!r} is not a loopback address: the"
+                " metrics port asks for no key; set OPENPAL_METRICS_PUBLIC=1 to serve it there"
             )
         url = self.database_url
         if url is not None and not url.startswith(("postgresql://", "postgres://")):
@@ -185,6 +205,10 @@ class Settings:
             header_timeout_seconds=_float(env, "OPENPAL_HEADER_TIMEOUT_SECONDS", 10.0),
             body_timeout_seconds=_float(env, "OPENPAL_BODY_TIMEOUT_SECONDS", 300.0),
             max_connections_per_client=_int(env, "OPENPAL_MAX_CONNECTIONS_PER_CLIENT", 64, 0),
+            metrics=_bool(env, "OPENPAL_METRICS", True),
+            metrics_public=_bool(env, "OPENPAL_METRICS_PUBLIC", False),
+            metrics_port=_int(env, "OPENPAL_METRICS_PORT", 0, 0) or None,
+            metrics_host=env.get("OPENPAL_METRICS_HOST") or "127.0.0.1",
         )
 
     def with_(self, **changes: Any) -> Settings:

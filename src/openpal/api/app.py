@@ -11,12 +11,14 @@ from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Route
 
-from openpal.api import artifact_files, errors, openapi, runs, workflows
+from openpal.api import artifact_files, errors, metrics, openapi, runs, workflows
 from openpal.api import seed_docs as doc
 from openpal.api import v1 as current
 from openpal.api.context import JSON
 from openpal.api.declare import route
+from openpal.api.metrics import MetricsMiddleware
 from openpal.api.middleware import (
     AuthMiddleware,
     BodyGuardMiddleware,
@@ -100,11 +102,15 @@ def create_app(settings: Settings) -> Starlette:
         route("GET", "/openapi.json", openapi.serve, doc.OPENAPI),
         route("GET", "/healthz", healthz, doc.HEALTHZ),
         route("GET", "/readyz", readyz, doc.READYZ),
+        Route("/metrics", metrics.serve_metrics),  # not API: not in /openapi.json
         *ui_routes,
     ]
+    # outermost: every answer is counted, the ones refused before routing included
+    counted = [] if runtime.metrics is None else [Middleware(MetricsMiddleware, runtime.metrics)]
     app = Starlette(
         routes=routes,
         middleware=[
+            *counted,
             Middleware(RequestIdMiddleware),
             Middleware(BodyGuardMiddleware, body_timeout=settings.body_timeout_seconds),
             Middleware(NulMiddleware),
@@ -121,6 +127,7 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.metrics = runtime.metrics
     app.state.key_checker = checker
     app.state.store = store
     app.state.blobs = blobs

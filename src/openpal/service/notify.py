@@ -78,6 +78,10 @@ class Hub:
         self._finished[run_id].append(fut)
         return fut
 
+    def held(self) -> int:
+        """How many waiters (held `wait_for_completion` requests) wait for a run now."""
+        return sum(len(waiters) for waiters in self._finished.values())
+
     def unwatch(self, run_id: str, fut: asyncio.Future[RunRecord | None]) -> None:
         waiters = self._finished.get(run_id)
         if waiters is not None:

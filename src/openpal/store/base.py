@@ -20,6 +20,7 @@ from openpal.store.records import (
     FileRecord,
     IdempotencyKey,
     NewRun,
+    QueueStats,
     RunEventRecord,
     RunFilter,
     RunRecord,
@@ -242,6 +243,12 @@ class Store(Protocol):
     async def request_cancel(self, tenant_id: str, run_id: str, now: int) -> RunRecord | None:
         """Cancel at once (created/pending/waiting) or stamp `cancel_requested_at`
         (running/finalizing); a terminal run is returned unchanged. None if unknown."""
+        ...
+
+    async def queue_stats(self) -> QueueStats:
+        """How many runs are pending (and since when the oldest), running and waiting,
+        in the whole database, in one cheap read (partial indexes: finished runs are
+        not scanned). For `/metrics`, at most once a second per process."""
         ...
 
     # -- runs: worker side ------------------------------------------------

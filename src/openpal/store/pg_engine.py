@@ -113,6 +113,13 @@ class PgEngine:
             self.url, min_size=min(2, self.pool_size), max_size=self.pool_size, reset=_keep
         )
 
+    def usage(self) -> tuple[int, int] | None:
+        """(connections in use, connections open) of the pool; None before `open`."""
+        if self._pool is None:
+            return None
+        size = self._pool.get_size()
+        return size - self._pool.get_idle_size(), size
+
     @property
     def pool(self) -> asyncpg.Pool:
         if self._pool is None:

@@ -355,3 +355,13 @@ class UploadChunk:
     index: int
     blob_id: str
     size: int
+
+
+@dataclass(frozen=True)
+class QueueStats:
+    """How much work waits in the whole database, read at once (for `/metrics`)."""
+
+    pending: int  # runs a worker may claim now or soon (admission-limited ones included)
+    oldest_pending_created_at: int | None  # µs; None when nothing is pending
+    running: int  # held by a worker (running or finalizing)
+    waiting: int  # parked on a timer or an approval

@@ -22,6 +22,7 @@ from openpal.engine.states import (
 from openpal.store.events import EVENT_COLS, decision_event, event_from_row, event_row
 from openpal.store.records import (
     ArtifactRecord,
+    QueueStats,
     RunEventRecord,
     RunFilter,
     RunRecord,
@@ -87,6 +88,14 @@ _BLOB_HOLDERS = ("run_files", "files", "file_upload_chunks")
 
 _PRUNABLE = (
     f"SELECT id FROM runs WHERE status IN ({status_list(TERMINAL)}) AND completed_at < ? LIMIT ?"
+)
+# each count matches a partial index's condition exactly (runs_queue, runs_leased,
+# runs_waiting): four index scans of the live runs, never of the finished ones
+_QUEUE = (
+    "SELECT (SELECT count(*) FROM runs WHERE status = 'pending'),"
+    " (SELECT min(created_at) FROM runs WHERE status = 'pending'),"
+    " (SELECT count(*) FROM runs WHERE status IN ('running', 'finalizing')),"
+    " (SELECT count(*) FROM runs WHERE status = 'waiting')"
 )
 _RUN_PARTS = ("step_executions", "run_events", "idempotency_keys")  # deleted before the run
 
@@ -166,6 +175,12 @@ class RunsSql(SqlStore[E]):
         if decided is not None:
             return decided
         return await self.get_run(tenant_id, run_id)  # not decided: say what it is
+
+    async def queue_stats(self) -> QueueStats:
+        row = await self.db.fetchrow(self._sql(_QUEUE))
+        assert row is not None
+        pending, oldest, running, waiting = tuple(row)
+        return QueueStats(int(pending), oldest, int(running), int(waiting))
 
     # -- events -----------------------------------------------------------
     async def add_run_event(self, event: RunEventRecord, *, token: int | None = None) -> bool:

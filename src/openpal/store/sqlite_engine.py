@@ -124,6 +124,10 @@ class SqliteEngine:
         self._thread.start()
 
     # -- writes -----------------------------------------------------------
+    def queued_writes(self) -> int:
+        """Write operations waiting for the writer thread (the one in progress excluded)."""
+        return self._queue.qsize()
+
     async def write(self, op: Callable[[sqlite3.Connection], T]) -> T:
         """Run `op` inside the next group-committed transaction; resolves after COMMIT."""
         if self._closed:
