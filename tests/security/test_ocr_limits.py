@@ -2,8 +2,8 @@
 (`OPENPAL_OCR_SECONDS`, the worker is killed), pixels (`OPENPAL_OCR_MAX_PIXELS`, a
 decompression bomb is refused before it is decoded) and memory (`OPENPAL_SANDBOX_MEMORY_MB`:
 a step over it fails naming the setting while `/healthz` keeps answering and other runs
-complete, both backends). Without Tesseract a document that needs OCR fails the step
-saying what to install."""
+complete, both backends). Cancelling a run kills its OCR. Without Tesseract a document
+that needs OCR fails the step saying what to install."""
 
 from __future__ import annotations
 
@@ -156,3 +156,23 @@ def test_a_step_over_the_memory_cap_fails_and_the_server_stays_healthy(
         after = wait_terminal(client, _start(client, "hostile-pdf", files=scan), timeout=90)
         assert after["status"] == "completed", after  # the next document is read as before
         assert httpx.get(f"{capped_server.base_url}/healthz").status_code == 200
+
+
+@pytest.mark.slow
+def test_cancel_stops_ocr_at_once(capped_server: Server, invoice_pdf: bytes, ocr: None) -> None:
+    page = Image.open(io.BytesIO(render_pages_to_png(invoice_pdf)[0]))
+    pdf = io.BytesIO()
+    page.save(pdf, format="PDF", resolution=300, save_all=True, append_images=[page] * 19)
+    files = {"doc": ("twenty.pdf", pdf.getvalue(), "application/pdf")}  # 11-45 s of OCR
+    with capped_server.client() as client:
+        run_id = _start(client, "hostile-pdf", files=files)
+        deadline = time.monotonic() + 30
+        while client.get(f"/api/v1/runs/{run_id}").json()["run"]["status"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(2.0)  # the PDF is parsed; its pages are being read by OCR
+        cancelled_at = time.monotonic()
+        assert client.post(f"/api/v1/runs/{run_id}/cancel").status_code == 200
+        run = wait_terminal(client, run_id, timeout=30)
+        assert run["status"] == "cancelled", run
+        assert time.monotonic() - cancelled_at < 3.0
