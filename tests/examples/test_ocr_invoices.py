@@ -88,3 +88,17 @@ def test_ocr_modes(tmp_path: Path, ocr: None) -> None:
     assert inv.invoice_number in always["text"]
     with pytest.raises(DocumentError, match=r"PNG image; reading it needs OCR \(ocr: never\)"):
         pdf_text_of(render_pages_to_png(pdf)[0], tmp_path, "never")
+
+
+def test_the_ocr_setting_is_checked_at_load() -> None:
+    from tests.unit.test_steps import problems
+
+    doc = "{{ input.doc }}"
+    assert problems("doc.pdf-text", {"file": doc, "ocr": "sometimes"}) == [
+        ("ocr", "one of auto, always, never (got 'sometimes')")
+    ]
+    assert problems("doc.pdf-text", {"file": doc, "ocr": "never", "lang": "x"}) == [
+        ("lang", "unknown key (doc.pdf-text takes file, ocr)")
+    ]
+    for mode in ("auto", "always", "never", "{{ input.mode }}"):
+        assert problems("doc.pdf-text", {"file": doc, "ocr": mode}) == []
