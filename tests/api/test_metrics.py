@@ -13,7 +13,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from openpal.api.metrics import metrics_open
-from openpal.settings import Settings
+from openpal.settings import Settings, SettingsError
 from tests.conftest import Server, free_port, start_server, start_worker
 from tests.pg import database_for
 
@@ -157,6 +157,7 @@ def test_a_worker_process_exports_its_own_on_its_port(tmp_path: Path, db_url: st
             )
             wait_until_done(api, ids)
             mine = scrape(f"http://127.0.0.1:{port}/metrics")
+            assert httpx.get(f"http://127.0.0.1:{port}/").status_code == 404  # that only
             theirs = scrape(f"{api_srv.base_url}/metrics")
     finally:
         if worker is not None:
@@ -202,3 +203,9 @@ def test_the_rule_follows_the_listening_address() -> None:
     assert Settings.from_env({"OPENPAL_METRICS_PORT": "9464"}).metrics_port == 9464
     assert Settings.from_env({}).metrics_port is None
     assert Settings.from_env({"OPENPAL_METRICS": "0"}).metrics is False
+    # the metrics port asks for no key: off loopback only when made public
+    with pytest.raises(SettingsError, match="OPENPAL_METRICS_PUBLIC"):
+        Settings.from_env({"OPENPAL_METRICS_PORT": "9464", "OPENPAL_METRICS_HOST": "0.0.0.0"})
+    public = {"OPENPAL_METRICS_PORT": "9464", "OPENPAL_METRICS_HOST": "0.0.0.0",
+              "OPENPAL_METRICS_PUBLIC": "1"}  # fmt: skip
+    assert Settings.from_env(public).metrics_host == "0.0.0.0"
