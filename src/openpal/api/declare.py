@@ -46,6 +46,8 @@ class Doc:
     ok: tuple[int, ...] = (200,)  # the success statuses
     response: dict[str, Any] | str | None = None  # a schema, or a component's name
     content_type: str = "application/json"  # of the success response
+    # other media types a success response may have (e.g. a zip with `?zip=1`)
+    other_content: tuple[str, ...] = ()
     errors: tuple[int, ...] = (400, 401, 404)
     description: str = ""
     extra: dict[str, Any] = field(default_factory=dict)  # merged into the operation

@@ -214,6 +214,8 @@ def _success(status: int, doc: Doc) -> dict[str, Any]:
     else:
         default = {"type": "string", "contentMediaType": doc.content_type}
     out["content"] = {doc.content_type: {"schema": _schema(value, default)}}
+    for media in doc.other_content:
+        out["content"][media] = {"schema": {"type": "string", "contentMediaType": media}}
     return out
 
 

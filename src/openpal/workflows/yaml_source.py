@@ -50,7 +50,10 @@ class Source:
 
 def parse_yaml(text: str, file: str) -> Source:
     """Parse one YAML document; a syntax error becomes a `WorkflowLoadError` with its line."""
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # refuses control characters before any parsing
+    except yaml.YAMLError as exc:
+        raise WorkflowLoadError(file, "<root>", f"invalid YAML: {exc}") from None
     try:
         node = loader.get_single_node()
         lines: dict[str, int] = {}

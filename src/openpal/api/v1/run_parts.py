@@ -179,6 +179,7 @@ routes: list[BaseRoute] = [
                 Param("token", "Not supported: downloads are authenticated by the API key"),
             ),
             response="RunArtifactsResponse",
+            other_content=("application/zip",),
         ),
     ),
     route(
