@@ -78,6 +78,8 @@ def money(value: float | Decimal, currency: str, fmt: str, separators: tuple[str
     if Decimal(str(value)) < 0:
         n = "-" + n
     sym = SYMBOLS.get(currency, currency)
+    if sym[0].isalpha():  # "Fr. 12,50" and "12,50 Fr.", never "12,50Fr."
+        fmt = fmt.replace("{n}{sym}", "{n} {sym}").replace("{sym}{n}", "{sym} {n}")
     return fmt.format(n=n, code=currency, sym=sym)
 
 

@@ -25,7 +25,7 @@ EN = Language(
     titles=("BILL", "Sales Invoice", "Commercial Invoice", "INVOICE"),
     labels={
         "number": ("Invoice ref.", "Bill No.", "Document number", "Reference no."),
-        "date": ("Dated", "Billing date", "Invoiced on", "Tax point"),
+        "date": ("Dated", "Billing date", "Invoiced on", "Bill date"),
         "vendor": ("Remit to", "Payable to", "Provider", "Billed by"),
         "total": ("Please pay", "Amount payable", "Invoice total", "Total payable", "Sum due"),
         "due": ("Pay by", "Payment deadline", "Settle by"),
