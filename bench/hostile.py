@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import json
 import platform
+import resource
 import sys
 import time
 import uuid
@@ -75,6 +76,11 @@ async def _normal(base: str, key: str, until: float, rate: float, clients: int) 
     return {"times": times, "ids": ids, "failures": failures}
 
 
+def _children_cpu() -> float:
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)  # waited-for children: the attackers
+    return r.ru_utime + r.ru_stime
+
+
 async def _healthz(base: str, until: float) -> list[float]:
     took = []
     async with httpx.AsyncClient(base_url=base, timeout=30) as c:
@@ -88,8 +94,9 @@ async def _healthz(base: str, until: float) -> list[float]:
 
 async def _attacker(base: str, key: str, a: argparse.Namespace) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bench.hostile_attacks", "--base-url", base, "--key", key,
-        "--seconds", str(a.seconds), "--attacks", a.attacks, stdout=asyncio.subprocess.PIPE,
+        "nice", "-n", str(a.attacker_nice), sys.executable, "-m", "bench.hostile_attacks",
+        "--base-url", base, "--key", key, "--seconds", str(a.seconds), "--attacks", a.attacks,
+        stdout=asyncio.subprocess.PIPE,
     )  # fmt: skip
 
 
@@ -115,6 +122,7 @@ async def _phase(
 ) -> dict[str, Any]:
     attacker = None
     if hostile:
+        children_before = _children_cpu()
         attacker = await _attacker(base, key, a)
         assert attacker.stdout is not None
         await attacker.stdout.readline()  # "attacking": it has started
@@ -132,6 +140,7 @@ async def _phase(
         assert attacker.stdout is not None
         out = json.loads((await attacker.stdout.read()).decode())
         await attacker.wait()
+        phase["attacker_cpu"] = _children_cpu() - children_before
         phase["answers"] = out["answers"]
         phase["hostile_runs"] = {
             kind: await _drain(base, key, ids) for kind, ids in out["runs"].items()
@@ -189,6 +198,9 @@ async def drive(
             "healthz_max_ms": ms(max(t for p in mine for t in p["healthz"])),
             "healthz_p99_ms": ms(pct([t for p in mine for t in p["healthz"]], 99)),
             "server_cpu_share": round(sum(p["cpu"] for p in mine) / (a.seconds * len(mine)), 2),
+            "attacker_cpu_share": round(
+                sum(p.get("attacker_cpu", 0) for p in mine) / (a.seconds * len(mine)), 2
+            ),
         }
     quiet, hostile_ = result["quiet"], result["hostile"]
     result["p99_ratio"] = round(hostile_["p99_ms"] / quiet["p99_ms"], 2)
@@ -222,6 +234,7 @@ def table(r: dict[str, Any]) -> str:
     lines.append(f"| /healthz max (ms) | {q['healthz_max_ms']:g} | {h['healthz_max_ms']:g} | |")
     share = f"| server CPU (cores busy) | {q['server_cpu_share']:g} | {h['server_cpu_share']:g} |"
     lines.append(share + f" x{h['server_cpu_share'] / max(q['server_cpu_share'], 0.01):.2f} |")
+    lines.append(f"| attacker CPU (cores busy) | | {h['attacker_cpu_share']:g} | |")
     n = r["normal_runs"]
     lines.append("")
     lines.append(
@@ -260,6 +273,12 @@ def main() -> None:
     p.add_argument("--rate", type=float, default=40.0, help="normal runs/s, all clients")
     p.add_argument("--lease-seconds", type=float, default=5.0)
     p.add_argument("--attacks", default=",".join(ATTACKS), help="comma-separated subset")
+    p.add_argument(
+        "--attacker-nice",
+        type=int,
+        default=10,
+        help="niceness of the attacking process (on one machine it would take the server's CPU)",
+    )
     p.add_argument("--json", type=Path, help="also write the results here")
     a = p.parse_args()
     backend = "postgres" if a.db_url else "sqlite"

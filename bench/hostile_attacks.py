@@ -142,10 +142,12 @@ class Attacks:
         path = "/api/v1/run/workflows.noop3"
         async with self.http("127.0.0.4") as c:
             while self.running():
-                await self._send("oversized", c.post(path, content=big))
-                await self._send("oversized", c.post(path, content=chunks(big)))
+                await self._send("oversized json", c.post(path, content=big))
+                await self._send("oversized json, chunked", c.post(path, content=chunks(big)))
                 mp = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
-                await self._send("oversized", c.post(path, content=multipart(), headers=mp))
+                await self._send(
+                    "oversized multipart, chunked", c.post(path, content=multipart(), headers=mp)
+                )
 
     async def nested(self) -> None:
         deep = "[" * 100_000 + "]" * 100_000
