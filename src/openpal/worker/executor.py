@@ -1,59 +1,53 @@
-"""Executes one claimed run: its steps in order, a checkpoint after each, then the result."""
+"""Executes one claimed run: its steps in order, a checkpoint after each, then the result.
+
+A step's ending is one value (`StepOutcome`, from `attempts.run_step`); a run that ends
+at a step ends in one place (`_end_at`), and at its end in one place (`_finish`). Time
+comes from an injected `Clock`."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import dataclasses
 import functools
 import logging
 import mimetypes
-import random
 import threading
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 from openpal import logs, tracing
 from openpal.blobs.base import BlobStore, read_chunks
 from openpal.engine.states import CANCELLED_BY_REQUEST, RunStatus
-from openpal.errors import LeaseLost, PayloadTooLarge, RunCancelled, Unavailable
+from openpal.errors import LeaseLost, PayloadTooLarge, Unavailable
 from openpal.files import FileRef
 from openpal.jsontext import storable_text
 from openpal.schemas import schema_errors
 from openpal.service.catalog import Catalog
 from openpal.service.notify import Hub
 from openpal.service.step_inputs import template_scope
-from openpal.steps.base import PendingArtifact, Reject, Resumption, StepContext, Suspend
-from openpal.steps.registry import get_step_type
+from openpal.steps.base import PendingArtifact, Resumption
 from openpal.store.base import Store
-from openpal.store.events import retry_event
 from openpal.store.records import (
     ArtifactRecord,
     Checkpointed,
     Claim,
+    RunEventRecord,
     RunRecord,
     StepResult,
     dumps,
     to_plain,
 )
-from openpal.worker import step_logs
-from openpal.worker.failures import attempt_error, bounded_traceback
+from openpal.worker.attempts import Step, run_step
+from openpal.worker.clock import Clock, SystemClock
+from openpal.worker.outcome import StepOutcome
 from openpal.worker.output_limits import output_problem
-from openpal.workflows.model import RetryPolicy, StepSpec, WorkflowDef
+from openpal.workflows.model import WorkflowDef
 from openpal.workflows.templates import evaluate_condition, render_value
 
 T = TypeVar("T")
 log = logging.getLogger("openpal.worker")
-
-
-def now_micros() -> int:
-    return time.time_ns() // 1000
-
-
-def backoff_delay(policy: RetryPolicy, failed_attempts: int) -> float:
-    """Seconds to wait before the next attempt (exponential, capped, optionally jittered)."""
-    delay = policy.backoff_seconds * policy.backoff_factor ** max(0, failed_attempts - 1)
-    delay = min(delay, policy.max_backoff_seconds)
-    return random.uniform(0, delay) if policy.jitter else delay
+HEARTBEAT_EVERY = 1.0  # seconds: a step's heartbeats renew the lease at most this often
 
 
 async def rehydrate(value: Any, blobs: BlobStore) -> Any:
@@ -84,39 +78,6 @@ def _resumption(run: RunRecord) -> Resumption | None:
     return Resumption(run.waiting_for, run.wait_until, run.decision, run.resume_payload)
 
 
-class _DeadlinePassed(Exception):
-    pass
-
-
-class _StepFailed(Exception):
-    def __init__(
-        self,
-        message: str,
-        attempts: int,
-        traceback: str | None = None,
-        usage: dict[str, float] | None = None,
-        logs: StepLines = None,
-    ) -> None:
-        super().__init__(message)
-        self.attempts = attempts
-        self.traceback = traceback  # of the last attempt
-        self.usage = usage  # what the last attempt reported
-        self.logs = logs  # what the last attempt logged or printed
-
-
-StepLines = list[dict[str, Any]] | None  # what a step attempt logged or printed
-
-
-def secret_inputs(wf: WorkflowDef, run: RunRecord) -> list[str]:
-    """The values of the run's inputs marked `secret: true` (masked in step logs)."""
-    given = run.input or {}
-    return [str(given[i.name]) for i in wf.inputs if i.secret and given.get(i.name) is not None]
-
-
-# how a step attempt may end without having failed (its span is not marked an error)
-_CALM = (RunCancelled, Suspend, Reject)
-
-
 class RunExecutor:
     """Carries a claimed run to its end, or drops it if the lease is lost."""
 
@@ -130,6 +91,7 @@ class RunExecutor:
         recovery_budget: int = 3,
         max_artifact_bytes: int = 1024 * 1024 * 1024,
         max_output_chars: int = 16_000_000,
+        clock: Clock | None = None,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -139,6 +101,7 @@ class RunExecutor:
         self.recovery_budget = recovery_budget
         self.max_artifact_bytes = max_artifact_bytes
         self.max_output_chars = max_output_chars  # a step's or the run's output, as JSON
+        self.clock = clock or SystemClock()
         # set on shutdown: finish the current step, checkpoint, hand the run back
         self.draining = asyncio.Event()
 
@@ -149,15 +112,17 @@ class RunExecutor:
         if run.cancel_requested_at is not None:
             cancelled.set()
         self.hub.on_cancel(run.id, cancelled.set)
-        keeper = asyncio.create_task(self._keep_lease(run.id, run.fencing_token))
+        beat = asyncio.Event()  # a step's heartbeat: renew the lease now
+        keeper = asyncio.create_task(self._keep_lease(run.id, run.fencing_token, beat))
         try:
             with tracing.run_span(run.id, run.workflow_slug, run.trace_parent, run.takeovers):
-                await self._execute(claim, cancelled)
+                await self._execute(claim, cancelled, _threadsafe_set(beat))
         except LeaseLost:
             log.warning("run %s: lease lost; another worker owns it now", run.id)
         except asyncio.CancelledError:
             # shutting down: hand the run back so another worker continues at once
-            await asyncio.shield(self.store.release_run(run.id, run.fencing_token, now_micros()))
+            release = self.store.release_run(run.id, run.fencing_token, self.clock.now())
+            await asyncio.shield(release)
             raise
         except Unavailable as exc:
             log.warning(
@@ -168,27 +133,23 @@ class RunExecutor:
         except Exception:
             log.exception("run %s: engine error", run.id)
             await self._finish(
-                run.id,
-                run.fencing_token,
-                RunStatus.FAILED,
-                None,
+                run.id, run.fencing_token, RunStatus.FAILED, None,
                 "internal error while executing the run",
-            )
+            )  # fmt: skip
         finally:
             keeper.cancel()
             self.hub.on_cancel(run.id, None)
 
-    async def _execute(self, claim: Claim, cancelled: threading.Event) -> None:
+    async def _execute(
+        self, claim: Claim, cancelled: threading.Event, heartbeat: Callable[[], None]
+    ) -> None:
         run, token = claim.run, claim.run.fencing_token
         if run.takeovers > self.recovery_budget:
             await self._finish(
-                run.id,
-                token,
-                RunStatus.FAILED,
-                None,
+                run.id, token, RunStatus.FAILED, None,
                 f"run abandoned: the worker executing it stopped {run.takeovers}"
                 f" times (recovery budget {self.recovery_budget})",
-            )
+            )  # fmt: skip
             return
         wf = await self.catalog.definition(run.version_id)
         overrides: dict[str, Any] = run.overrides or {}
@@ -200,6 +161,7 @@ class RunExecutor:
         last_output: Any = None
         deadline = None
         limit_seconds = run.deadline_seconds or wf.timeout_seconds  # the run's own wins
+        timed_out = f"run timed out: over its {limit_seconds or 0:g} s deadline"
         if limit_seconds:
             deadline = (run.started_at or run.created_at) + int(limit_seconds * 1_000_000)
         resumed = _resumption(run)
@@ -209,106 +171,33 @@ class RunExecutor:
                 await self._finish(run.id, token, RunStatus.CANCELLED, None, CANCELLED_BY_REQUEST)
                 return
             if self.draining.is_set():
-                await self._durably(lambda: self.store.release_run(run.id, token, now_micros()))
+                await self._durably(functools.partial(self._release, run.id, token))
                 log.info("run %s: handed back after step %d (shutting down)", run.id, index)
                 return
             spec = wf.steps[index]
-            started = now_micros()
+            started = self.clock.now()
             if deadline is not None and started >= deadline:
-                await self._finish(
-                    run.id,
-                    token,
-                    RunStatus.FAILED,
-                    None,
-                    f"run timed out: over its {limit_seconds:g} s deadline",
-                )
+                await self._finish(run.id, token, RunStatus.FAILED, None, timed_out)
                 return
-            status, error, attempts = "completed", None, 1
-            pending: list[PendingArtifact] = []
-            usage: dict[str, float] | None = None
-            said: StepLines = None
-            try:
-                if spec.if_ and not evaluate_condition(spec.if_, scope):
-                    status, output, attempts = "skipped", None, 0
-                elif spec.name in overrides:
-                    output = overrides[spec.name]
-                else:
-                    output, attempts, pending, usage, said = await self._run_step(
-                        wf, spec, scope, run, index, cancelled, deadline, resumed
-                    )
-            except Suspend as pause:
-                await self._durably(
-                    functools.partial(
-                        self.store.park_run,
-                        run.id,
-                        token,
-                        waiting_for=pause.waiting_for,
-                        wake_at=pause.until,
-                        now=now_micros(),
-                        message=pause.message,
-                    )
-                )
-                log.info("run %s: waiting for %s at step %r", run.id, pause.waiting_for, spec.name)
-                return
-            except Reject as refusal:
-                await self._checkpoint_end(
-                    run.id, token, index, spec, "rejected", None, str(refusal), 1, started
-                )
-                await self._finish(run.id, token, RunStatus.REJECTED, None, str(refusal))
-                return
-            except RunCancelled:
-                await self._checkpoint_end(
-                    run.id,
-                    token,
-                    index,
-                    spec,
-                    "cancelled",
-                    None,
-                    CANCELLED_BY_REQUEST,
-                    1,
-                    started,
-                )
-                await self._finish(run.id, token, RunStatus.CANCELLED, None, CANCELLED_BY_REQUEST)
-                return
-            except _DeadlinePassed:
-                message = f"run timed out: over its {limit_seconds:g} s deadline"
-                await self._checkpoint_end(
-                    run.id, token, index, spec, "failed", None, message, 1, started
-                )
-                await self._finish(run.id, token, RunStatus.FAILED, None, message)
-                return
-            except _StepFailed as exc:
-                message = f"step {spec.name!r} failed: {exc}"
-                await self._checkpoint_end(
-                    run.id, token, index, spec, "failed", None, str(exc), exc.attempts, started,
-                    traceback=exc.traceback, usage=exc.usage, logs=exc.logs,
-                )  # fmt: skip
-                await self._finish(run.id, token, RunStatus.FAILED, None, message)
+            if spec.if_ and not evaluate_condition(spec.if_, scope):
+                outcome = StepOutcome("skipped", attempts=0)
+            elif spec.name in overrides:
+                outcome = StepOutcome("completed", overrides[spec.name])
+            else:
+                step = Step(wf, spec, index, run, scope, cancelled, deadline, timed_out,
+                            resumed, heartbeat)  # fmt: skip
+                outcome = await run_step(step, self.clock, self._record_retry(token))
+            if outcome.status == "waiting":
+                await self._park(run, outcome, spec.name)
                 return
             resumed = None  # only the step the run waited at is resumed
-            if pending:
-                try:
-                    await self._keep_artifacts(run.id, spec.name, pending)
-                except (OSError, ValueError, PayloadTooLarge) as exc:
-                    message = f"step {spec.name!r} failed: could not keep an artifact: {exc}"
-                    await self._checkpoint_end(
-                        run.id, token, index, spec, "failed", None, message, attempts, started
-                    )
-                    await self._finish(run.id, token, RunStatus.FAILED, None, message)
-                    return
-            too_big = output_problem(output, self.max_output_chars, f"step {spec.name!r}'s output")
-            if too_big is not None:
-                await self._checkpoint_end(
-                    run.id, token, index, spec, "failed", None, too_big, attempts, started
-                )
-                await self._finish(run.id, token, RunStatus.FAILED, None, too_big)
+            outcome = await self._kept(run.id, spec.name, outcome)
+            if outcome.ends_run:
+                await self._end_at(run.id, token, index, spec.name, outcome, started)
                 return
-            scope["steps"][spec.name] = {"output": output}
-            last_output = output
-            result = StepResult(
-                index, spec.name, status, output, error, attempts, started, now_micros(),
-                usage=usage, logs=said,
-            )  # fmt: skip
+            scope["steps"][spec.name] = {"output": outcome.output}
+            last_output = outcome.output
+            result = self._result(index, spec.name, outcome, started)
             if index + 1 == len(wf.steps):  # checkpointed with the run's end, in one write
                 last_step = result
                 break
@@ -317,7 +206,8 @@ class RunExecutor:
                     functools.partial(self._checkpoint, run.id, token, result, index + 1)
                 )
             except (TypeError, ValueError) as exc:  # output that JSON cannot hold
-                await self._not_json(run.id, token, index, spec, exc, attempts, started)
+                await self._end_at(run.id, token, index, spec.name,
+                                   _not_json(spec.name, exc, outcome), started)  # fmt: skip
                 return
             if cp.cancel_requested:
                 cancelled.set()
@@ -327,9 +217,67 @@ class RunExecutor:
         except (TypeError, ValueError) as exc:
             if last_step is None or _is_json(last_step.output):
                 raise  # the run's output: an engine error
-            spec = wf.steps[last_step.index]
-            await self._not_json(run.id, token, last_step.index, spec, exc,
-                                 last_step.attempts, last_step.started_at)  # fmt: skip
+            name = wf.steps[last_step.index].name
+            failed = StepOutcome("completed", attempts=last_step.attempts)
+            await self._end_at(run.id, token, last_step.index, name,
+                               _not_json(name, exc, failed), last_step.started_at)  # fmt: skip
+
+    async def _kept(self, run_id: str, step_name: str, outcome: StepOutcome) -> StepOutcome:
+        """A completed step's files kept and its output measured; either may fail it."""
+        if outcome.status != "completed":
+            return outcome
+        if outcome.pending:
+            try:
+                await self._keep_artifacts(run_id, step_name, outcome.pending)
+            except (OSError, ValueError, PayloadTooLarge) as exc:
+                message = f"step {step_name!r} failed: could not keep an artifact: {exc}"
+                return StepOutcome.failed(message, outcome.attempts)
+        too_big = output_problem(
+            outcome.output, self.max_output_chars, f"step {step_name!r}'s output"
+        )
+        if too_big is not None:
+            return StepOutcome.failed(too_big, outcome.attempts)
+        return outcome
+
+    async def _park(self, run: RunRecord, outcome: StepOutcome, step_name: str) -> None:
+        pause = outcome.pause
+        assert pause is not None
+        await self._durably(
+            functools.partial(
+                self.store.park_run, run.id, run.fencing_token, waiting_for=pause.waiting_for,
+                wake_at=pause.until, now=self.clock.now(), message=pause.message,
+            )
+        )  # fmt: skip
+        log.info("run %s: waiting for %s at step %r", run.id, pause.waiting_for, step_name)
+
+    def _result(self, index: int, name: str, outcome: StepOutcome, started: int) -> StepResult:
+        """The step's row as a checkpoint writes it."""
+        error = None if outcome.error is None else storable_text(outcome.error)  # NUL
+        return StepResult(
+            index, name, outcome.status, outcome.output, error, outcome.attempts, started,
+            self.clock.now(), traceback=outcome.traceback, usage=outcome.usage,
+            logs=outcome.logs,
+        )  # fmt: skip
+
+    async def _end_at(
+        self, run_id: str, token: int, index: int, name: str, outcome: StepOutcome, started: int
+    ) -> None:
+        """The run ends at this step: the step's row (the run stays at it), then the run."""
+        stopped = dataclasses.replace(outcome, output=None)
+        result = self._result(index, name, stopped, started)
+        await self._durably(functools.partial(self._checkpoint, run_id, token, result, index))
+        await self._finish(run_id, token, outcome.run_status, None, outcome.run_message)
+
+    async def _release(self, run_id: str, token: int) -> bool:
+        return await self.store.release_run(run_id, token, self.clock.now())
+
+    def _record_retry(self, token: int) -> Callable[[RunEventRecord], Awaitable[bool]]:
+        async def record(event: RunEventRecord) -> bool:
+            return await self._durably(
+                functools.partial(self.store.add_run_event, event, token=token)
+            )
+
+        return record
 
     async def _end(
         self,
@@ -344,9 +292,9 @@ class RunExecutor:
     ) -> None:
         """Finalize: the output mapping and schema, then one write ending the run (with
         its last step's checkpoint when that step ran here)."""
+        finish = functools.partial(self._finish, run_id, token, last_step=last_step)
         if cancelled.is_set():
-            await self._finish(run_id, token, RunStatus.CANCELLED, None, CANCELLED_BY_REQUEST,
-                               last_step=last_step)  # fmt: skip
+            await finish(RunStatus.CANCELLED, None, CANCELLED_BY_REQUEST)
             return
         try:
             if wf.output is not None:
@@ -356,13 +304,11 @@ class RunExecutor:
             else:
                 final = last_output
         except Exception as exc:
-            await self._finish(run_id, token, RunStatus.FAILED, None,
-                               f"output mapping failed: {exc}", last_step=last_step)  # fmt: skip
+            await finish(RunStatus.FAILED, None, f"output mapping failed: {exc}")
             return
         too_big = output_problem(final, self.max_output_chars, "the run's output")
         if too_big is not None:
-            await self._finish(run_id, token, RunStatus.FAILED, None, too_big,
-                               last_step=last_step)  # fmt: skip
+            await finish(RunStatus.FAILED, None, too_big)
             return
         valid = None
         if wf.output_schema is not None:
@@ -372,144 +318,16 @@ class RunExecutor:
                 message = "output does not match the workflow's output_schema: " + "; ".join(
                     problems
                 )
-                await self._finish(run_id, token, RunStatus.FAILED, final, message, valid,
-                                   last_step=last_step)  # fmt: skip
+                await finish(RunStatus.FAILED, final, message, valid)
                 return
-        await self._finish(run_id, token, RunStatus.COMPLETED, final, None, valid,
-                           last_step=last_step)  # fmt: skip
-
-    async def _not_json(
-        self,
-        run_id: str,
-        token: int,
-        index: int,
-        spec: StepSpec,
-        exc: Exception,
-        attempts: int,
-        started: int,
-    ) -> None:
-        message = f"step {spec.name!r} returned an output that is not JSON: {exc}"
-        await self._checkpoint_end(
-            run_id, token, index, spec, "failed", None, message, attempts, started
-        )
-        await self._finish(run_id, token, RunStatus.FAILED, None, message)
-
-    async def _run_step(
-        self,
-        wf: WorkflowDef,
-        spec: StepSpec,
-        scope: dict[str, Any],
-        run: RunRecord,
-        index: int,
-        cancelled: threading.Event,
-        deadline: int | None = None,
-        resumed: Resumption | None = None,
-    ) -> tuple[Any, int, list[PendingArtifact], dict[str, float] | None, StepLines]:
-        """The step's output, how many attempts it took, the files it wrote, the tokens it
-        reported and what it logged or printed. A failed attempt that will be tried again
-        is recorded as a `step.retry` event (with its traceback and lines); the last
-        failed one raises `_StepFailed`."""
-        run_id = run.id
-        step_type = get_step_type(spec.type)
-        policy = spec.retry
-        secrets = secret_inputs(wf, run)
-        attempt = 0
-        while True:
-            attempt += 1
-            logs.set_fields(step=spec.name, attempt=attempt)
-            left: float | None = None
-            ctx = StepContext(
-                run_id=run_id,
-                step_name=spec.name,
-                workflow=wf.slug,
-                attempt=attempt,
-                base_dir=wf.base_dir,
-                confined=wf.source_path is None,
-                resumed=resumed,
-                _cancelled=cancelled,
-            )
-            with step_logs.capture(secrets) as said:
-                try:
-                    config = render_value(spec.with_, scope)
-                    limit = spec.timeout_seconds
-                    left = None if deadline is None else (deadline - now_micros()) / 1_000_000
-                    if left is not None and (limit is None or left < limit):
-                        limit = max(left, 0.0)
-                    with tracing.step_span(spec.name, spec.type, attempt, _CALM):
-                        coro = step_type.run(config, ctx)
-                        if limit is not None:
-                            output = await asyncio.wait_for(coro, limit)
-                        else:
-                            output = await coro
-                    return output, attempt, ctx.artifacts, ctx.usage, said.result()
-                except (RunCancelled, Suspend, Reject):
-                    raise
-                except TimeoutError:
-                    if left is not None and limit == max(left, 0.0):
-                        raise _DeadlinePassed() from None
-                    error, trace = f"timed out after {spec.timeout_seconds:g} s", None
-                except Exception as exc:
-                    error, trace = attempt_error(exc), bounded_traceback(exc)
-            lines = said.result()
-            if attempt >= policy.max_attempts:
-                raise _StepFailed(error, attempt, trace, ctx.usage, lines)
-            log.info(
-                "run %s: step %s attempt %d failed (%s); retrying",
-                run_id,
-                spec.name,
-                attempt,
-                error,
-            )
-            delay = backoff_delay(policy, attempt)
-            event = retry_event(
-                run_id, step_index=index, step_name=spec.name, attempt=attempt, error=error,
-                traceback=trace, delay_seconds=delay, usage=ctx.usage, logs=lines,
-                now=now_micros(),
-            )  # fmt: skip
-            recorded = await self._durably(
-                functools.partial(self.store.add_run_event, event, token=run.fencing_token)
-            )
-            if not recorded:
-                raise LeaseLost(f"run {run_id}: lease lost (token {run.fencing_token})")
-            await asyncio.sleep(delay)
-            if cancelled.is_set():
-                raise RunCancelled(f"run {run_id} was cancelled")
-
-    async def _checkpoint_end(
-        self,
-        run_id: str,
-        token: int,
-        index: int,
-        spec: StepSpec,
-        status: str,
-        output: Any,
-        error: str | None,
-        attempts: int,
-        started: int,
-        *,
-        traceback: str | None = None,
-        usage: dict[str, float] | None = None,
-        logs: StepLines = None,
-    ) -> None:
-        """Record the step that ended the run (failed/cancelled); the run stays at it."""
-        error = None if error is None else storable_text(error)  # NUL: see storable_text
-        result = StepResult(
-            index, spec.name, status, output, error, attempts, started, now_micros(),
-            traceback=traceback, usage=usage, logs=logs,
-        )  # fmt: skip
-        await self._durably(functools.partial(self._checkpoint, run_id, token, result, index))
+        await finish(RunStatus.COMPLETED, final, None, valid)
 
     async def _checkpoint(
         self, run_id: str, token: int, result: StepResult, next_step: int
     ) -> Checkpointed:
         # never `finalizing`: the last step is checkpointed by the write that ends the run
         return await self.store.checkpoint(
-            run_id,
-            token,
-            result,
-            next_step=next_step,
-            finalizing=False,
-            now=now_micros(),
+            run_id, token, result, next_step=next_step, finalizing=False, now=self.clock.now()
         )
 
     async def _finish(
@@ -523,21 +341,16 @@ class RunExecutor:
         *,
         last_step: StepResult | None = None,
     ) -> None:
+        """The one place a run ends."""
         error = None if error is None else storable_text(error)  # NUL: see storable_text
         if status is RunStatus.FAILED:  # once per run, with its step and attempt bound
             log.warning("run %s failed: %s", run_id, error)
         finished = await self._durably(
             lambda: self.store.finish_run(
-                run_id,
-                token,
-                status,
-                output=output,
-                error=error,
-                now=now_micros(),
-                schema_valid=schema_valid,
-                last_step=last_step,
+                run_id, token, status, output=output, error=error, now=self.clock.now(),
+                schema_valid=schema_valid, last_step=last_step,
             )
-        )
+        )  # fmt: skip
         self.hub.run_finished(run_id, finished)  # a request held here needs no re-read
 
     async def _keep_artifacts(
@@ -553,7 +366,14 @@ class RunExecutor:
             )
             records.append(
                 ArtifactRecord(
-                    run_id, item.path, ref.file_id, name, mime, ref.size, step_name, now_micros()
+                    run_id,
+                    item.path,
+                    ref.file_id,
+                    name,
+                    mime,
+                    ref.size,
+                    step_name,
+                    self.clock.now(),
                 )
             )
         await self._durably(functools.partial(self.store.save_artifacts, records))
@@ -562,31 +382,56 @@ class RunExecutor:
         """Run a store write, riding out a database outage for up to one lease: past
         that another worker may own the run, and the write raises (`LeaseLost` after
         the outage, or `Unavailable`) so the run is left to whoever takes it over."""
-        give_up = time.monotonic() + self.lease_seconds
+        give_up = self.clock.monotonic() + self.lease_seconds
         delay = 0.05
         while True:
             try:
                 return await write()
             except Unavailable:
-                if time.monotonic() + delay > give_up:
+                if self.clock.monotonic() + delay > give_up:
                     raise
                 log.warning("database unavailable; retrying a write in %.2fs", delay)
-                await asyncio.sleep(delay)
+                await self.clock.sleep(delay)
                 delay = min(delay * 2, 2.0)
 
-    async def _keep_lease(self, run_id: str, token: int) -> None:
-        """Renew the lease while a long step runs (checkpoints renew it too)."""
+    async def _keep_lease(self, run_id: str, token: int, beat: asyncio.Event) -> None:
+        """Renew the lease every third of it while the run executes (checkpoints renew
+        it too), and at a step's heartbeat (a burst of heartbeats renews it at most every
+        HEARTBEAT_EVERY seconds, and never less often than every third of the lease)."""
         interval = self.lease_seconds / 3
+        gap = min(HEARTBEAT_EVERY, interval)
+        loop = asyncio.get_running_loop()
+        last = loop.time()
         while True:
-            await asyncio.sleep(interval)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(beat.wait(), max(interval - (loop.time() - last), 0))
+                await asyncio.sleep(max(gap - (loop.time() - last), 0))
+            beat.clear()
+            last = loop.time()
             try:
                 renewed = await self.store.renew_lease(
-                    run_id, token, self.lease_seconds, now_micros()
+                    run_id, token, self.lease_seconds, self.clock.now()
                 )
             except Unavailable:
                 continue  # try again next interval; the lease may still be ours then
             if not renewed:
                 return
+
+
+def _threadsafe_set(event: asyncio.Event) -> Callable[[], None]:
+    """`event.set`, callable from a step's thread."""
+    loop = asyncio.get_running_loop()
+
+    def beat() -> None:
+        loop.call_soon_threadsafe(event.set)
+
+    return beat
+
+
+def _not_json(name: str, exc: Exception, outcome: StepOutcome) -> StepOutcome:
+    return StepOutcome.failed(
+        f"step {name!r} returned an output that is not JSON: {exc}", outcome.attempts
+    )
 
 
 def _is_json(value: Any) -> bool:
