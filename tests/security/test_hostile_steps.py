@@ -13,7 +13,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from bench.hostile_attacks import shared_page_pdf
+from bench.pdf_bomb import shared_page_pdf
 from bench.procs import BENCH_WORKFLOWS
 
 from openpal.files import FileRef
