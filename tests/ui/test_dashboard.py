@@ -213,6 +213,27 @@ def test_steps_are_placed_in_time_and_a_wait_is_drawn_as_one(page, srv):
     assert created.get_attribute("datetime").endswith("Z")
 
 
+def test_the_overview_sums_up_each_workflow_the_queue_and_the_workers(page, srv):
+    with api(srv) as c:
+        for _ in range(3):
+            done = c.post("/api/v1/run/workflows.noop3", params={"wait_for_completion": 20})
+            assert done.json()["status"] == "completed"
+        failed = c.post("/api/v1/run/workflows.chatty", params={"wait_for_completion": 20},
+                        json={"note": "overview"})  # fmt: skip
+        assert failed.json()["status"] == "failed"
+    page.goto("/overview")
+    hour = page.locator("table.overview[data-window='3600']")
+    noop = hour.locator("tr[data-workflow='noop3']")
+    expect(noop.locator("td.runs")).to_have_text("3")
+    expect(noop.locator("td.failed")).to_have_text("0 (0 %)")
+    expect(noop.locator("td").nth(5)).to_contain_text("ms")  # p50 of the completed ones
+    chatty = hour.locator("tr[data-workflow='chatty']")
+    expect(chatty.locator("td.failed")).to_contain_text("(100 %)")
+    expect(page.locator("#workers-seen")).to_have_text("1")  # this server's pool
+    expect(page.locator("#queue-pending")).to_have_text(re.compile(r"^\d+$"))
+    shot(page, "overview")
+
+
 def test_start_a_run_from_the_workflow_form_with_a_file(page, srv, tmp_path):
     pdf = make_invoice_pdf(tmp_path / "contract.pdf", number="INV-UI-7")
     page.goto("/workflows")

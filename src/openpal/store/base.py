@@ -24,11 +24,13 @@ from openpal.store.records import (
     RunEventRecord,
     RunFilter,
     RunRecord,
+    RunTiming,
     StepRecord,
     StepResult,
     UploadChunk,
     UploadRecord,
     VersionRecord,
+    WorkerSeen,
     WorkflowRecord,
 )
 
@@ -243,6 +245,16 @@ class Store(Protocol):
     async def request_cancel(self, tenant_id: str, run_id: str, now: int) -> RunRecord | None:
         """Cancel at once (created/pending/waiting) or stamp `cancel_requested_at`
         (running/finalizing); a terminal run is returned unchanged. None if unknown."""
+        ...
+
+    async def run_timings(self, tenant_id: str, since: int, limit: int) -> list[RunTiming]:
+        """The tenant's runs created at or after `since`, newest first, at most `limit`:
+        workflow, status and times only (the overview's sums; the tenant's newest-first
+        index, nothing else read)."""
+        ...
+
+    async def workers_seen(self, since: int) -> list[WorkerSeen]:
+        """Worker pools that reported at or after `since`, by id."""
         ...
 
     async def queue_stats(self) -> QueueStats:

@@ -18,6 +18,7 @@ import logging
 import time
 
 from openpal.store.pg_engine import CHANNEL_PREFIX, PgEngine
+from openpal.store.records import WorkerSeen
 
 log = logging.getLogger("openpal.store")
 
@@ -62,6 +63,14 @@ class PostgresWorkers:
             worker_id,
             now - _GONE_SECONDS * 1_000_000,
         )
+
+    async def workers_seen(self, since: int) -> list[WorkerSeen]:
+        rows = await self.db.fetch(
+            "SELECT id, slots, free, started_at, seen_at FROM workers WHERE seen_at >= $1"
+            " ORDER BY id",
+            since,
+        )
+        return [WorkerSeen(*tuple(r)) for r in rows]
 
     async def hand_on_work(self) -> None:
         await self.db.execute(f"SELECT pg_notify('{BROADCAST}', '')")

@@ -358,6 +358,28 @@ class UploadChunk:
 
 
 @dataclass(frozen=True)
+class RunTiming:
+    """A run's workflow, status and times: what the dashboard's overview sums up."""
+
+    workflow_slug: str
+    status: RunStatus
+    created_at: int
+    started_at: int | None
+    completed_at: int | None
+
+
+@dataclass(frozen=True)
+class WorkerSeen:
+    """A worker pool that reported itself (every second or so while it lives)."""
+
+    id: str  # host:pid:suffix
+    slots: int
+    free: int
+    started_at: int  # µs
+    seen_at: int  # µs
+
+
+@dataclass(frozen=True)
 class QueueStats:
     """How much work waits in the whole database, read at once (for `/metrics`)."""
 

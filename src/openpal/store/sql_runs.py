@@ -26,6 +26,7 @@ from openpal.store.records import (
     RunEventRecord,
     RunFilter,
     RunRecord,
+    RunTiming,
     StepRecord,
     dumps,
 )
@@ -175,6 +176,18 @@ class RunsSql(SqlStore[E]):
         if decided is not None:
             return decided
         return await self.get_run(tenant_id, run_id)  # not decided: say what it is
+
+    async def run_timings(self, tenant_id: str, since: int, limit: int) -> list[RunTiming]:
+        rows = await self.db.fetch(
+            self._sql(
+                "SELECT workflow_slug, status, created_at, started_at, completed_at FROM runs"
+                " WHERE tenant_id = ? AND created_at >= ? ORDER BY created_at DESC LIMIT ?"
+            ),
+            tenant_id,
+            since,
+            limit,
+        )
+        return [RunTiming(r[0], RunStatus(r[1]), r[2], r[3], r[4]) for r in rows]
 
     async def queue_stats(self) -> QueueStats:
         row = await self.db.fetchrow(self._sql(_QUEUE))

@@ -35,6 +35,7 @@ from openpal.store.records import (
     RunEventRecord,
     RunRecord,
     StepResult,
+    WorkerSeen,
     dumps,
     loads,
 )
@@ -68,6 +69,7 @@ class SqliteStore(
         private_dir(path.parent)
         self.path = path
         self.db = SqliteEngine(path)
+        self._workers: dict[str, WorkerSeen] = {}  # this process's worker pools
 
     async def open(self) -> None:
         """Nothing to do: the file is opened and migrated by the constructor."""
@@ -85,11 +87,17 @@ class SqliteStore(
         """Nothing to do: every end is heard in this process (there is no other)."""
 
     # One process: its hub wakes its own workers; nobody else to name or hand on to.
+    # Its pools are remembered in memory, for the dashboard's overview.
     async def report_worker(self, worker_id: str, slots: int, free: int, now: int) -> None:
-        return None
+        known = self._workers.get(worker_id)
+        started = known.started_at if known is not None else now
+        self._workers[worker_id] = WorkerSeen(worker_id, slots, free, started, now)
 
     async def forget_worker(self, worker_id: str, now: int) -> None:
-        return None
+        self._workers.pop(worker_id, None)
+
+    async def workers_seen(self, since: int) -> list[WorkerSeen]:
+        return sorted((w for w in self._workers.values() if w.seen_at >= since), key=lambda w: w.id)
 
     async def hand_on_work(self) -> None:
         return None

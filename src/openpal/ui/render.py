@@ -58,6 +58,26 @@ def when(micros: int | None) -> Markup | str:
 templates.filters["when"] = when
 
 
+def duration_ms(ms: float | None) -> str:
+    """`850 ms`, `12.4 s`, `3.2 min`; a dash for none."""
+    if ms is None:
+        return "—"
+    if ms < 1000:
+        return f"{ms:.0f} ms"
+    return f"{ms / 1000:.1f} s" if ms < 60_000 else f"{ms / 60_000:.1f} min"
+
+
+def rate(per_minute: float) -> str:
+    """`12.5 / min`, or `3.0 / h` below one a minute; a dash for none."""
+    if per_minute <= 0:
+        return "—"
+    return f"{per_minute:.1f} / min" if per_minute >= 1 else f"{per_minute * 60:.1f} / h"
+
+
+templates.globals["duration_ms"] = duration_ms
+templates.globals["rate"] = rate
+
+
 def _duration(run: Any) -> str:
     if run.started_at is None:
         return ""

@@ -8,6 +8,7 @@ the API, with the signed-in key's tenant.
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
@@ -22,6 +23,7 @@ from openpal.api.uploads import read_form
 from openpal.engine.states import RunStatus
 from openpal.errors import Conflict, InvalidInput, NotFound
 from openpal.files import FileRef
+from openpal.service.overview import MAX_RUNS, overview
 from openpal.service.queries import parse_run_filter
 from openpal.store.records import ApiKeyRecord, RunFilter
 from openpal.ui import session, timeline, values
@@ -175,6 +177,15 @@ async def run_action(request: Request, key: ApiKeyRecord, secret: str) -> Respon
     return RedirectResponse(f"/runs/{target}?{urlencode({'notice': action})}", 303)
 
 
+# -- overview --------------------------------------------------------------------------
+@page
+async def overview_page(request: Request, key: ApiKeyRecord, _secret: str) -> Response:
+    """Throughput, failures and durations per workflow; the queue; the workers."""
+    found = await overview(request.app.state.store, key.tenant_id, time.time_ns() // 1000)
+    name = "overview_live.html" if request.query_params.get("fragment") else "overview.html"
+    return render(request, name, key=key, o=found, max_runs=MAX_RUNS)
+
+
 # -- workflows -------------------------------------------------------------------------
 @page
 async def workflows_page(request: Request, key: ApiKeyRecord, _secret: str) -> Response:
@@ -271,6 +282,7 @@ routes = [
     Route("/", home),
     Route("/login", login, methods=["GET", "POST"]),
     Route("/logout", logout, methods=["POST"]),
+    Route("/overview", overview_page),
     Route("/runs", runs_page),
     Route("/runs/{run_id}", run_page),
     Route("/runs/{run_id}/artifact/{path:path}", run_artifact),
