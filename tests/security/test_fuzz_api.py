@@ -188,3 +188,18 @@ def test_the_artifacts_zip_is_documented(fuzzed: tuple[Server, str]) -> None:
         run_id = REAL["run_id"][1]  # the run of `artifacts`
         resp = api.get(f"/v1/runs/{run_id}/artifacts", params={"zip": "1"})
         assert resp.status_code == 200 and resp.headers["content-type"] == "application/zip"
+
+
+def test_paging_bounds_are_documented(fuzzed: tuple[Server, str]) -> None:
+    """`limit` and `offset` carry the bounds the server enforces, so generated valid
+    requests are valid (a `limit=0` the spec allows was refused)."""
+    srv, _ = fuzzed
+    spec = httpx.get(f"{srv.base_url}/openapi.json").json()
+    params = [
+        p for ops in spec["paths"].values() for op in ops.values() for p in op.get("parameters", [])
+    ]
+    limits = [p["schema"] for p in params if p["name"] == "limit"]
+    offsets = [p["schema"] for p in params if p["name"] == "offset"]
+    assert len(limits) >= 6 and len(offsets) >= 5
+    assert all(s["minimum"] == 1 and s["maximum"] >= 100 for s in limits), limits
+    assert all(s["minimum"] == 0 for s in offsets), offsets

@@ -28,6 +28,8 @@ class Param:
     required: bool = False
     enum: tuple[str, ...] | None = None
     where: str = "query"  # query | header | path
+    minimum: float | None = None  # of a number or integer
+    maximum: float | None = None
 
 
 @dataclass(frozen=True)

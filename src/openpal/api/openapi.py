@@ -142,6 +142,9 @@ def _param(p: Param, where: str, required: bool) -> dict[str, Any]:
         schema["enum"] = list(p.enum)
     if p.type == "array":
         schema["items"] = {"type": "string"}
+    for bound in ("minimum", "maximum"):
+        if getattr(p, bound) is not None:
+            schema[bound] = getattr(p, bound)
     out = {
         "name": p.name,
         "in": where,

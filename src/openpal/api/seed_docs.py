@@ -7,8 +7,8 @@ from openpal.api.declare import Doc, Param
 from openpal.engine.states import RunStatus
 
 _PAGE = (
-    Param("limit", "1..100, default 50", "integer"),
-    Param("offset", "rows to skip", "integer"),
+    Param("limit", "1..100, default 50", "integer", minimum=1, maximum=100),
+    Param("offset", "rows to skip", "integer", minimum=0),
 )
 _RUN_ERRORS = (400, 401, 404)
 
@@ -16,7 +16,12 @@ START = Doc(
     "Start a run",
     "runs",
     query=(
-        Param("wait_for_completion", "seconds to hold the request (capped below 60)", "number"),
+        Param(
+            "wait_for_completion",
+            "seconds to hold the request (capped below 60)",
+            "number",
+            minimum=0,
+        ),
         Param("version", "version label or version id; default the current version"),
         Param(
             "deadline_seconds",

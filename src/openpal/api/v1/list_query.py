@@ -77,8 +77,8 @@ LIST_PARAMS = (
     Param("hasExample", "false matches every run; true none (openpal has no datasets)"),
     Param("sort", "createdAt", enum=SORTS),
     Param("order", "desc (default) or asc", enum=("desc", "asc")),
-    Param("limit", "Page size, 1 to 100 (default 50)", "integer"),
-    Param("offset", "Rows to skip", "integer"),
+    Param("limit", "Page size, 1 to 100 (default 50)", "integer", minimum=1, maximum=100),
+    Param("offset", "Rows to skip", "integer", minimum=0),
     Param("cursor", "nextCursor of the previous page"),
 )
 

@@ -25,7 +25,13 @@ LIST_PARAMS = (
     Param("automationId", "Tasks of one workflow: `wf_…`, `workflows.<slug>` or the slug"),
     Param("waitingBefore", "Waiting since before this time: ISO-8601, now(), now()-1h, …"),
     Param("cursor", "nextCursor of the previous page"),
-    Param("limit", f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})", "integer"),
+    Param(
+        "limit",
+        f"Page size, 1 to {MAX_LIMIT} (default {DEFAULT_LIMIT})",
+        "integer",
+        minimum=1,
+        maximum=MAX_LIMIT,
+    ),
 )
 
 
