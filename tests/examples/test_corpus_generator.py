@@ -39,7 +39,7 @@ def test_same_seed_same_documents(half, tmp_path):
 @pytest.mark.parametrize("half", ["dev", "heldout"])
 def test_every_answer_is_in_the_pdf_text(half, tmp_path):
     pools = _pools(half)
-    docs = generate(pools, 25, 11)
+    docs = generate(pools, 15, 11)
     assert {d.language for d in docs} == {"en", "de", "fr", "es", "nl"}
     missing = {}
     for doc in docs:
