@@ -41,7 +41,7 @@ REGEX_INPUTS = [  # each seconds of backtracking with Python's `re`
     {"text": "a" * 100_000 + "!", "pattern": "(a|aa)*$"},
     {"text": "x" * 50_000, "pattern": "(x+x+)+y"},
 ]
-JSON_LIMIT = 8 * 1024 * 1024  # openpal.api.bodies.MAX_JSON_BODY
+JSON_LIMIT = 8 * 1024 * 1024  # openpal.web.bodies.MAX_JSON_BODY
 FLOOD_CONNECTIONS = 200
 SLOW_HEADERS = 6
 SLOW_BODIES = 4

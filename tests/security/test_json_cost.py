@@ -12,8 +12,8 @@ import time
 import httpx
 import pytest
 
-from openpal.api.bodies import MAX_JSON_BODY, MAX_JSON_VALUES, parse_json
 from openpal.errors import InvalidInput
+from openpal.web.bodies import MAX_JSON_BODY, MAX_JSON_VALUES, parse_json
 from tests.api.test_runs import assert_envelope
 
 JSON = {"content-type": "application/json"}

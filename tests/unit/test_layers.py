@@ -1,4 +1,5 @@
-"""Imports point one way: cli/api/worker → service → engine/store/workflows → models."""
+"""Imports point one way: cli/api/ui/worker → service → engine/store/workflows → models;
+api/ui → web (request bodies)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ FORBIDDEN = {
     "worker": {"api", "cli"},
     "api": {"cli"},
     "ui": {"api", "cli", "worker"},
+    # request bodies read within limits: shared by the API and the dashboard
+    "web": {"api", "ui", "cli", "worker", "service", "store"},
     # the SDK speaks HTTP only: nothing of the server side
     "client": {"engine", "store", "service", "api", "worker", "cli", "workflows", "steps", "blobs"},
 }

@@ -10,12 +10,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from openpal.api.artifact_files import artifact_download
-from openpal.api.bodies import parse_json, read_bounded
 from openpal.api.context import JSON, run_service, tenant_of
-from openpal.api.uploads import read_start_body
 from openpal.api.wire import cancel_response, run_detail, run_summary, start_response
 from openpal.errors import InvalidInput, Issue
 from openpal.service.queries import parse_run_filter
+from openpal.web.bodies import parse_json, read_bounded
+from openpal.web.uploads import read_start_body
 
 
 def _hold_seconds(request: Request) -> float | None:

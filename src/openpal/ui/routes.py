@@ -18,8 +18,6 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from openpal.api.bodies import parse_json
-from openpal.api.uploads import read_form
 from openpal.engine.states import RunStatus
 from openpal.errors import Conflict, InvalidInput, NotFound
 from openpal.files import FileRef
@@ -29,6 +27,8 @@ from openpal.store.records import ApiKeyRecord, RunFilter
 from openpal.ui import session, timeline, values
 from openpal.ui.login import login, logout
 from openpal.ui.render import HERE, forged, page, render, svc
+from openpal.web.bodies import parse_json
+from openpal.web.uploads import read_form
 
 PAGE_SIZE = 50
 PRESETS = {"24h": "now()-24h", "7d": "now()-7d", "30d": "now()-30d"}

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-MAX_OUTPUT_DEPTH = 64  # as for JSON request bodies (`api.bodies.MAX_JSON_DEPTH`)
+MAX_OUTPUT_DEPTH = 64  # as for JSON request bodies (`web.bodies.MAX_JSON_DEPTH`)
 SIZE_SETTING = "OPENPAL_MAX_OUTPUT_CHARS"
 
 

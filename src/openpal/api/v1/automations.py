@@ -10,7 +10,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute
 
-from openpal.api.bodies import MAX_JSON_BODY, parse_json, read_bounded, too_big
 from openpal.api.context import JSON
 from openpal.api.declare import Doc, Param, route
 from openpal.api.schemas_doc import ref
@@ -19,6 +18,7 @@ from openpal.errors import InvalidInput, Issue, PayloadTooLarge
 from openpal.service.automations import KINDS, AutomationService
 from openpal.service.queries import MAX_OFFSET, parse_int
 from openpal.store.records import VersionRecord, WorkflowRecord
+from openpal.web.bodies import MAX_JSON_BODY, parse_json, read_bounded, too_big
 from openpal.workflows.json_schema import input_schema, output_schema
 from openpal.workflows.model import WorkflowDef
 

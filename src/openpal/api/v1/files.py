@@ -9,15 +9,15 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import BaseRoute
 
-from openpal.api.bodies import parse_json, read_bounded
 from openpal.api.context import JSON, tenant_of
 from openpal.api.declare import Doc, Param, route
-from openpal.api.form_stream import FormStream
 from openpal.engine.dates import iso
 from openpal.errors import InvalidInput, Issue, PayloadTooLarge
 from openpal.files import FileRef
 from openpal.service.files import FileService, check_name, check_purpose
 from openpal.store.records import FileRecord, UploadRecord
+from openpal.web.bodies import parse_json, read_bounded
+from openpal.web.form_stream import FormStream
 
 MAX_NEGOTIATION_BODY = 64 * 1024
 DEFAULT_TYPE = "application/octet-stream"

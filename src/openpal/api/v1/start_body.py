@@ -14,11 +14,11 @@ from typing import Any
 
 from starlette.requests import Request
 
-from openpal.api.bodies import MAX_JSON_BODY, parse_json, read_bounded, too_big
-from openpal.api.uploads import read_form
 from openpal.blobs.base import BlobStore
 from openpal.errors import InvalidInput, Issue, PayloadTooLarge
 from openpal.files import FileRef
+from openpal.web.bodies import MAX_JSON_BODY, parse_json, read_bounded, too_big
+from openpal.web.uploads import read_form
 
 MAX_TAGS = 100
 MAX_TAG_CHARS = 256

@@ -8,11 +8,11 @@ from typing import Any
 
 from starlette.requests import Request
 
-from openpal.api.bodies import MAX_JSON_BODY, parse_json, read_bounded
-from openpal.api.form_stream import FormStream
 from openpal.blobs.base import BlobStore
 from openpal.errors import InvalidInput, Issue, PayloadTooLarge
 from openpal.files import FileRef
+from openpal.web.bodies import MAX_JSON_BODY, parse_json, read_bounded
+from openpal.web.form_stream import FormStream
 
 MAX_TEXT_PART = 1024 * 1024  # a text part of a multipart body
 

@@ -13,8 +13,8 @@ from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from starlette.requests import Request
 
-from openpal.api.bodies import collect_bounded, too_big
 from openpal.errors import InvalidInput, Issue, PayloadTooLarge
+from openpal.web.bodies import collect_bounded, too_big
 
 
 def _app_limit(request: Request) -> int | None:
