@@ -82,6 +82,11 @@ SEED: dict[str, dict[str, Any]] = {
             "status": _STATUS,
             "output": {"description": "only when the run ended within the hold"},
             "error": _nullable("string"),
+            "errorCode": {
+                "enum": ["deadline_exceeded", None],
+                "description": "openpal's: `deadline_exceeded` when a failed run went over its "
+                "deadline (its error starts `run timed out`), else null",
+            },
             "schemaValid": _nullable("boolean"),
         },
     },
@@ -109,6 +114,11 @@ SEED: dict[str, dict[str, Any]] = {
             "completedAt": _TIME_OR_NULL,
             "durationMs": _nullable("integer"),
             "error": _nullable("string"),
+            "errorCode": {
+                "enum": ["deadline_exceeded", None],
+                "description": "openpal's: `deadline_exceeded` when a failed run went over its "
+                "deadline (its error starts `run timed out`), else null",
+            },
             "batchId": _nullable("string"),
             "previousExecutionId": _nullable("string"),
             "retryNumber": {"type": "integer"},
@@ -132,6 +142,11 @@ SEED: dict[str, dict[str, Any]] = {
             "status": _STATUS,
             "output": {},
             "error": _nullable("string"),
+            "errorCode": {
+                "enum": ["deadline_exceeded", None],
+                "description": "openpal's: `deadline_exceeded` when a failed run went over its "
+                "deadline (its error starts `run timed out`), else null",
+            },
             "input": {},
             "source": {
                 "type": "object",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from openpal.engine.dates import iso
+from openpal.engine.states import error_code
 from openpal.service.runs import StepView
 from openpal.store.records import ArtifactRecord, RunRecord, VersionRecord, WorkflowRecord
 
@@ -21,6 +22,7 @@ def run_summary(run: RunRecord) -> dict[str, Any]:
         "completedAt": iso(run.completed_at),
         "durationMs": run.duration_ms,
         "error": run.error,
+        "errorCode": error_code(run.status, run.error),  # openpal's: extra keys are ignored
         "batchId": run.batch_id,
         "previousExecutionId": run.previous_execution_id,
         "retryNumber": run.retry_number,
@@ -70,6 +72,7 @@ def run_detail(
         "status": run.status.value,
         "output": run.output,
         "error": run.error,
+        "errorCode": error_code(run.status, run.error),
         "input": run.input,
         "triggerType": run.trigger_type,
         "createdAt": iso(run.created_at),
@@ -123,6 +126,7 @@ def start_response(run: RunRecord, *, terminal_fields: bool) -> dict[str, Any]:
     if terminal_fields:
         body["output"] = run.output
         body["error"] = run.error
+        body["errorCode"] = error_code(run.status, run.error)
         body["schemaValid"] = run.schema_valid
     return body
 

@@ -96,5 +96,8 @@ def echo_json(value: Any) -> None:
     click.echo(json.dumps(to_plain(value), indent=2, default=str, ensure_ascii=False))
 
 
-def exit_for(status: str) -> None:
+def exit_for(status: str, error_code: str | None = None) -> None:
+    """The exit code of a run that ended: a run failed over its deadline exits 5."""
+    if status == "failed" and error_code == "deadline_exceeded":
+        sys.exit(EXIT["timeout"])
     sys.exit(EXIT.get(status, EXIT["error"]))

@@ -159,7 +159,7 @@ def run_cmd(
             return
         final = watch_run(c, started.id, live=not as_json)
         report(final, as_json)
-    exit_for(final.status)
+    exit_for(final.status, final.error_code)
 
 
 @click.group("runs")
@@ -264,4 +264,4 @@ def watch_cmd(run_id: str, as_json: bool, api_key: str | None, base_url: str | N
     if not as_json:
         print_step_logs(final)
     report(final, as_json)
-    exit_for(final.status)
+    exit_for(final.status, final.error_code)

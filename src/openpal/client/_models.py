@@ -54,6 +54,7 @@ class Run:
     type: str = "workflow"
     output: Any = None
     error: str | None = None
+    error_code: str | None = None  # "deadline_exceeded": failed over its deadline
     created_at: str | None = None
     started_at: str | None = None
     completed_at: str | None = None
@@ -104,6 +105,7 @@ class Run:
             type=str(d.get("type") or "workflow"),
             output=d.get("output"),
             error=d.get("error"),
+            error_code=d.get("errorCode"),
             created_at=d.get("createdAt"),
             started_at=d.get("startedAt"),
             completed_at=d.get("completedAt"),

@@ -36,6 +36,18 @@ CANCEL_AT_ONCE = frozenset({RunStatus.CREATED, RunStatus.PENDING, RunStatus.WAIT
 CANCEL_AT_CHECKPOINT = frozenset({RunStatus.RUNNING, RunStatus.FINALIZING})
 # The error of a run that ended because somebody asked it to.
 CANCELLED_BY_REQUEST = "cancelled by request"
+# A run past its deadline ends `failed` (the wire's status enum is closed) with an error
+# starting RUN_TIMED_OUT; `error_code` tells it apart from a step failure for clients.
+RUN_TIMED_OUT = "run timed out"
+DEADLINE_EXCEEDED = "deadline_exceeded"
+
+
+def error_code(status: RunStatus, error: str | None) -> str | None:
+    """`deadline_exceeded` for a run that ended over its deadline, else None."""
+    if status is RunStatus.FAILED and error is not None and error.startswith(RUN_TIMED_OUT):
+        return DEADLINE_EXCEEDED
+    return None
+
 
 _S = RunStatus
 TRANSITIONS: dict[RunStatus, frozenset[RunStatus]] = {

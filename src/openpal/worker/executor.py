@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from openpal import logs, tracing
 from openpal.blobs.base import BlobStore, read_chunks
-from openpal.engine.states import CANCELLED_BY_REQUEST, RunStatus
+from openpal.engine.states import CANCELLED_BY_REQUEST, RUN_TIMED_OUT, RunStatus
 from openpal.errors import LeaseLost, PayloadTooLarge, Unavailable
 from openpal.files import FileRef
 from openpal.jsontext import storable_text
@@ -161,7 +161,7 @@ class RunExecutor:
         last_output: Any = None
         deadline = None
         limit_seconds = run.deadline_seconds or wf.timeout_seconds  # the run's own wins
-        timed_out = f"run timed out: over its {limit_seconds or 0:g} s deadline"
+        timed_out = f"{RUN_TIMED_OUT}: over its {limit_seconds or 0:g} s deadline"
         if limit_seconds:
             deadline = (run.started_at or run.created_at) + int(limit_seconds * 1_000_000)
         resumed = _resumption(run)

@@ -12,7 +12,7 @@ from collections.abc import Collection
 from typing import Any
 
 from openpal.engine.dates import iso
-from openpal.engine.states import RunStatus
+from openpal.engine.states import RunStatus, error_code
 from openpal.service.review_ids import step_execution_id
 from openpal.service.reviews import human_review_meta
 from openpal.service.runs import StepView
@@ -112,6 +112,7 @@ def list_item(run: RunRecord) -> dict[str, Any]:
         "trigger": {"type": run.trigger_type, "by": None},
         "execution": execution(run),
         "error": run.error,
+        "errorCode": error_code(run.status, run.error),  # openpal's: `deadline_exceeded`
     }
 
 
