@@ -1,5 +1,5 @@
 """Schemathesis hooks and checks for `test_fuzz_api.py`, loaded by `st run` through
-`SCHEMATHESIS_HOOKS=tests.security.fuzz_hooks`.
+`SCHEMATHESIS_HOOKS=tests/security/fuzz_hooks.py`.
 
 The test seeds a server and hands this module, in `OPENPAL_FUZZ_SEEDED` (JSON), the real
 ids per path parameter (`real`), ids a DELETE may consume (`disposable`) and another

@@ -32,7 +32,7 @@ from tests.api.automation_flows import deploy, greet
 from tests.conftest import Server, start_server
 from tests.pg import database_for
 
-ROOT = Path(__file__).resolve().parents[2]
+HOOKS = Path(__file__).with_name("fuzz_hooks.py")  # run from a fresh folder: no caches kept
 # The fixed budget (the file takes about 60 s on two cores): on SQLite every operation,
 # 10 generated cases each on top of the coverage cases, and the stateful phase; on
 # PostgreSQL only the operations that write (POST, PUT), 8 cases each.
@@ -44,7 +44,7 @@ BUDGET = {
     ],
 }  # fmt: skip
 
-# path parameter -> real ids of the first tenant (filled by `seeded` before generation)
+# path parameter -> real ids of the first tenant (filled by `_seed` before the fuzzing)
 REAL: dict[str, list[str]] = {}
 # ids a DELETE may consume (so the other operations keep their objects)
 DISPOSABLE: dict[str, list[str]] = {}
@@ -139,20 +139,20 @@ def fuzzed(tmp_path_factory: pytest.TempPathFactory, backend: str) -> Iterator[t
 
 
 def test_fuzzed_requests_get_no_5xx_and_only_strict_json(
-    fuzzed: tuple[Server, str], backend: str
+    fuzzed: tuple[Server, str], backend: str, tmp_path: Path
 ) -> None:
     srv, intruder = fuzzed
     seeded = {"real": REAL, "disposable": DISPOSABLE, "intruder": intruder}
     env = {
         **os.environ,
-        "SCHEMATHESIS_HOOKS": "tests.security.fuzz_hooks",
+        "SCHEMATHESIS_HOOKS": str(HOOKS),
         "OPENPAL_FUZZ_SEEDED": json.dumps(seeded),
     }
     cmd = [
         sys.executable, "-m", "schemathesis.cli", "run", f"{srv.base_url}/openapi.json",
         "--header", f"Authorization: Bearer {srv.api_key}",
         "--checks", "not_a_server_error,openpal_answer,openpal_tenant_isolation",
-        "--generation-deterministic",
+        "--generation-deterministic",  # and so no example database
         "--workers", "1",
         "--request-timeout", "30",
         "--continue-on-failure",
@@ -161,7 +161,7 @@ def test_fuzzed_requests_get_no_5xx_and_only_strict_json(
         *BUDGET[backend],
     ]  # fmt: skip
     done = subprocess.run(
-        cmd, env=env, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False
+        cmd, env=env, cwd=tmp_path, capture_output=True, text=True, timeout=300, check=False
     )
     report = done.stdout[-20_000:] + done.stderr[-5_000:]
     assert done.returncode == 0, report
