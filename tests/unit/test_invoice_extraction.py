@@ -172,6 +172,8 @@ def test_numeric_dates_are_read_month_first_only_when_the_document_says_so():
     assert numeric_order("04/07/2026 and 12/31/2026")
     assert numeric_order("Date 04/07/2026 Total $12.00")  # dollars only: the US order
     assert not numeric_order("Date 04/07/2026 Total 12.00 EUR")
+    # dollars, but read day first the dates are 30 days apart (month first 324)
+    assert not numeric_order("Date 05/12/2025 Due 04/01/2026 Total $12.00")
 
 
 def test_amounts_with_currency_sign_and_grouping():

@@ -24,6 +24,7 @@ __all__ = [
     "find_dates",
     "find_ids",
     "numeric_order",
+    "readings",
     "segments",
 ]
 
@@ -147,19 +148,38 @@ def find_dates(text: str, month_first: bool = False) -> list[tuple[str, int, int
     return [d for k, d in enumerate(found) if not k or d[1] >= found[k - 1][2]]
 
 
+MAX_SPREAD = 92  # days between the dates of one invoice (issued, due, delivered)
+
+
 def numeric_order(text: str) -> bool:
     """True when the text's numeric dates are written month first: some read 12/31/2026
-    (none 31/12/2026), or none tells and the money is only dollars."""
+    (none 31/12/2026); or none tells, and read month first the dates lie closer together
+    (an invoice's dates lie within 3 months: 05/12/2025 and 04/01/2026 are 30 days apart day
+    first, 324 days month first); or that does not tell either and the money is only
+    dollars (the US)."""
     month_first = day_first = 0
+    pairs = []
     for m in _NUMERIC_DATE.finditer(text):
         if m.group(4):
-            a, b = int(m.group(4)), int(m.group(5))
+            a, b, year = int(m.group(4)), int(m.group(5)), int(m.group(6))
             month_first += b > 12 >= a
             day_first += a > 12 >= b
+            pairs.append((_iso(year, a, b), _iso(year, b, a)))
     if month_first != day_first:
         return month_first > day_first
-    # no date says which: month first where dollars are the only money (the US)
+    month_spread, day_spread = (_spread([p[k] for p in pairs]) for k in (0, 1))
+    spreads = [x for x in (month_spread, day_spread) if x is not None]
+    if len(spreads) == 2 and max(spreads) > MAX_SPREAD >= min(spreads):
+        return spreads[0] < spreads[1]
     return "$" in text and not any(mark in text for mark in ("€", "£", "EUR", "GBP", "CAD", "AUD"))
+
+
+def _spread(isos: list[str | None]) -> int | None:
+    """Days between the earliest and the latest of `isos` (None if one is no date)."""
+    if len(isos) < 2 or None in isos:
+        return None
+    days = [date.fromisoformat(iso).toordinal() for iso in isos if iso]
+    return max(days) - min(days)
 
 
 def find_amounts(
@@ -185,14 +205,57 @@ def find_amounts(
         value = parse_amount(m.group(1).replace("\u2019", "'"))
         if value is None:
             continue
+        if (
+            start >= 2
+            and text[start - 1] == "-"
+            and (text[start - 2].isdigit() or text[start - 2] == ".")
+        ):
+            continue  # the end of a range ("01.-31.03."), no sum
         before = text[max(0, start - 6) : start]
         compact = before.replace(" ", "")
-        negative = compact.endswith(("-", "\u2212", "(", "-€", "-$", "-£"))
-        negative = negative or (after[:1] == "-" and not after[1:2].isdigit())
+        negative = compact.endswith(("-", "\u2212", "-€", "-$", "-£"))
+        negative = negative or (compact.endswith("(") and after[:1] == ")")
+        if after[:1] == "-" and after[1:2].isalpha():
+            continue  # part of a word ("24-port")
+        negative = negative or (after[:1] == "-" and not after[1:2].isalnum())
         currency = currency_of(before[-4:]) or currency_of(after.split("\n")[0][:5])
         digits = m.group(1)
         money = bool(re.search(r"[.,]\d\d$", digits)) or currency is not None
         out.append(Amount(-value if negative else value, currency, start, end, money))
+    return out
+
+
+MAX_JOINS = 6  # ambiguous "1 234" groups of one line read both ways (2**6 readings)
+_GROUP = re.compile(r"\d{3}(?:,\d{1,2})?")  # spaced thousands go with a decimal comma
+
+
+def readings(text: str, dates: list[tuple[str, int, int]] | None = None) -> list[list[Amount]]:
+    """Every way to read the numbers of `text` with a plain space between thousands or
+    not ("2 777,91 1 555,82" is 2 and 777.91 and 1,555.82, among others), the strict one
+    (no space a separator) first; rates (`19 %`) included."""
+    strict = find_amounts(text, dates, percents=True)
+    joins = [
+        i
+        for i in range(len(strict) - 1)
+        if text[strict[i].end : strict[i + 1].start] in (" ", "\u00a0", "\u202f")
+        and re.fullmatch(r"\d{1,3}", text[strict[i].start : strict[i].end])
+        and _GROUP.fullmatch(text[strict[i + 1].start : strict[i + 1].end])
+    ][-MAX_JOINS:]
+    out = []
+    for mask in range(2 ** len(joins)):
+        chosen = {i for k, i in enumerate(joins) if mask >> k & 1}
+        merged: list[Amount] = []
+        for i, amount in enumerate(strict):
+            if i - 1 in chosen:
+                first = merged.pop()
+                digits = text[first.start : amount.end].replace(" ", "").replace("\u00a0", "")
+                value = parse_amount(digits.replace("\u202f", "")) or 0.0
+                value = -value if first.value < 0 else value
+                currency = first.currency or amount.currency
+                money = amount.money or currency is not None
+                amount = Amount(value, currency, first.start, amount.end, money)
+            merged.append(amount)
+        out.append(merged)
     return out
 
 

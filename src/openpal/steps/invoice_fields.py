@@ -87,8 +87,8 @@ def _candidates(
 
 def read_fields(lines: list[str], items_sum: float | None) -> Fields:
     """Number, date, vendor, total and currency of the invoice in `lines`."""
-    month_first = numeric_order("\n".join(lines))
     segs = segments(lines)
+    month_first = _due_after_issue(segs, numeric_order("\n".join(lines)))
     values: dict[str, Any] = {}
     conf: dict[str, float] = {}
 
@@ -136,6 +136,20 @@ def read_fields(lines: list[str], items_sum: float | None) -> Fields:
     if vendor:
         values["vendor"], conf["vendor"] = vendor
     return Fields(values, conf)
+
+
+def _due_after_issue(segs: list[Segment], month_first: bool) -> bool:
+    """`month_first`, unless only the other order puts the due date after the issue date
+    (09/05/2026 issued, 08/06/2026 due: day first)."""
+
+    def ordered(month_first: bool) -> bool:
+        issued = [
+            d for s in segs if s.concept == "invoice_date" for d in find_dates(s.text, month_first)
+        ]
+        due = [d for s in segs if s.concept == "due_date" for d in find_dates(s.text, month_first)]
+        return not (issued and due) or due[0][0] >= issued[0][0]
+
+    return month_first if ordered(month_first) or not ordered(not month_first) else not month_first
 
 
 def _total(

@@ -11,10 +11,11 @@ The table ends at a total, subtotal or tax line.
 
 from __future__ import annotations
 
+import itertools
 import re
 from typing import Any
 
-from openpal.steps.invoice_candidates import Amount, find_amounts, find_dates
+from openpal.steps.invoice_candidates import Amount, find_amounts, find_dates, readings
 from openpal.steps.invoice_lexicon import find_labels, find_phrases, fold, phrase_index
 
 __all__ = ["find_header", "table_rows"]
@@ -51,6 +52,8 @@ _COLUMNS = phrase_index(
 )
 _NUMERIC = ("quantity", "unit_price", "amount", "vat")
 _ENDS = frozenset({"total", "subtotal", "tax"})
+_NOT_CONTINUED = _ENDS | {"carry", "page", "bank", "contact", "tax_id", "vendor", "customer"}
+_UNITS = re.compile(r"(?<![A-Za-z])(?:[A-Z]{3}|Fr\.|[€$£¥%x])(?![A-Za-z])")
 MAX_CONTINUATION = 120  # characters of a line that continues a description
 
 
@@ -88,13 +91,16 @@ def _row(line: str, roles: list[str], keys: dict[str, str]) -> dict[str, Any] | 
             values["quantity"] = float(token.rstrip(".)").replace(",", "."))
     offset = len(" ".join(tokens[: len(lead)])) if lead else 0
     offset = line.find(tokens[len(lead)], offset) if lead else 0
-    dates = find_dates(line)
-    readings = []
-    for spaced in (False, True):
-        amounts = [a for a in find_amounts(line, dates, spaced, True) if a.start >= offset]
-        if len(amounts) < len(trail) or _leading_zero(amounts[-len(trail) :], line):
+    found_rows = []
+    for joins, reading in enumerate(readings(line, find_dates(line))):
+        amounts = [a for a in reading if a.start >= offset]
+        if len(amounts) < len(trail) or _leading_zero(amounts, line):
             continue
         picked = dict(zip(trail, amounts[-len(trail) :], strict=True))
+        cells = amounts[-len(trail) :]
+        between = (line[a.end : b.start] for a, b in itertools.pairwise(cells))
+        if any(re.search(r"[^\W\d_]", _UNITS.sub("", gap)) for gap in between):
+            continue  # words between two columns: "(100 Stück) 1 168,00" is no 100 and 1,168
         tail = line[picked[trail[-1]].end :]
         if re.search(r"[^\W_]{4,}", tail) or ("amount" in picked and not picked["amount"].money):
             continue
@@ -109,9 +115,9 @@ def _row(line: str, roles: list[str], keys: dict[str, str]) -> dict[str, Any] | 
         found = values | {role: a.value for role, a in picked.items() if role != "vat"}
         found["description"] = description
         row = {keys[role]: found[role] for role in keys if found.get(role) is not None}
-        readings.append((len(amounts) - len(trail), row))
+        found_rows.append((len(amounts) - len(trail), joins, row))
     # "3 1 250,00 3 750,00": the reading that leaves fewer numbers in the description
-    return min(readings, key=lambda r: r[0])[1] if readings else None
+    return min(found_rows, key=lambda r: r[:2])[2] if found_rows else None
 
 
 def table_rows(lines: list[str], keys: dict[str, str]) -> list[dict[str, Any]] | None:
@@ -146,7 +152,7 @@ def table_rows(lines: list[str], keys: dict[str, str]) -> list[dict[str, Any]] |
 def _continues(line: str, concepts: set[str]) -> bool:
     """A line of text under a row ("Zeitraum 01.-31.03.", "as per quote Q-1182"), not a
     page's header or footer, a carried-forward sum or a note in a currency."""
-    if len(line) > MAX_CONTINUATION or concepts - {"other_amount", "order_number", "other_date"}:
+    if len(line) > MAX_CONTINUATION or concepts & _NOT_CONTINUED:
         return False
     priced = any(a.currency for a in find_amounts(line))
     return not priced and bool(re.search(r"[^\W\d_]{2}", line))
