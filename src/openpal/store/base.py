@@ -8,7 +8,7 @@ cannot both win. All times are integer microseconds since the epoch.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, Protocol
 
 from openpal.engine.states import RunStatus
@@ -25,6 +25,8 @@ from openpal.store.records import (
     RunFilter,
     RunRecord,
     RunTiming,
+    ScheduleRecord,
+    ScheduleSpec,
     StepRecord,
     StepResult,
     UploadChunk,
@@ -378,6 +380,36 @@ class Store(Protocol):
         """Which of these stored blobs something still refers to: a run (runs record the
         files of their input when they are created; pruning a run drops its references),
         an uploaded file, or a chunk of an upload session."""
+        ...
+
+    # -- schedules (openpal.store.schedules_sql) ----------------------------
+    async def sync_schedules(
+        self, workflow_id: str, version_id: str, specs: Sequence[ScheduleSpec], now: int
+    ) -> None:
+        """Make the workflow's schedules those of `specs` (one per trigger, by position):
+        a trigger whose cron and time zone are unchanged keeps its next tick and pause;
+        schedules past the end of `specs` are dropped."""
+        ...
+
+    async def list_schedules(self, workflow_id: str | None = None) -> list[ScheduleRecord]:
+        """The schedules of one workflow, or of every live workflow (by slug, position)."""
+        ...
+
+    async def due_schedules(self, now: int, limit: int) -> list[ScheduleRecord]:
+        """Unpaused schedules of live workflows with `next_fire_at <= now`, oldest first."""
+        ...
+
+    async def advance_schedule(
+        self, schedule_id: str, due: int, next_fire_at: int, fired_at: int, run_id: str | None
+    ) -> bool:
+        """Move a fired schedule on to `next_fire_at`, only if it is still at `due`:
+        of processes firing the same tick exactly one gets True."""
+        ...
+
+    async def set_schedule_paused(
+        self, schedule_id: str, paused: bool, next_fire_at: int | None, now: int
+    ) -> bool:
+        """Pause or resume a schedule (resume with its next tick after now). False if unknown."""
         ...
 
     # -- files ------------------------------------------------------------

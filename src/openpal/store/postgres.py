@@ -64,6 +64,7 @@ from openpal.store.rows import (
     run_row,
     status_list,
 )
+from openpal.store.schedules_sql import SchedulesSql
 from openpal.store.sql_catalog import CatalogSql
 from openpal.store.sql_dialect import PostgresSql
 from openpal.store.sql_runs import RunsSql
@@ -89,6 +90,7 @@ class PostgresStore(
     PostgresSql,
     CatalogSql[PgEngine],
     RunsSql[PgEngine],
+    SchedulesSql[PgEngine],
 ):
     """`Store` on a PostgreSQL database (see `pg_engine` for pool and migrations)."""
 

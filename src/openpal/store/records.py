@@ -387,3 +387,31 @@ class QueueStats:
     oldest_pending_created_at: int | None  # µs; None when nothing is pending
     running: int  # held by a worker (running or finalizing)
     waiting: int  # parked on a timer or an approval
+
+
+@dataclass(frozen=True)
+class ScheduleRecord:
+    """One cron schedule of a workflow (a trigger of its current version)."""
+
+    id: str
+    workflow_id: str
+    idx: int
+    version_id: str
+    cron: str
+    timezone: str
+    input: dict[str, Any]
+    paused: bool
+    next_fire_at: int  # µs
+    last_fired_at: int | None
+    last_run_id: str | None
+    updated_at: int
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """A trigger to store (`Store.sync_schedules`), with its first fire time."""
+
+    cron: str
+    timezone: str
+    input: dict[str, Any]
+    next_fire_at: int  # µs

@@ -54,6 +54,7 @@ from openpal.store.rows import (
     run_row,
     status_list,
 )
+from openpal.store.schedules_sql import SchedulesSql
 from openpal.store.sql_catalog import CatalogSql
 from openpal.store.sql_dialect import SqliteSql
 from openpal.store.sql_runs import RunsSql
@@ -61,7 +62,12 @@ from openpal.store.sqlite_engine import SqliteEngine
 
 
 class SqliteStore(
-    SqliteFiles, SqliteDeploys, SqliteSql, CatalogSql[SqliteEngine], RunsSql[SqliteEngine]
+    SqliteFiles,
+    SqliteDeploys,
+    SqliteSql,
+    CatalogSql[SqliteEngine],
+    RunsSql[SqliteEngine],
+    SchedulesSql[SqliteEngine],
 ):
     """`Store` on one SQLite file (see `sqlite_engine` for the threading model)."""
 

@@ -25,6 +25,7 @@ from openpal.workflows.templates import (
     condition_references,
     template_references,
 )
+from openpal.workflows.triggers_section import parse_triggers
 from openpal.workflows.yaml_source import Source, parse_yaml
 
 __all__ = ["load_workflow_dir", "load_workflow_file", "load_workflow_text"]
@@ -35,7 +36,8 @@ STEP_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_-]*$")
 # Keys other EigenPal tools write; accepted so their files load, otherwise unused.
 _FOREIGN_KEYS = {"kind", "enabled", "triggerMethods", "defaultModel"}
 TOP_KEYS = {"name", "title", "version", "description", "inputs", "steps", "output"}
-TOP_KEYS |= {"timeout_seconds", "concurrency", "output_schema", "settings"} | _FOREIGN_KEYS
+TOP_KEYS |= {"timeout_seconds", "concurrency", "output_schema", "settings", "triggers"}
+TOP_KEYS |= _FOREIGN_KEYS
 STEP_KEYS = {"name", "type", "with", "if", "retry", "timeout_seconds", "description"}
 RETRY_KEYS = {"max_attempts", "backoff_seconds", "backoff_factor", "max_backoff_seconds", "jitter"}
 RUN_FIELDS = {"id", "workflow", "attempt"}
@@ -129,6 +131,7 @@ def load_workflow_text(
         title=_optional_text(data, "title", src),
         timeout_seconds=_timeout(data.get("timeout_seconds"), "timeout_seconds", src),
         concurrency=parse_concurrency(data.get("concurrency"), src, {spec.name for spec in inputs}),
+        triggers=parse_triggers(data.get("triggers"), src, tuple(inputs)),
         output_schema=_output_schema(data.get("output_schema"), src),
         strict_output_schema=_strict_output(data.get("settings"), src),
         source_text=text,

@@ -54,6 +54,15 @@ class ConcurrencySpec:
 
 
 @dataclass(frozen=True)
+class CronTrigger:
+    """A schedule: a run with `input` at every fire time of `cron` in `timezone`."""
+
+    cron: str  # 5-field cron expression, normalised (single spaces)
+    timezone: str = "UTC"  # IANA name
+    input: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class StepSpec:
     """One step of a workflow, with its configuration still unrendered.
 
@@ -84,6 +93,7 @@ class WorkflowDef:
     title: str | None = None  # human name; defaults to the slug
     timeout_seconds: float | None = None
     concurrency: ConcurrencySpec | None = None
+    triggers: tuple[CronTrigger, ...] = ()  # cron schedules
     output_schema: Mapping[str, Any] | None = None  # JSON Schema the output is checked against
     strict_output_schema: bool = False  # a mismatch fails the run (else: schemaValid false)
     source_text: str = ""  # the YAML as written (served as yamlContent)

@@ -54,6 +54,7 @@ class Workflow:
         output: Any = None,
         timeout_seconds: float | None = None,
         concurrency: Mapping[str, Any] | None = None,
+        triggers: Any = None,
     ) -> None:
         self.name = name
         self.version = version
@@ -66,6 +67,7 @@ class Workflow:
         self.output = output
         self.timeout_seconds = timeout_seconds
         self.concurrency = dict(concurrency) if concurrency else None
+        self.triggers = triggers  # {cron, timezone, input} or a list of such (as in YAML)
         self._steps: list[dict[str, Any]] = []
 
     def step(
@@ -147,6 +149,8 @@ class Workflow:
             doc["timeout_seconds"] = self.timeout_seconds
         if self.concurrency:
             doc["concurrency"] = self.concurrency
+        if self.triggers:
+            doc["triggers"] = self.triggers
         doc["steps"] = self._steps
         output = self.output
         if output is None and self._steps:
