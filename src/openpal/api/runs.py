@@ -14,7 +14,7 @@ from openpal.api.context import JSON, run_service, tenant_of
 from openpal.api.wire import cancel_response, run_detail, run_summary, start_response
 from openpal.errors import InvalidInput, Issue
 from openpal.service.queries import parse_run_filter
-from openpal.web.bodies import parse_json, read_bounded
+from openpal.web.bodies import load_json, read_bounded
 from openpal.web.uploads import read_start_body
 
 
@@ -138,7 +138,7 @@ async def _optional_json(request: Request) -> Any:
     body = await read_bounded(request, MAX_DECISION_BYTES)
     if not body.strip():
         return None
-    return parse_json(body, "<body>")
+    return await load_json(body, "<body>")
 
 
 async def resume_run(request: Request) -> Response:

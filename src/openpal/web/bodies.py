@@ -8,6 +8,7 @@ its JSON path). The checks are C-speed scans: parsing runs on the event loop."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
 import operator
@@ -26,6 +27,13 @@ MAX_JSON_INT = 2**63  # integers must lie strictly between -2**63 and 2**63 (64-
 # Array elements and object members in one body: parsing runs on the event loop, and
 # 8 MiB of tiny values took seconds (100,000 take ~0.1 s at worst). Bigger data: files.
 MAX_JSON_VALUES = 100_000
+# A body bigger than this is parsed in a worker process (`load_json`): even the C-speed
+# checks and `json.loads` of 8 MiB hold the GIL for 50-200 ms, a stall for every other
+# request; a sender of big bodies waits for the few workers instead.
+OFFLOAD_BYTES = 256 * 1024
+OFFLOAD_AT_ONCE = 2  # big bodies parsed at once per process (others queue)
+OFFLOAD_SECONDS = 10.0
+OFFLOAD_MEMORY_MB = 1024
 
 _STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.S)
 _OPEN_CLOSE = bytes.maketrans(b"[{]}", b"\x02\x02\x00\x00")  # 1 + (+1 open | -1 close)
@@ -188,3 +196,43 @@ def parse_json(text: str | bytes, where: str) -> Any:
         if path is not None:
             _bad(path, "holds a lone UTF-16 surrogate (\\ud800 to \\udfff): not valid Unicode text")
     return value
+
+
+_offloads: asyncio.Semaphore | None = None
+
+
+async def load_json(data: str | bytes, where: str) -> Any:
+    """`parse_json` for a request body that may be big: one over `OFFLOAD_BYTES` is
+    parsed in a killable worker process (at most `OFFLOAD_AT_ONCE` at a time), so the
+    event loop serves everyone else meanwhile."""
+    global _offloads
+    if len(data) <= OFFLOAD_BYTES:
+        return parse_json(data, where)
+    from openpal.steps.sandbox import (
+        SandboxCrashed,
+        SandboxOutOfMemory,
+        SandboxTimeout,
+        run_killable,
+    )
+
+    if _offloads is None:
+        _offloads = asyncio.Semaphore(OFFLOAD_AT_ONCE)
+    async with _offloads:
+        try:
+            ok, found = await asyncio.to_thread(
+                run_killable, _parse_apart, (data, where), seconds=OFFLOAD_SECONDS,
+                preload=["openpal.web.bodies"], memory_mb=OFFLOAD_MEMORY_MB,
+            )  # fmt: skip
+        except (SandboxTimeout, SandboxCrashed, SandboxOutOfMemory) as exc:
+            _bad(where, f"JSON could not be read within openpal's limits ({exc})")
+    if not ok:
+        raise InvalidInput([Issue(*issue) for issue in found])
+    return found
+
+
+def _parse_apart(data: str | bytes, where: str) -> tuple[bool, Any]:
+    """In the worker: (True, the value) or (False, the issues as tuples, which pickle)."""
+    try:
+        return True, parse_json(data, where)
+    except InvalidInput as exc:
+        return False, [(i.field, i.message, i.code) for i in exc.issues]

@@ -11,14 +11,14 @@ from starlette.requests import Request
 from openpal.blobs.base import BlobStore
 from openpal.errors import InvalidInput, Issue, PayloadTooLarge
 from openpal.files import FileRef
-from openpal.web.bodies import MAX_JSON_BODY, parse_json, read_bounded
+from openpal.web.bodies import MAX_JSON_BODY, load_json, read_bounded
 from openpal.web.form_stream import FormStream
 
 MAX_TEXT_PART = 1024 * 1024  # a text part of a multipart body
 
 
-def _json_object(text: str | bytes, field: str) -> dict[str, Any]:
-    value = parse_json(text, field) if text.strip() else {}
+async def _json_object(text: str | bytes, field: str) -> dict[str, Any]:
+    value = await load_json(text, field) if text.strip() else {}
     if not isinstance(value, dict):
         raise InvalidInput([Issue(field, "must be a JSON object of input names to values")])
     return value
@@ -43,7 +43,7 @@ async def read_start_body(
                 )
             ]
         )
-    data = _json_object(body, "<root>")  # bytes: parse_json refuses invalid UTF-8
+    data = await _json_object(body, "<root>")  # bytes: parse_json refuses invalid UTF-8
     overrides = data.pop("_overrides", None)
     return data, overrides
 
@@ -58,9 +58,9 @@ async def _read_multipart(
         if isinstance(value, FileRef):
             files[key] = value
         elif key == "_json":
-            data.update(_json_object(value, "_json"))
+            data.update(await _json_object(value, "_json"))
         elif key == "_overrides":
-            overrides = _json_object(value, "_overrides")
+            overrides = await _json_object(value, "_overrides")
         else:
             data[key] = value
     clash = sorted(set(files) & set(data))

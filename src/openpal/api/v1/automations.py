@@ -18,7 +18,7 @@ from openpal.errors import InvalidInput, Issue, PayloadTooLarge
 from openpal.service.automations import KINDS, AutomationService
 from openpal.service.queries import MAX_OFFSET, parse_int
 from openpal.store.records import VersionRecord, WorkflowRecord
-from openpal.web.bodies import MAX_JSON_BODY, parse_json, read_bounded, too_big
+from openpal.web.bodies import MAX_JSON_BODY, load_json, read_bounded, too_big
 from openpal.workflows.json_schema import input_schema, output_schema
 from openpal.workflows.model import WorkflowDef
 
@@ -139,7 +139,7 @@ async def list_versions(request: Request) -> Response:
 async def _object(request: Request, allowed: tuple[str, ...]) -> dict[str, Any]:
     """The JSON object body (empty: `{}`), with no keys but `allowed`."""
     raw = await read_bounded(request, MAX_JSON_BODY)
-    body = parse_json(raw, "<body>") if raw.strip() else {}
+    body = await load_json(raw, "<body>") if raw.strip() else {}
     if not isinstance(body, dict):
         raise InvalidInput([Issue("<body>", "must be a JSON object")])
     unknown = [k for k in body if k not in allowed]

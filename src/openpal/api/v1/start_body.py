@@ -17,7 +17,7 @@ from starlette.requests import Request
 from openpal.blobs.base import BlobStore
 from openpal.errors import InvalidInput, Issue, PayloadTooLarge
 from openpal.files import FileRef
-from openpal.web.bodies import MAX_JSON_BODY, parse_json, read_bounded, too_big
+from openpal.web.bodies import MAX_JSON_BODY, load_json, read_bounded, too_big
 from openpal.web.uploads import read_form
 
 MAX_TAGS = 100
@@ -57,7 +57,7 @@ async def read_v1_start(request: Request, blobs: BlobStore, max_bytes: int) -> S
             ]
         )
     raw = await read_bounded(request, MAX_JSON_BODY)
-    body = parse_json(raw, "<root>") if raw.strip() else None
+    body = await load_json(raw, "<root>") if raw.strip() else None
     if not isinstance(body, dict):
         raise InvalidInput([Issue("<root>", 'must be a JSON object such as {"target": "…"}')])
     unknown = sorted(set(body) - JSON_KEYS)
@@ -226,7 +226,7 @@ async def _multipart(request: Request, blobs: BlobStore, max_bytes: int) -> Star
     body: dict[str, Any] = {"target": texts.get("target")}
     for key in JSON_PARTS:
         if key in texts and texts[key].strip():
-            body[key] = parse_json(texts[key], key)
+            body[key] = await load_json(texts[key], key)
     parsed = _fields(body)
     parsed.input = _merge(parsed.input, dict(files))
     return parsed
