@@ -78,3 +78,29 @@ def test_an_8_mib_body_of_tiny_values_does_not_stall_the_server(api: httpx.Clien
         done.set()
         poller.join(60)
     assert worst < 1.0, f"/healthz took {worst:.2f} s while an 8 MiB JSON body was parsed"
+
+
+async def test_a_big_body_is_parsed_in_a_worker_process_not_on_the_event_loop(monkeypatch):
+    """Past OFFLOAD_BYTES the body is parsed in a worker process: `parse_json` in this
+    process must not see it (the worker, forked from its own server, has the real one)."""
+    import asyncio
+
+    from openpal.web import bodies
+
+    real = bodies.parse_json
+
+    def here(data, where):
+        assert len(data) <= bodies.OFFLOAD_BYTES, "a big body was parsed on the event loop"
+        return real(data, where)
+
+    monkeypatch.setattr(bodies, "parse_json", here)
+    big = b'{"doc": "' + b"x" * (2 * bodies.OFFLOAD_BYTES) + b'", "n": [1, 2]}'
+    found = await bodies.load_json(big, "<root>")
+    assert found["n"] == [1, 2] and len(found["doc"]) == 2 * bodies.OFFLOAD_BYTES
+    ones = b"[" + b"1," * MAX_JSON_VALUES + b"1]"  # one value too many, refused there
+    with pytest.raises(InvalidInput, match="more than 100000 values") as refused:
+        await bodies.load_json(ones, "<root>")
+    assert refused.value.issues[0].field == "<root>"
+    small = await bodies.load_json(b'{"a": 1}', "<root>")  # in place, as before
+    assert small == {"a": 1}
+    await asyncio.sleep(0)
