@@ -23,6 +23,8 @@ from openpal.service.metrics import Metrics
 from openpal.service.metrics_port import serve_port
 from openpal.service.notify import Hub
 from openpal.service.retention import sweep_forever
+from openpal.service.runs import RunService
+from openpal.service.schedules import Scheduler
 from openpal.settings import Settings
 from openpal.store.base import Store
 from openpal.store.factory import make_store
@@ -106,6 +108,13 @@ class Runtime:
                 poll_seconds=s.worker_poll_seconds,
             )
             self.pool.start()
+        # every process fires cron ticks (the database picks one per tick), so schedules
+        # keep firing while any process of any kind is up
+        runs = RunService(self.store, self.catalog, self.hub, hold_poll=s.hold_poll_seconds)
+        self.scheduler = Scheduler(self.store, self.catalog, runs)
+        self._tasks.append(
+            asyncio.create_task(self.scheduler.run_forever(), name="openpal-scheduler")
+        )
         if s.retention_days > 0:  # every process: each also cleans its own file cache
             self._tasks.append(
                 asyncio.create_task(

@@ -169,6 +169,7 @@ def test_duplicate_slugs_across_files_name_both_files(tmp_path: Path):
     (tmp_path / "a.yaml").write_text(GOOD)
     (tmp_path / "b.yml").write_text(GOOD)
     (tmp_path / "notes.txt").write_text("not a workflow")
+    (tmp_path / "mod.py").write_text("def fn(x):\n    return x\n")  # GOOD's python step
     with pytest.raises(WorkflowLoadError) as info:
         load_workflow_dir(tmp_path)
     message = str(info.value)

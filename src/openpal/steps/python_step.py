@@ -26,7 +26,7 @@ from typing import Any
 from openpal.steps.base import Problem, StepContext
 from openpal.workflows.model import StepSpec
 
-__all__ = ["PythonStep", "confinement_problem", "import_from", "resolve"]
+__all__ = ["PythonStep", "check_call", "confinement_problem", "import_from", "resolve"]
 
 _REFERENCE = re.compile(r"^[A-Za-z_][\w]*(\.[A-Za-z_]\w*)*:[A-Za-z_]\w*(\.[A-Za-z_]\w*)*$")
 _IDENTIFIER = re.compile(r"^[A-Za-z_]\w*$")
@@ -127,6 +127,54 @@ def import_from(module_name: str, base_dir: str) -> Any:
         return importlib.import_module(module_name)
 
 
+def check_call(reference: str, args: Any, base_dir: str) -> list[Problem]:
+    """Why calling `reference` with the names of `args` would fail (at load time).
+
+    Imports the module as a run would (`base_dir` on `sys.path`, the same cache),
+    so its top-level code runs here: only for files an operator put in a workflows
+    folder, never for versions sent over the API."""
+    try:
+        target = _resolve(reference, base_dir, False)
+    except Exception as exc:  # user code: any error is a load error naming the step
+        module = reference.partition(":")[0]
+        if isinstance(exc, ModuleNotFoundError) and exc.name == module.split(".")[0]:
+            return [("function", f"cannot import {module!r} from {base_dir}: {exc}")]
+        if isinstance(exc, AttributeError):
+            return [("function", f"{reference}: {exc}")]
+        return [("function", f"{reference}: {type(exc).__name__}: {exc}")]
+    names = [str(name) for name in args] if isinstance(args, dict) else []
+    try:
+        params = inspect.signature(target.func).parameters
+    except (TypeError, ValueError):  # some builtins have no signature: nothing to check
+        return []
+    problems: list[Problem] = []
+    kinds = inspect.Parameter
+    by_keyword = {
+        n: p
+        for n, p in params.items()
+        if p.kind in (kinds.POSITIONAL_OR_KEYWORD, kinds.KEYWORD_ONLY)
+    }
+    if not any(p.kind == kinds.VAR_KEYWORD for p in params.values()):
+        accepted = ", ".join(n for n in by_keyword if n != "ctx") or "none"
+        problems += [
+            (f"args.{name}", f"{reference} has no parameter {name!r} (it takes: {accepted})")
+            for name in names
+            if name not in by_keyword
+        ]
+    missing = [
+        n
+        for n, p in params.items()
+        if p.default is kinds.empty
+        and p.kind not in (kinds.VAR_POSITIONAL, kinds.VAR_KEYWORD)
+        and n not in names
+        and not (n == "ctx" and target.takes_ctx)
+    ]
+    if missing:
+        listed = ", ".join(missing)
+        problems.append(("args", f"{reference} requires {listed}, not given in args"))
+    return problems
+
+
 def _takes_ctx(func: Callable[..., Any]) -> bool:
     try:
         return "ctx" in inspect.signature(func).parameters
@@ -145,8 +193,8 @@ class PythonStep:
     name = "python"
 
     def validate(self, step: StepSpec) -> list[Problem]:
-        # The module is not imported here: importing runs user code, which is
-        # the run's business, not the loader's.
+        # The module is not imported here (see `check_code`): a version sent over
+        # the API is validated too, and must not run arbitrary modules' code.
         cfg = step.with_
         problems: list[Problem] = []
         extra = sorted(str(key) for key in cfg if key not in ("function", "args"))
@@ -168,6 +216,13 @@ class PythonStep:
             elif arg == "ctx":
                 problems.append(("args.ctx", "ctx is reserved for the step context"))
         return problems
+
+    def check_code(self, step: StepSpec, base_dir: str) -> list[Problem]:
+        """For a workflow file in `base_dir`: the callable imports and takes the args."""
+        function = step.with_.get("function")
+        if not isinstance(function, str):
+            return []
+        return check_call(function, step.with_.get("args"), base_dir)
 
     async def run(self, config: dict[str, Any], ctx: StepContext) -> Any:
         reference = str(config["function"])

@@ -50,7 +50,9 @@ def load_workflow_file(path: str | Path) -> WorkflowDef:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise WorkflowLoadError(str(path), "<root>", f"cannot read the file: {exc}") from None
-    return load_workflow_text(text, source_path=str(path), base_dir=str(path.parent))
+    return load_workflow_text(
+        text, source_path=str(path), base_dir=str(path.parent), check_code=True
+    )
 
 
 def load_workflow_dir(folder: str | Path) -> list[WorkflowDef]:
@@ -101,9 +103,16 @@ def _add(wf: WorkflowDef, path: Path, first_file: dict[str, str], out: list[Work
 
 
 def load_workflow_text(
-    text: str, *, source_path: str | None = None, base_dir: str | None = None
+    text: str,
+    *,
+    source_path: str | None = None,
+    base_dir: str | None = None,
+    check_code: bool = False,
 ) -> WorkflowDef:
-    """Parse and validate one workflow definition given as YAML text."""
+    """Parse and validate one workflow definition given as YAML text.
+
+    `check_code` (a file of a workflows folder): also import the code its steps
+    call from `base_dir` and check it takes their arguments (`python` steps)."""
     src = parse_yaml(text, source_path or "<workflow>")
     data = src.data
     if not isinstance(data, dict):
@@ -118,7 +127,7 @@ def load_workflow_text(
             "name", "required: lower-case letters, digits, - and _, starting with a letter or digit"
         )
     inputs = parse_inputs(data.get("inputs"), src)
-    steps = _steps(data.get("steps"), src, inputs)
+    steps = _steps(data.get("steps"), src, inputs, base_dir if check_code else None)
     output = data.get("output")
     _check_templates(output, "output", src, _Names(inputs, [s.name for s in steps], len(steps)))
     return WorkflowDef(
@@ -197,18 +206,18 @@ class _Names:
         self.own = self.all_steps[position] if position < len(self.all_steps) else None
 
 
-def _steps(raw: Any, src: Source, inputs: list[InputSpec]) -> list[StepSpec]:
+def _steps(raw: Any, src: Source, inputs: list[InputSpec], code_dir: str | None) -> list[StepSpec]:
     if not isinstance(raw, list) or not raw:
         raise src.error("steps", "required: a non-empty list of steps")
     # Names first, so a reference to a later step can be told from a typo.
     names = [item.get("name") if isinstance(item, dict) else None for item in raw]
     out: list[StepSpec] = []
     for index, item in enumerate(raw):
-        out.append(_step(index, item, src, _Names(inputs, names, index)))
+        out.append(_step(index, item, src, _Names(inputs, names, index), code_dir))
     return out
 
 
-def _step(index: int, item: Any, src: Source, names: _Names) -> StepSpec:
+def _step(index: int, item: Any, src: Source, names: _Names, code_dir: str | None) -> StepSpec:
     where = f"steps[{index}]"
     if not isinstance(item, dict):
         raise src.error(where, "must be a mapping with at least name and type")
@@ -253,7 +262,11 @@ def _step(index: int, item: Any, src: Source, names: _Names) -> StepSpec:
         timeout_seconds=_timeout(item.get("timeout_seconds"), f"{where}.timeout_seconds", src),
         line=src.line(where),
     )
-    for field, message in step_type.validate(spec):
+    problems = step_type.validate(spec)
+    check_code = getattr(step_type, "check_code", None)  # imports user code: files only
+    if not problems and code_dir is not None and check_code is not None:
+        problems = check_code(spec, code_dir)
+    for field, message in problems:
         raise src.error(f"{where}.with.{field}" if field else f"{where}.with", message)
     return spec
 

@@ -187,7 +187,10 @@ def load_python_workflows(path: Path) -> list[WorkflowDef]:
     found = [v for v in vars(module).values() if isinstance(v, Workflow)]
     return [
         load_workflow_text(
-            wf.to_yaml(header=header), source_path=str(path), base_dir=str(path.parent)
+            wf.to_yaml(header=header),
+            source_path=str(path),
+            base_dir=str(path.parent),
+            check_code=True,
         )
         for wf in found
     ]
