@@ -324,3 +324,24 @@ def test_a_hostile_line_is_read_in_linear_time():
     started = time.monotonic()
     extract_document(text, SCHEMA)
     assert time.monotonic() - started < 5
+
+
+def test_a_row_of_labels_over_a_row_of_values_and_a_unit_column():
+    text = """Kowalski Trading Sp. z o.o.
+INVOICE
+Invoice No. Date Customer No. Currency
+KT-55120 28.02.2026 C-7781 EUR
+Product Unit Qty Unit Cost Line Total
+Toner black ea 2 64.00 128.00
+Total 128.00
+"""
+    got = extract_document(text, SCHEMA)
+    assert (got["invoice_number"], got["invoice_date"]) == ("KT-55120", "2026-02-28")
+    assert got["line_items"] == [
+        {"description": "Toner black", "quantity": 2, "unit_price": 64, "amount": 128}
+    ]
+
+
+def test_an_unknown_label_before_the_letterhead_name_is_dropped():
+    text = "Émis par : Atelier Moreau SAS\nFacture n° 31\nDate : 17/01/2026\nTotal TTC 733,20 €"
+    assert extract_document(text, SCHEMA)["vendor"] == "Atelier Moreau SAS"

@@ -42,6 +42,7 @@ CONCEPTS = (
 DEFAULT_MIN_CONFIDENCE = 0.5
 LABELLED_CONFIDENCE = 0.8  # a value found by the property's own x-labels
 HINT_CONFIDENCE = 0.6  # a concept's value found only by its x-labels
+LABELLED_TOTAL = 0.75  # a total found by its label (and 0.85 and more when it adds up)
 _ROLES = ("description", "quantity", "unit_price", "amount")
 
 
@@ -80,7 +81,7 @@ def extract_document(text: str, schema: dict[str, Any]) -> dict[str, Any]:
     amounts = [r.get(amount_key) for r in items] if amount_key else []
     items_sum = sum(a for a in amounts if isinstance(a, int | float)) if amounts else None
     fields = read_fields(lines, items_sum)
-    has_total = fields.confidence.get("total", 0.0) >= 0.85
+    has_total = fields.confidence.get("total", 0.0) >= LABELLED_TOTAL
     kind = document_kind(lines, has_total, len(items))
     if kind.refusal:
         raise ExtractionRefused(f"not extracted: {kind.refusal}", list(schema.get("required", [])))

@@ -175,7 +175,7 @@ def _total(
             return fitting[-1][0], 0.98, fitting[-1][2]
         strongest = max(c[1] for c in found)
         best = [c for c in found if c[1] == strongest][-1]
-        return best[0], 0.85 if sums == set() else 0.7, best[2]
+        return best[0], 0.85 if sums == set() else 0.75, best[2]
     free = [(a, s.line) for s in segs if s.concept in (None, "other_amount") for a in money(s.text)]
     fitting_free = [(a, line) for a, line in free if adds_up(a.value) and a.money]
     if fitting_free:
@@ -201,6 +201,7 @@ def _name(text: str) -> str | None:
     for cut in ("  ", " | ", " · ", "\t", " \u2013 "):
         text = text.split(cut)[0]
     text = re.split(r",\s*(?=\S*\d)", text)[0]
+    text = re.sub(r"^[^\W\d_][^:]{0,24}:\s+(?=\S)", "", text)  # "Emitted by: Acme"
     text = " ".join(text.split()).strip(" :;,-|·")
     if len(text) < 2 or text[0].isdigit() or find_dates(text) or "@" in text:
         return None

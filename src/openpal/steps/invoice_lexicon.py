@@ -140,7 +140,9 @@ _PHRASES: dict[str, str] = {
         aanbetaling|acconto|pago|unit price|price|rate|qty|quantity|amount""",
     "vendor": """
         from|von|van|de|da|vendor|seller|supplier|issued by|bill from|billed by|sold by|
-        payee|provider|
+        payee|provider|issued from|emis par|emise par|emitido por|emitida por|
+        uitgegeven door|ausgestellt von|rechnungsaussteller|aussteller|fatturato da|
+        emesso da|emitido por|
         company|merchant|service provider|contractor|invoice from|
         lieferant|verkaufer|rechnungssteller|absender|auftragnehmer|anbieter|
         leistungserbringer|fournisseur|emetteur|vendeur|prestataire|
@@ -158,6 +160,7 @@ _PHRASES: dict[str, str] = {
         intestatario|committente|acquirente|fatturare a|cessionario|
         faturar a|adquirente""",
     "currency": "currency|wahrung|devise|moneda|valuta|moeda",
+    "unit_name": "unit|uom|einheit|unite|unidad|eenheid|unita|unidade",
     "page": "page|seite|pagina|blatt|pag|pagina|bladzijde",
     "carry": """carried forward|brought forward|carry over|carried over|ubertrag|
         a reporter|report a nouveau|suma y sigue|suma anterior|riporto|
@@ -287,14 +290,17 @@ def _matches(line: str, index: dict[str, list[tuple[tuple[str, ...], str]]]) -> 
 
 def find_labels(line: str) -> list[Label]:
     """The labels on `line`, left to right; a weak one only where it starts a segment
-    (line start, after `|`, `;` or a wide gap) or is followed by `:`, `#` or `.`."""
-    out = []
+    (line start, after `|`, `;`, a wide gap or another label) or is followed by `:`,
+    `#` or `.`."""
+    out: list[Label] = []
     for label in _matches(line, _LABELS):
         if label.weak:
             before = line[: label.start].rstrip(" \t")
             gap = line[len(before) : label.start]
             after = line[label.end :].lstrip(" ")
             starts = not before or before[-1] in "|;:" or "\t" in gap or "  " in gap
+            # in a row of labels ("Invoice No. Date Customer No."), right after another
+            starts = starts or bool(out and not line[out[-1].end : label.start].strip(" .:#|"))
             word = fold(line[label.start : label.end])
             sign = after[:1] in (":", "#", "°", "º") or (after[:1] == "." and len(word) > 1)
             if word in COLON_ONLY and after[:1] not in (":", "°", "º"):

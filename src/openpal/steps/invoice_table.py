@@ -32,7 +32,7 @@ _COLUMNS = phrase_index(
             artikelbezeichnung|concepto|descripcion|producto|articulo|servicio|detalle|
             omschrijving|beschrijving|dienst|descrizione|prodotto|articolo|servizio|
             descricao|produto|servico|prestation|prestations|objet""",
-        "quantity": """qty|quantity|units|unit|hours|hrs|days|pcs|menge|anzahl|stuck|std|
+        "quantity": """qty|quantity|units|hours|hrs|days|pcs|menge|anzahl|stuck|std|
             stunden|quantite|qte|nombre|nb|cantidad|cant|uds|unidades|horas|aantal|
             hoeveelheid|uren|stuks|quantita|qta|ore|quantidade|qtd|qde""",
         "unit_price": """unit price|price|rate|unit cost|each|price per unit|cost|
@@ -44,8 +44,9 @@ _COLUMNS = phrase_index(
         "amount": """amount|total|line total|net amount|net|sum|betrag|gesamt|gesamtpreis|
             summe|netto|nettobetrag|montant|montant ht|total ht|importe|subtotal|bedrag|
             totaal|importo|totale|valor|valor total|amount excl vat|line amount|
-            gesamtbetrag|total line|bedrag excl btw|importe neto""",
+            gesamtbetrag|total line|bedrag excl btw|importe neto|amt|line amount|extension""",
         "vat": """vat|tax|vat %|mwst|ust|tva|iva|btw|tax rate|vat rate|steuer|mwst satz""",
+        "unit_name": """unit|uom|einheit|me|unite|unidad|eenheid|unita|unidade|unit of measure""",
         "skip": """eur|usd|gbp|chf|excl|incl|ht|ttc|per|in|en|the|de|la|du|der|die|
             o|°|btw|vat|no|nr""",
     }
@@ -54,6 +55,12 @@ _NUMERIC = ("quantity", "unit_price", "amount", "vat")
 _ENDS = frozenset({"total", "subtotal", "tax"})
 _NOT_CONTINUED = _ENDS | {"carry", "page", "bank", "contact", "tax_id", "vendor", "customer"}
 _UNITS = re.compile(r"(?<![A-Za-z])(?:[A-Z]{3}|Fr\.|[€$£¥%x])(?![A-Za-z])")
+# units of measure printed in a unit column ("12 Std 68,00", "Toner ea 2 64.00")
+_UNIT_WORD = re.compile(
+    r"(?i)(?:ea|each|pc|pcs|piece|pieces|h|hr|hrs|hour|hours|std|stk|stuck|stück|st|m|m2|m²|"
+    r"kg|g|l|lt|psch|pausch|pauschal|set|day|days|tag|tage|jour|jours|j|uur|u|dag|dagen|"
+    r"mes|mois|monat|month|months|km|unit|units|pkg|pack|lfm|forfait|ud|uds|pz|stuks)\.?"
+)
 MAX_CONTINUATION = 120  # characters of a line that continues a description
 
 
@@ -67,9 +74,11 @@ def find_header(line: str) -> list[str] | None:
     covered = sum(len(re.findall(r"[^\W_]+", fold(line[p.start : p.end]))) for p in found)
     if len(roles) < 2 or len(set(roles)) != len(roles) or covered < len(words) - 1:
         return None
-    if "amount" not in roles and "description" not in roles:
-        return None
-    return roles
+    if "unit_name" in roles and "unit_price" not in roles:  # "ITEM QTY UNIT AMT": unit price
+        roles[roles.index("unit_name")] = "unit_price"
+    if "amount" not in roles and "unit_price" in roles and "quantity" not in roles:
+        roles[roles.index("unit_price")] = "amount"  # "Description Price": the line's sum
+    return roles if "amount" in roles else None
 
 
 def _leading_zero(amounts: list[Amount], line: str) -> bool:
@@ -83,6 +92,7 @@ def _row(line: str, roles: list[str], keys: dict[str, str]) -> dict[str, Any] | 
     tokens = line.split()
     if len(tokens) <= len(lead) or not trail:
         return None
+    units = "unit_name" in roles
     values: dict[str, Any] = {}
     for role, token in zip(lead, tokens, strict=False):
         if role in ("pos", "quantity") and not re.fullmatch(r"\d+(?:[.,]\d+)?[.)]?", token):
@@ -99,7 +109,10 @@ def _row(line: str, roles: list[str], keys: dict[str, str]) -> dict[str, Any] | 
         picked = dict(zip(trail, amounts[-len(trail) :], strict=True))
         cells = amounts[-len(trail) :]
         between = (line[a.end : b.start] for a, b in itertools.pairwise(cells))
-        if any(re.search(r"[^\W\d_]", _UNITS.sub("", gap)) for gap in between):
+        gaps = (_UNITS.sub("", gap).strip() for gap in between)
+        if units:
+            gaps = ("" if _UNIT_WORD.fullmatch(gap) else gap for gap in gaps)
+        if any(re.search(r"[^\W\d_]", gap) for gap in gaps):
             continue  # words between two columns: "(100 Stück) 1 168,00" is no 100 and 1,168
         tail = line[picked[trail[-1]].end :]
         if re.search(r"[^\W_]{4,}", tail) or ("amount" in picked and not picked["amount"].money):
@@ -110,6 +123,9 @@ def _row(line: str, roles: list[str], keys: dict[str, str]) -> dict[str, Any] | 
         description = line[offset : amounts[-len(trail)].start]
         description = re.sub(r"(?<![A-Za-z])(EUR|USD|GBP|CHF|[€$£¥])(?![A-Za-z])", " ", description)
         description = " ".join(description.split()).strip(" -|:;·")
+        if roles[at + 1 : at + 2] == ["unit_name"]:  # "Toner black ea": the unit column
+            head, _, last = description.rpartition(" ")
+            description = head if head and _UNIT_WORD.fullmatch(last) else description
         if not re.search(r"[^\W\d_]{2}", description):
             continue
         found = values | {role: a.value for role, a in picked.items() if role != "vat"}
