@@ -104,7 +104,8 @@ async def get_run(request: Request) -> Response:
     if "detail" in include:
         run, steps = await run_service(request).detail(tenant_of(request), run_id)
         artifacts = await run_service(request).artifacts(tenant_of(request), run_id)
-        return JSON({"run": run_detail(run, steps, artifacts)})
+        children = await run_service(request).store.list_children(run.id)
+        return JSON({"run": run_detail(run, steps, artifacts, children)})
     run = await run_service(request).get(tenant_of(request), run_id)
     body = run_summary(run)
     if "output" in include:

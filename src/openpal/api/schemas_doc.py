@@ -121,6 +121,7 @@ SEED: dict[str, dict[str, Any]] = {
             },
             "batchId": _nullable("string"),
             "previousExecutionId": _nullable("string"),
+            "parentExecutionId": _nullable("string"),
             "retryNumber": {"type": "integer"},
             "schemaValid": _nullable("boolean"),
             "version": _nullable("string"),
@@ -159,6 +160,23 @@ SEED: dict[str, dict[str, Any]] = {
                 },
             },
             "artifacts": {"type": "array", "items": ref("Artifact")},
+            "parentExecutionId": _nullable("string"),
+            "childExecutions": {
+                "type": "array",
+                "description": "Child runs its workflow.invoke steps started, in step order.",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "status": _STATUS,
+                        "workflow": {"type": "string"},
+                        "stepIndex": {"type": "integer"},
+                        "error": _nullable("string"),
+                        "createdAt": _TIME,
+                        "completedAt": _TIME_OR_NULL,
+                    },
+                },
+            },
             "stepExecutions": {
                 "type": "array",
                 "items": {

@@ -25,6 +25,7 @@ def run_summary(run: RunRecord) -> dict[str, Any]:
         "errorCode": error_code(run.status, run.error),  # openpal's: extra keys are ignored
         "batchId": run.batch_id,
         "previousExecutionId": run.previous_execution_id,
+        "parentExecutionId": run.parent_id,  # the run whose workflow.invoke started it
         "retryNumber": run.retry_number,
         "schemaValid": run.schema_valid,
         "evalPassed": None,
@@ -57,8 +58,24 @@ def artifact_entry(a: ArtifactRecord) -> dict[str, Any]:
     }
 
 
+def child_entry(child: RunRecord) -> dict[str, Any]:
+    """One child run (started by a `workflow.invoke` step) as its parent lists it."""
+    return {
+        "id": child.id,
+        "status": child.status.value,
+        "workflow": child.workflow_slug,
+        "stepIndex": child.parent_step,
+        "error": child.error,
+        "createdAt": iso(child.created_at),
+        "completedAt": iso(child.completed_at),
+    }
+
+
 def run_detail(
-    run: RunRecord, steps: list[StepView], artifacts: list[ArtifactRecord] | None = None
+    run: RunRecord,
+    steps: list[StepView],
+    artifacts: list[ArtifactRecord] | None = None,
+    children: list[RunRecord] | None = None,
 ) -> dict[str, Any]:
     """The `include=detail` payload.
 
@@ -82,6 +99,8 @@ def run_detail(
         "cancelRequestedAt": iso(run.cancel_requested_at),
         "schemaValid": run.schema_valid,
         "previousExecutionId": run.previous_execution_id,
+        "parentExecutionId": run.parent_id,
+        "childExecutions": [child_entry(c) for c in children or []],
         "retryNumber": run.retry_number,
         "attempt": run.attempt,
         "takeovers": run.takeovers,

@@ -133,12 +133,14 @@ class RunService:
         tags: tuple[str, ...] = (),
         metadata: dict[str, Any] | None = None,
         hold: float | None = None,
+        child_of: tuple[str, int] | None = None,
     ) -> RunRecord:
         """Validate and durably queue a run; answers once the run is in the store, or
         with `hold`, once it ended or `hold` seconds passed (see `hold`).
 
         `deadline_seconds` overrides the workflow's `timeout_seconds` for this run;
         `tags` and `metadata` are the caller's, kept with the run as sent.
+        `child_of`: (parent run id, step index) of the `workflow.invoke` step starting it.
 
         With an idempotency key, a repeat of the same request within 24 h returns the
         first run (a different request under the same key is a `Conflict`).
@@ -164,6 +166,8 @@ class RunService:
             tags=tags,
             metadata=metadata,
             hold=hold,
+            parent_id=None if child_of is None else child_of[0],
+            parent_step=None if child_of is None else child_of[1],
         )
 
     async def _queue(
@@ -361,8 +365,13 @@ class RunService:
             raise NotFound(f"run {run_id} not found")
         if run.status == RunStatus.CANCELLED:
             self.hub.run_finished(run.id, run)
+            if run.parent_id is not None:  # a parent waiting on it reads how it ended
+                await self.store.wake_waiting(run.parent_id, "children", now_micros())
         else:
             self.hub.cancel_requested(run.id)
+        for child in await self.store.list_children(run.id):  # cancelling a parent
+            if not child.status.terminal:
+                await self.cancel(tenant_id, child.id)
         return run
 
     async def rerun(

@@ -11,6 +11,7 @@ from openpal.steps.base import StepType
 from openpal.steps.control import ApprovalStep, WaitStep
 from openpal.steps.documents import PdfTextStep
 from openpal.steps.extract import ExtractStep
+from openpal.steps.invoke import InvokeStep
 from openpal.steps.python_step import PythonStep
 from openpal.steps.transform import RegexExtractStep, SetStep, TemplateStep
 
@@ -43,5 +44,6 @@ for _builtin in (
     ApprovalStep(),
     PdfTextStep(),
     ExtractStep(),
+    InvokeStep(),
 ):
     register(_builtin)

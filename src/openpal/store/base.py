@@ -244,6 +244,19 @@ class Store(Protocol):
         """Runs matching `flt`, newest first, without their JSON columns."""
         ...
 
+    async def find_child(self, parent_id: str, step_index: int) -> RunRecord | None:
+        """The child run the parent's step `step_index` started (`workflow.invoke`)."""
+        ...
+
+    async def list_children(self, parent_id: str) -> list[RunRecord]:
+        """The parent's child runs, in step order, with their JSON columns."""
+        ...
+
+    async def wake_waiting(self, run_id: str, waiting_for: str, now: int) -> bool:
+        """Make a run waiting for `waiting_for` due now (a worker claims it next);
+        False when it is not waiting for that."""
+        ...
+
     async def request_cancel(self, tenant_id: str, run_id: str, now: int) -> RunRecord | None:
         """Cancel at once (created/pending/waiting) or stamp `cancel_requested_at`
         (running/finalizing); a terminal run is returned unchanged. None if unknown."""

@@ -35,6 +35,7 @@ RUN_INSERT_TYPES = {
     "updated_at": "int8",
     "concurrency_limit": "int4",
     "deadline_seconds": "float8",
+    "parent_step": "int4",
 }
 # a step row's columns after run_id, and their types (`_step_values` order)
 STEP_COLS = (

@@ -97,6 +97,8 @@ class NewRun:
     tags: tuple[str, ...] = ()  # the caller's labels, exact strings (GET /v1/runs?tag=)
     metadata: dict[str, Any] | None = None  # the caller's free-form object, kept as sent
     trace_parent: str | None = None  # the caller's W3C `traceparent`, continued by the worker
+    parent_id: str | None = None  # the run whose `workflow.invoke` step started this one
+    parent_step: int | None = None  # the index of that step in the parent's workflow
     # a request in this process holds until the run ends: a store shared by many
     # processes announces its end to this process (the others are not told)
     held: bool = False
@@ -154,6 +156,8 @@ class RunRecord:
     tags_json: str | None = None  # JSON list; None for runs created without tags
     metadata_json: str | None = None
     trace_parent: str | None = None  # the W3C `traceparent` the run was started with
+    parent_id: str | None = None  # the parent run, for a child run (`workflow.invoke`)
+    parent_step: int | None = None  # the parent's step index that started it
 
     @property
     def tags(self) -> list[str]:

@@ -58,9 +58,10 @@ SUMMARY_COLS = (
     " status, trigger_type, error, schema_valid, previous_execution_id, retry_number, batch_id,"
     " created_at, started_at, completed_at, updated_at, cancel_requested_at, next_step,"
     " step_started_at, attempt, fencing_token, lease_owner, lease_expires_at, takeovers,"
-    " concurrency_key, deadline_seconds, waiting_for, wait_until, decision, resume_payload, tags"
+    " concurrency_key, deadline_seconds, waiting_for, wait_until, decision, resume_payload, tags,"
+    " parent_id"
 )
-FULL_COLS = SUMMARY_COLS + ", input, output, overrides, metadata, trace_parent"
+FULL_COLS = SUMMARY_COLS + ", input, output, overrides, metadata, trace_parent, parent_step"
 WF_COLS = (
     "w.id, w.slug, w.name, w.description, w.kind, w.created_at, w.updated_at,"
     " w.current_version_id, v.version_label, w.deleted_at"
@@ -104,9 +105,10 @@ def run_from_row(row: tuple[Any, ...]) -> RunRecord:
         decision,
         resume_payload,
         tags,
+        parent_id,
         *json_cols,
     ) = row
-    inp, out, ovr, meta, trace_parent = json_cols if json_cols else (None,) * 5
+    inp, out, ovr, meta, trace_parent, parent_step = json_cols if json_cols else (None,) * 6
     return RunRecord(
         id=rid,
         tenant_id=tenant,
@@ -147,6 +149,8 @@ def run_from_row(row: tuple[Any, ...]) -> RunRecord:
         tags_json=tags,
         metadata_json=meta,
         trace_parent=trace_parent,
+        parent_id=parent_id,
+        parent_step=parent_step,
     )
 
 
@@ -319,6 +323,8 @@ def run_row(run: NewRun, *, held_by: str | None = None) -> dict[str, Any]:
         "tags": tags_json(run),
         "metadata": metadata_json(run),
         "trace_parent": run.trace_parent,
+        "parent_id": run.parent_id,
+        "parent_step": run.parent_step,
         "held_by": held_by,
     }
 
@@ -379,4 +385,6 @@ def new_run_record(
         concurrency_key=run.concurrency_key,
         deadline_seconds=run.deadline_seconds,
         trace_parent=run.trace_parent,
+        parent_id=run.parent_id,
+        parent_step=run.parent_step,
     )

@@ -99,6 +99,13 @@ _QUEUE = (
     " (SELECT count(*) FROM runs WHERE status = 'waiting')"
 )
 _RUN_PARTS = ("step_executions", "run_events", "idempotency_keys")  # deleted before the run
+# child runs (`workflow.invoke`, migration 0025)
+_CHILD = f"SELECT {FULL_COLS} FROM runs WHERE parent_id = ? AND parent_step = ?"
+_CHILDREN = f"SELECT {FULL_COLS} FROM runs WHERE parent_id = ? ORDER BY parent_step, created_at"
+_WAKE = (
+    "UPDATE runs SET wait_until = ?, updated_at = ?"
+    " WHERE id = ? AND status = 'waiting' AND waiting_for = ?"
+)
 
 
 def _artifact_row(a: ArtifactRecord) -> dict[str, Any]:
@@ -121,6 +128,18 @@ class RunsSql(SqlStore[E]):
     async def list_runs(self, flt: RunFilter) -> list[RunRecord]:
         sql, args = list_runs_query(flt, self._marks())
         return [run_from_row(tuple(r)) for r in await self.db.fetch(sql, *args)]
+
+    async def find_child(self, parent_id: str, step_index: int) -> RunRecord | None:
+        row = await self._point().fetchrow(self._sql(_CHILD), parent_id, step_index)
+        return run_from_row(tuple(row)) if row else None
+
+    async def list_children(self, parent_id: str) -> list[RunRecord]:
+        rows = await self.db.fetch(self._sql(_CHILDREN), parent_id)
+        return [run_from_row(tuple(r)) for r in rows]
+
+    async def wake_waiting(self, run_id: str, waiting_for: str, now: int) -> bool:
+        done = await self.db.execute(self._sql(_WAKE), now, now, run_id, waiting_for)
+        return self._changed(done) == 1
 
     async def request_cancel(self, tenant_id: str, run_id: str, now: int) -> RunRecord | None:
         async def op(c: Conn) -> RunRecord | None:

@@ -121,6 +121,7 @@ async def _run_view(
         run, steps = await svc(request).detail(key.tenant_id, run_id)
         artifacts = await svc(request).artifacts(key.tenant_id, run_id)
         recorded = await svc(request).store.list_run_events(run.id)
+        children = await svc(request).store.list_children(run.id)
     except NotFound:
         return render(request, "missing.html", 404, key=key, what=f"run {run_id}")
     name = "run_live.html" if request.query_params.get("fragment") else "run.html"
@@ -134,6 +135,7 @@ async def _run_view(
         steps=steps,
         lanes=timeline.lanes(run, steps, recorded),
         artifacts=artifacts,
+        children=children,
         values=values.for_run(run, steps),
         message=message,
     )

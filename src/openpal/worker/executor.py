@@ -27,6 +27,7 @@ from openpal.service.catalog import Catalog
 from openpal.service.notify import Hub
 from openpal.service.step_inputs import template_scope
 from openpal.steps.base import PendingArtifact, Resumption
+from openpal.steps.invoke import INVOKE
 from openpal.store.base import Store
 from openpal.store.records import (
     ArtifactRecord,
@@ -40,6 +41,7 @@ from openpal.store.records import (
 )
 from openpal.worker.attempts import Step, run_step
 from openpal.worker.clock import Clock, SystemClock
+from openpal.worker.invoke import Invoker
 from openpal.worker.outcome import StepOutcome
 from openpal.worker.output_limits import output_problem
 from openpal.workflows.model import WorkflowDef
@@ -102,6 +104,7 @@ class RunExecutor:
         self.max_artifact_bytes = max_artifact_bytes
         self.max_output_chars = max_output_chars  # a step's or the run's output, as JSON
         self.clock = clock or SystemClock()
+        self.invoker = Invoker(store, catalog, hub, self.clock)  # `workflow.invoke` steps
         # set on shutdown: finish the current step, checkpoint, hand the run back
         self.draining = asyncio.Event()
 
@@ -183,12 +186,16 @@ class RunExecutor:
                 outcome = StepOutcome("skipped", attempts=0)
             elif spec.name in overrides:
                 outcome = StepOutcome("completed", overrides[spec.name])
+            elif spec.type == INVOKE:  # a child run: started once, read when woken
+                outcome = await self.invoker.step(run, spec, index, scope, deadline)
             else:
                 step = Step(wf, spec, index, run, scope, cancelled, deadline, timed_out,
                             resumed, heartbeat)  # fmt: skip
                 outcome = await run_step(step, self.clock, self._record_retry(token))
             if outcome.status == "waiting":
                 await self._park(run, outcome, spec.name)
+                if spec.type == INVOKE:
+                    await self.invoker.parked(run, index)
                 return
             resumed = None  # only the step the run waited at is resumed
             outcome = await self._kept(run.id, spec.name, outcome)
@@ -352,6 +359,8 @@ class RunExecutor:
             )
         )  # fmt: skip
         self.hub.run_finished(run_id, finished)  # a request held here needs no re-read
+        if finished.parent_id is not None:  # a child run: its waiting parent is due now
+            await self._durably(functools.partial(self.invoker.child_ended, finished))
 
     async def _keep_artifacts(
         self, run_id: str, step_name: str, pending: list[PendingArtifact]

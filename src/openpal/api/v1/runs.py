@@ -51,7 +51,10 @@ async def _run_body(request: Request, run: RunRecord, expand: tuple[str, ...]) -
     if "usage" in expand:
         history: RunHistory = request.app.state.history
         usage = history_shapes.usage(run.id, await history.usage_for(run, steps))
-    return shapes.run_object(run, expand=expand, steps=steps, artifacts=artifacts, usage=usage)
+    children = await svc.store.list_children(run.id) if "execution" in expand else None
+    return shapes.run_object(
+        run, expand=expand, steps=steps, artifacts=artifacts, usage=usage, children=children
+    )
 
 
 async def start_run(request: Request) -> Response:

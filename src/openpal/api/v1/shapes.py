@@ -11,6 +11,7 @@ import hashlib
 from collections.abc import Collection
 from typing import Any
 
+from openpal.api.wire import child_entry
 from openpal.engine.dates import iso
 from openpal.engine.states import RunStatus, error_code
 from openpal.service.review_ids import step_execution_id
@@ -113,6 +114,7 @@ def list_item(run: RunRecord) -> dict[str, Any]:
         "execution": execution(run),
         "error": run.error,
         "errorCode": error_code(run.status, run.error),  # openpal's: `deadline_exceeded`
+        **({"parentExecutionId": run.parent_id} if run.parent_id else {}),
     }
 
 
@@ -123,9 +125,11 @@ def run_object(
     steps: list[StepView] | None = None,
     artifacts: list[ArtifactRecord] | None = None,
     usage: dict[str, Any] | None = None,
+    children: list[RunRecord] | None = None,
 ) -> dict[str, Any]:
     """A `Run`: core metadata, terminal output and files; `expand` adds `input`,
-    `execution.steps` (give `steps`), `usage` (give `usage`) and `debug`."""
+    `execution.steps` (give `steps`) and `execution.childExecutions` (give `children`;
+    omitted when there are none), `usage` (give `usage`) and `debug`."""
     waiting_step = None
     if steps is not None and run.status == RunStatus.WAITING and run.next_step < len(steps):
         waiting_step = steps[run.next_step].name
@@ -138,6 +142,8 @@ def run_object(
         body["input"] = {"args": run.input or {}, "metadata": run.metadata}
     if "execution" in expand and steps is not None:
         body["execution"]["steps"] = [step_row(run.id, s) for s in steps]
+        if children:
+            body["execution"]["childExecutions"] = [child_entry(c) for c in children]
     if "usage" in expand:
         body["usage"] = usage
     if "debug" in expand:
