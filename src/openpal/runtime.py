@@ -18,6 +18,7 @@ from typing import cast
 
 from openpal.blobs.factory import make_blob_store
 from openpal.service.catalog import Catalog
+from openpal.service.folder_watch import FolderWatch
 from openpal.service.metered_store import MeteredStore
 from openpal.service.metrics import Metrics
 from openpal.service.metrics_port import serve_port
@@ -40,6 +41,7 @@ class Runtime:
     def __init__(self, settings: Settings, *, workers: bool, api: bool = True) -> None:
         self.settings = settings
         self.workers = workers
+        self.api = api
         # the events this process acts on: held requests wait for `finished`, workers
         # for `work` and for `cancel` of the runs they execute
         self.events = frozenset(
@@ -76,8 +78,15 @@ class Runtime:
         await self.store.open()
         if self.metrics is not None and s.metrics_port:
             self._metrics_port = await serve_port(self.metrics, s.metrics_host, s.metrics_port)
+        watch = None
+        if self.api and s.watch_workflows and s.watch_poll_seconds > 0:
+            # API processes pick up edited workflow files (workers run pinned versions)
+            watch = FolderWatch(self.catalog, list(s.workflows_dirs), s.watch_poll_seconds)
+            watch.start()
         loaded = await self.catalog.load(list(s.workflows_dirs), examples=s.load_examples)
         log.info("loaded %d workflows: %s", len(loaded), ", ".join(w.slug for w in loaded))
+        if watch is not None:
+            self._tasks.append(asyncio.create_task(watch.run_forever(), name="openpal-watch"))
         self._tasks.append(
             asyncio.create_task(
                 self.store.listen(self.hub.deliver, self.events), name="openpal-listen"

@@ -78,6 +78,8 @@ class Settings:
     port: int = 8000
     workflows_dirs: tuple[Path, ...] = (Path("workflows"),)
     load_examples: bool = True
+    watch_workflows: bool = True  # serve: a changed workflow file becomes a new version
+    watch_poll_seconds: float = 1.0  # how often the workflow folders are looked at
     concurrency: int = 8
     run_api: bool = True
     run_workers: bool = True
@@ -175,6 +177,8 @@ class Settings:
             if dirs
             else (Path("workflows"),),
             load_examples=_bool(env, "OPENPAL_LOAD_EXAMPLES", True),
+            watch_workflows=_bool(env, "OPENPAL_WATCH_WORKFLOWS", True),
+            watch_poll_seconds=_float(env, "OPENPAL_WATCH_POLL_SECONDS", 1.0),
             concurrency=_int(env, "OPENPAL_CONCURRENCY", 8, 1),
             lease_seconds=_float(env, "OPENPAL_LEASE_SECONDS", 30.0),
             recovery_budget=_int(env, "OPENPAL_RECOVERY_BUDGET", 3, 0),

@@ -17,6 +17,7 @@ from openpal.store.base import Store
 from openpal.store.records import VersionRecord, WorkflowRecord
 from openpal.workflows.loader import load_workflow_dir, load_workflow_text
 from openpal.workflows.model import WorkflowDef
+from openpal.workflows.yaml_source import parse_yaml
 
 log = logging.getLogger("openpal.catalog")
 
@@ -50,6 +51,8 @@ class Catalog:
         # where `python` steps of versions sent over the API are imported from: this
         # process's first workflows folder (a file's own versions use the file's folder)
         self._code_dir: str | None = None
+        # the file of each workflow loaded from a workflows folder (for `FolderWatch`)
+        self.files: dict[str, str] = {}
         # workflow records by id or slug, kept only while the store announces every
         # workflow change to this process (`catalog` events; from the first `resync`
         # on): a start then resolves its target without a read. `_generation` counts
@@ -102,18 +105,61 @@ class Catalog:
                 self._code_dir = str(folder.resolve())
             for wf in load_workflow_dir(folder):
                 defs[wf.slug] = wf
+                self.files[wf.slug] = wf.source_path or ""
         if examples:
             for wf in load_workflow_dir(EXAMPLES_DIR):
                 defs.setdefault(wf.slug, wf)  # a user's workflow of the same name wins
         records = []
         for wf in defs.values():
-            record, _ = await self.register(wf)
+            # openpal's own examples may change under their label from one release to the next
+            record, _ = await self.register(wf, check_label=wf.slug in self.files)
             if record.deleted_at is None:
                 records.append(record)
         return records
 
-    async def register(self, wf: WorkflowDef) -> tuple[WorkflowRecord, VersionRecord]:
-        """Store `wf` as its workflow's current version and keep it compiled."""
+    async def _check_label(self, wf: WorkflowDef) -> None:
+        """A `version:` label names one content: a file reusing a stored version's label
+        for other content is refused (else the edit would silently make a second 1.0.0)."""
+        label = wf.version_label
+        if label is None:
+            return
+        workflow_id = workflow_id_for(wf.slug)
+        found = await self._store.find_version(workflow_id, label)
+        if found is None or found.content_hash == wf.content_hash:
+            return
+        offset, labelled = 0, []
+        while True:  # a label reused before this check existed: any same content passes
+            page, total = await self._store.list_versions(workflow_id, limit=500, offset=offset)
+            labelled += [v for v in page if v.version_label == label]
+            offset += len(page)
+            if not page or offset >= total:
+                break
+        if not labelled or any(v.content_hash == wf.content_hash for v in labelled):
+            return
+        taken = max(labelled, key=lambda v: v.seq)
+        source = taken.source_path or "deployed over the API"
+        file = wf.source_path or "<workflow>"
+        line = (
+            parse_yaml(wf.source_text, file).line("version")
+            if file.endswith(("yaml", "yml"))
+            else None
+        )
+        raise WorkflowLoadError(
+            file,
+            "version",
+            f"version {label!r} of {wf.slug!r} is already version {taken.seq} ({taken.id},"
+            f" sha256 {taken.content_hash[:12]}, from {source}) with other content:"
+            " change the label (or remove it) to make a new version",
+            line=line,
+        )
+
+    async def register(
+        self, wf: WorkflowDef, *, check_label: bool = True
+    ) -> tuple[WorkflowRecord, VersionRecord]:
+        """Store `wf` as its workflow's current version and keep it compiled (a label
+        already used for other content is a `WorkflowLoadError`)."""
+        if check_label:
+            await self._check_label(wf)
         record, version = await self._store.save_workflow_version(
             workflow_id=workflow_id_for(wf.slug),
             slug=wf.slug,
