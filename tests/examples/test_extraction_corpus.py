@@ -1,7 +1,13 @@
-"""`extract-invoice` (rules provider, offline) on the generated corpus: ≥ 95 % of fields right.
+"""`extract-invoice` (rules provider, offline) on the generated corpora.
 
-The corpus (tests/corpus/invoices.py) has 6 layouts with known answers; seed 7 is
-the one docs/extraction.md reports, seed 101 is held out (never tuned against).
+- the development half of tests/corpus/gen.py (pools_dev.py: random label words,
+  languages, layouts, number and date formats): at least 99 % of fields right, no
+  invoice refused, no step failing;
+- the six fixed layouts of tests/corpus/invoices.py (seed 7, and 101 with other
+  values): every field right.
+
+The held-out half is measured by `python -m bench.extraction --half heldout`, never here:
+a test that fails on it would invite tuning against it.
 """
 
 from __future__ import annotations
@@ -9,12 +15,27 @@ from __future__ import annotations
 import pytest
 
 from tests.corpus.accuracy import FIELDS, measure
+from tests.corpus.gen import generate, write_document
+from tests.corpus.pools_dev import POOLS
+from tests.corpus.score import extract_invoice, measure_docs
 
 
 @pytest.mark.parametrize("seed", [7, 101])
-async def test_field_accuracy_on_the_corpus(seed):
+async def test_every_field_of_the_six_fixed_layouts(seed):
     score, misses = await measure(36, seed)
     right = sum(v for layout in score.values() for k, v in layout.items() if k.endswith(":right"))
     total = sum(v for layout in score.values() for k, v in layout.items() if k.endswith(":all"))
     assert total == 36 * len(FIELDS)
-    assert right / total >= 0.95, [f"{inv.layout} {field}: {got!r}" for inv, field, got in misses]
+    assert right == total, [f"{inv.layout} {field}: {got!r}" for inv, field, got in misses]
+
+
+async def test_the_development_half():
+    result = await measure_docs(generate(POOLS, 60, 7), extract_invoice, write_document)
+    right, seen = result.fields_right()
+    assert seen == 60 * len(FIELDS)
+    assert not result.failed and not result.refused_invoices, (
+        result.failed,
+        result.refused_invoices,
+    )
+    misses = [f"{m.doc.id} {m.field}: {m.got!r}" for m in result.misses]
+    assert right / seen >= 0.99, misses

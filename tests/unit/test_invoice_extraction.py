@@ -345,3 +345,21 @@ Total 128.00
 def test_an_unknown_label_before_the_letterhead_name_is_dropped():
     text = "Émis par : Atelier Moreau SAS\nFacture n° 31\nDate : 17/01/2026\nTotal TTC 733,20 €"
     assert extract_document(text, SCHEMA)["vendor"] == "Atelier Moreau SAS"
+
+
+def test_a_till_receipt_whose_lines_add_up_and_a_number_after_an_unknown_word():
+    text = """SUPERMARKT FRISCH
+Kassenbon
+Milch 1,29
+Brot 2,49
+SUMME EUR 3,78
+Vorgangsnummer 4471-B
+14.03.2026 18:22
+"""
+    got = extract_document(text, SCHEMA)
+    assert (got["kind"], got["total"], got["invoice_date"]) == ("receipt", 3.78, "2026-03-14")
+    assert got["line_items"] == [
+        {"description": "Milch", "amount": 1.29},
+        {"description": "Brot", "amount": 2.49},
+    ]
+    assert got["invoice_number"] == "4471-B" and got["_confidence"]["invoice_number"] == 0.5

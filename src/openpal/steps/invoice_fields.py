@@ -107,6 +107,10 @@ def read_fields(lines: list[str], items_sum: float | None) -> Fields:
         titled = _after_title(lines)
         if titled:
             values["invoice_number"], conf["invoice_number"] = titled, 0.7
+        else:
+            compound = _compound_number(lines)
+            if compound:
+                values["invoice_number"], conf["invoice_number"] = compound
 
     labelled_dates = _candidates(segs, "invoice_date", DATE_CONCEPTS, dates)
     if labelled_dates:
@@ -179,8 +183,28 @@ def _total(
     free = [(a, s.line) for s in segs if s.concept in (None, "other_amount") for a in money(s.text)]
     fitting_free = [(a, line) for a, line in free if adds_up(a.value) and a.money]
     if fitting_free:
-        return fitting_free[-1][0], 0.7, fitting_free[-1][1]
+        best_free = max(fitting_free, key=lambda f: (abs(f[0].value), f[1]))
+        return best_free[0], 0.7, best_free[1]
     return None, 0.0, 0
+
+
+_COMPOUND = re.compile(
+    r"(?<![a-z])([a-z]{2,24}-?(?:nummer|number|numero|nr|no|id))\b"
+    r"[ .:#°]{0,4}([a-z0-9][\w/.-]{0,30})"
+)
+_DOCUMENT_WORDS = re.compile(r"rechnung|invoice|factu|fattur|fatur|beleg|bill|receipt|quittung")
+
+
+def _compound_number(lines: list[str]) -> tuple[str, float] | None:
+    """A number after a word the lexicon lacks but that says "number" ("Vorgangsnummer
+    8812", "Factuur-ID: F-7"): fairly sure when the word names the document too."""
+    for line in lines[:20]:
+        folded = fold(line)
+        for m in _COMPOUND.finditer(folded):
+            value = line[m.start(2) : m.end(2)].rstrip(".-/")
+            if any(c.isdigit() for c in value) and not find_dates(value):
+                return value, 0.8 if _DOCUMENT_WORDS.search(m.group(1)) else 0.5
+    return None
 
 
 def _after_title(lines: list[str]) -> str | None:

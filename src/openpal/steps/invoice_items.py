@@ -62,7 +62,8 @@ def _quantity_first(x: Amount, y: Amount) -> bool:
 
 def line_items(lines: list[str], item_keys: dict[str, str]) -> list[dict[str, Any]]:
     """Rows as dicts with `item_keys`' names for description/quantity/unit_price/amount:
-    under the table's header (`invoice_table`), else every line that adds up."""
+    under the table's header (`invoice_table`), else every line that adds up, else a
+    run of priced lines that add up to the total."""
     under_header = table_rows(lines, item_keys)
     if under_header:
         return under_header
@@ -89,7 +90,50 @@ def line_items(lines: list[str], item_keys: dict[str, str]) -> list[dict[str, An
     desc = item_keys.get("description")
     if desc:
         _drop_position_numbers(rows, desc)
-    return rows
+    return rows or _priced_lines(lines, item_keys)
+
+
+def _priced_lines(lines: list[str], item_keys: dict[str, str]) -> list[dict[str, Any]]:
+    """Rows of a table without a header the lexicon knows, or a till receipt: a run of
+    lines "text [quantity] sum" whose sums add up to a total or subtotal printed below."""
+    targets = {
+        round(a.value, 2)
+        for line in lines
+        if {label.concept for label in find_labels(line)} & {"total", "subtotal"}
+        for a in find_amounts(line, spaced=True)
+        if a.money
+    }
+    block: list[dict[str, Any]] = []
+    for line in [*lines, ""]:
+        row = _priced(line)
+        if row is not None:
+            block.append(row)
+            continue
+        total = round(sum(r["amount"] for r in block), 2)
+        if len(block) >= 1 and total in targets:
+            return [{key: r[role] for role, key in item_keys.items() if role in r} for r in block]
+        block = []
+    return []
+
+
+def _priced(line: str) -> dict[str, Any] | None:
+    """`line` as "description [quantity] sum", or None."""
+    if {label.concept for label in find_labels(line)} - {"other_amount", "other_date"}:
+        return None
+    amounts = find_amounts(line, find_dates(line))
+    if not amounts or len(amounts) > 2 or not amounts[-1].money:
+        return None
+    if re.search(r"[^\W\d_]", _clean(line[amounts[-1].end :])):
+        return None
+    description = _clean(line[: amounts[0].start])
+    if not re.search(r"[^\W\d_]{2}", description):
+        return None
+    row: dict[str, Any] = {"description": description, "amount": amounts[-1].value}
+    if len(amounts) == 2 and not amounts[0].money:
+        row["quantity"] = amounts[0].value
+    elif len(amounts) == 2:
+        return None
+    return row
 
 
 def _clean(text: str) -> str:
