@@ -7,6 +7,7 @@ import click
 from openpal import __version__
 from openpal.cli.keys import keys
 from openpal.cli.runs import run_cmd, runs
+from openpal.cli.schedules import schedules
 from openpal.cli.serve import db, serve
 from openpal.cli.worker import worker
 from openpal.cli.workflows import workflows
@@ -25,6 +26,7 @@ cli.add_command(db)
 cli.add_command(run_cmd)
 cli.add_command(runs)
 cli.add_command(workflows)
+cli.add_command(schedules)
 
 
 def main() -> None:

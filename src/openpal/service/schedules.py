@@ -169,3 +169,22 @@ async def set_paused(
 
 def _iso(micros: int) -> str:
     return datetime.fromtimestamp(micros / 1_000_000, UTC).isoformat().replace("+00:00", "Z")
+
+
+async def schedule_rows(
+    store: Store, workflow: str | None = None
+) -> list[tuple[str, ScheduleRecord]]:
+    """Schedules named `slug/<n>`, of one workflow (slug or id) or of every live one."""
+    if workflow is not None:
+        record = await store.get_workflow(workflow)
+        if record is None:
+            raise NotFound(f"workflow {workflow!r} not found")
+        return [(f"{record.slug}/{s.idx}", s) for s in await store.list_schedules(record.id)]
+    slugs: dict[str, str] = {}
+    out = []
+    for s in await store.list_schedules():
+        if s.workflow_id not in slugs:
+            found = await store.get_workflow(s.workflow_id)
+            slugs[s.workflow_id] = found.slug if found else s.workflow_id
+        out.append((f"{slugs[s.workflow_id]}/{s.idx}", s))
+    return out

@@ -27,6 +27,7 @@ from openpal.store.records import ApiKeyRecord, RunFilter
 from openpal.ui import session, timeline, values
 from openpal.ui.login import login, logout
 from openpal.ui.render import HERE, forged, page, render, svc
+from openpal.ui.schedules import schedule_action
 from openpal.web.bodies import parse_json
 from openpal.web.uploads import read_form
 
@@ -228,6 +229,7 @@ async def _workflow_view(
         definition=definition,
         current=next((v for v in versions if v.id == wf.current_version_id), None),
         recent=recent,
+        schedules=await store.list_schedules(wf.id),
         error=error,
     )
 
@@ -294,5 +296,6 @@ routes = [
     Route("/workflows", workflows_page),
     Route("/workflows/{slug}", workflow_page),
     Route("/workflows/{slug}/run", start_from_form, methods=["POST"]),
+    Route("/workflows/{slug}/schedules/{n}/{action}", schedule_action, methods=["POST"]),
     Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
 ]

@@ -34,7 +34,13 @@ def run_service(request: Request) -> AutomationService:
     return svc
 
 
-def summary(wf: WorkflowRecord) -> dict[str, Any]:
+async def scheduled(request: Request, workflow_id: str | None = None) -> set[str]:
+    """The ids of workflows with an active (unpaused) cron schedule: `triggers.cron`."""
+    store = run_service(request).store
+    return {s.workflow_id for s in await store.list_schedules(workflow_id) if not s.paused}
+
+
+def summary(wf: WorkflowRecord, cron: bool = False) -> dict[str, Any]:
     """`AutomationSummary` (openpal keeps no folders: every workflow is at the root)."""
     return {
         "id": wf.id,
@@ -47,17 +53,17 @@ def summary(wf: WorkflowRecord) -> dict[str, Any]:
         "description": wf.description,
         "status": "active",
         "version": wf.current_version_label,
-        "triggers": dict(TRIGGERS),
+        "triggers": {**TRIGGERS, "cron": cron},
         "implementationAvailable": wf.current_version_id is not None,
         "updatedAt": iso(wf.updated_at),
         "currentVersionId": wf.current_version_id,
     }
 
 
-def detail(wf: WorkflowRecord, current: WorkflowDef | None) -> dict[str, Any]:
+def detail(wf: WorkflowRecord, current: WorkflowDef | None, cron: bool = False) -> dict[str, Any]:
     """`AutomationDetail`: the summary, the schemas of the current version and its YAML."""
     return {
-        **summary(wf),
+        **summary(wf, cron),
         "inputSchema": input_schema(current) if current else None,
         "outputSchema": output_schema(current) if current else None,
         "yamlContent": current.source_text if current else None,
@@ -102,15 +108,22 @@ async def list_automations(request: Request) -> Response:
     found, total = await run_service(request).search(
         search=q.get("search") or None, kind=kind, folder_id=folder, limit=limit, offset=offset
     )
+    cron = await scheduled(request) if found else set()
     return JSON(
-        {"data": [summary(w) for w in found], "total": total, "limit": limit, "offset": offset}
+        {
+            "data": [summary(w, w.id in cron) for w in found],
+            "total": total,
+            "limit": limit,
+            "offset": offset,
+        }
     )
 
 
 async def get_automation(request: Request) -> Response:
     svc = run_service(request)
     wf = await svc.find(request.path_params["automation_id"])
-    return JSON(detail(wf, await svc.current(wf)))
+    cron = wf.id in await scheduled(request, wf.id)
+    return JSON(detail(wf, await svc.current(wf), cron))
 
 
 async def delete_automation(request: Request) -> Response:
@@ -203,7 +216,9 @@ async def restore_version(request: Request) -> Response:
 
 async def get_triggers(request: Request) -> Response:
     wf = await run_service(request).find(request.path_params["automation_id"])
-    return JSON({"automationId": wf.id, "type": "workflow", "triggers": dict(TRIGGERS)})
+    cron = wf.id in await scheduled(request, wf.id)
+    triggers = {**TRIGGERS, "cron": cron}
+    return JSON({"automationId": wf.id, "type": "workflow", "triggers": triggers})
 
 
 _TAG = "automations"
