@@ -11,13 +11,15 @@ import time
 
 import pytest
 
-from openpal.steps.extract import ExtractionRefused
+from openpal.steps.base import StepContext
+from openpal.steps.extract import ExtractionRefused, ExtractStep
 from openpal.steps.extract_rules import extract_rules
 from openpal.steps.invoice_candidates import find_amounts, find_dates, numeric_order
 from openpal.steps.invoice_document import extract_document
 from openpal.steps.invoice_kind import document_kind
 from openpal.steps.invoice_lexicon import find_labels
 from openpal.steps.invoice_table import find_header
+from openpal.workflows.model import StepSpec
 
 SCHEMA = {
     "type": "object",
@@ -363,3 +365,17 @@ Vorgangsnummer 4471-B
         {"description": "Brot", "amount": 2.49},
     ]
     assert got["invoice_number"] == "4471-B" and got["_confidence"]["invoice_number"] == 0.5
+
+
+async def test_min_confidence_is_a_setting_of_ai_extract():
+    step = ExtractStep()
+    spec = StepSpec(name="s", type="ai.extract", with_={"text": "x", "schema": SCHEMA})
+    assert step.validate(spec) == []
+    bad = StepSpec(name="s", type="ai.extract", with_={**spec.with_, "min_confidence": 2})
+    assert step.validate(bad) == [("min_confidence", "must be a number from 0 to 1")]
+    text = "INVOICE 17\n2026-01-05\nWidget 2 5.00 10.00\nTotal 10.00 EUR"  # an unlabelled date
+    ctx = StepContext("exec_t", "s", "wf")
+    out = await step.run({"text": text, "schema": SCHEMA}, ctx)
+    assert out["_confidence"]["invoice_date"] == 0.6
+    with pytest.raises(ExtractionRefused, match=r"invoice_date \(confidence 0.60\)"):
+        await step.run({"text": text, "schema": SCHEMA, "min_confidence": 0.7}, ctx)

@@ -43,6 +43,7 @@ __all__ = ["ExtractStep", "ExtractionError", "ExtractionRefused"]
 PROVIDERS = ("rules", "openai")
 KEYS = {"text", "schema", "provider", "model", "instructions", "max_attempts", "base_url"}
 KEYS |= {"response_format", "timeout_seconds", "fallback", "on_refusal", "review_timeout_minutes"}
+KEYS |= {"min_confidence"}
 FALLBACKS = ("rules", "none")
 
 
@@ -129,6 +130,8 @@ class ExtractStep:
         elif provider != "rules":
             raise ExtractionError(f"unknown provider {provider!r}")
         if provider == "rules":
+            if "min_confidence" in config:  # below it, a required x-concept field is refused
+                schema = {**schema, "x-min-confidence": float(config["min_confidence"])}
             result = await asyncio.to_thread(extract_rules, text, schema)
         out = _checked(result, schema)
         if fallback is not None:
@@ -164,6 +167,11 @@ def _setting_problems(cfg: Mapping[str, Any]) -> list[Problem]:
             problems.append((key, "must be a number above 0"))
         elif high is not None and value > high:
             problems.append((key, f"must be at most {high:g}"))
+    low = cfg.get("min_confidence")
+    if static("min_confidence") and not (
+        isinstance(low, int | float) and not isinstance(low, bool) and 0 <= low <= 1
+    ):
+        problems.append(("min_confidence", "must be a number from 0 to 1"))
     return problems
 
 
