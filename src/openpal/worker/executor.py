@@ -361,6 +361,8 @@ class RunExecutor:
         self.hub.run_finished(run_id, finished)  # a request held here needs no re-read
         if finished.parent_id is not None:  # a child run: its waiting parent is due now
             await self._durably(functools.partial(self.invoker.child_ended, finished))
+        if status is not RunStatus.COMPLETED:  # a parent ending early: its children too
+            await self._durably(functools.partial(self.invoker.cancel_children, finished))
 
     async def _keep_artifacts(
         self, run_id: str, step_name: str, pending: list[PendingArtifact]

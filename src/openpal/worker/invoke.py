@@ -76,6 +76,13 @@ class Invoker:
         if child.parent_id is not None:
             await self.store.wake_waiting(child.parent_id, WAITING_FOR, self.clock.now())
 
+    async def cancel_children(self, run: RunRecord) -> None:
+        """A parent that ended without completing (over its deadline, cancelled while a
+        child was being started) leaves no child running."""
+        for child in await self.store.list_children(run.id):
+            if not child.status.terminal:
+                await self.runs.cancel(run.tenant_id, child.id)
+
     async def _start(
         self, run: RunRecord, spec: StepSpec, index: int, scope: dict[str, Any]
     ) -> RunRecord:
