@@ -6,6 +6,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import Server, start_server
 
 FLOW = """\
@@ -89,3 +91,30 @@ def test_watching_can_be_turned_off(tmp_path: Path) -> None:
         assert _run(srv)["output"] == "one"
     finally:
         srv.stop()
+
+
+def test_two_servers_watching_one_folder_store_one_version(
+    tmp_path: Path, db_url: str | None, backend: str
+) -> None:
+    if backend != "postgres":
+        pytest.skip("two servers share a database only on PostgreSQL")
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    path = flows / "live.yaml"
+    _write(path, "1.0.0", "one")
+    env = {"OPENPAL_WATCH_POLL_SECONDS": "0.1"}
+    a = start_server(tmp_path / "a", workflows=flows, database_url=db_url, env=env)
+    b = start_server(
+        tmp_path / "b", workflows=flows, database_url=db_url, env=env, api_key=a.api_key
+    )
+    try:
+        _write(path, "1.1.0", "two")
+        for srv in (a, b):
+            _until(lambda srv=srv: _run(srv)["output"] == "two")
+            _until(lambda srv=srv: "live is at version 2" in srv.log())
+        with a.client() as api:
+            versions = api.get("/api/v1/workflows/live/versions").json()
+        assert [v["version"] for v in versions["data"]] == ["1.1.0", "1.0.0"]
+    finally:
+        a.stop()
+        b.stop()
