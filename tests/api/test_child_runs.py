@@ -132,3 +132,21 @@ def test_the_run_page_links_parent_and_children(api, one_slot):
         assert 'id="child-runs"' in page and all(f'href="/runs/{k}"' in page for k in kids)
         child_page = web.get(f"/runs/{kids[0]}").text
         assert f'<a href="/runs/{parent["id"]}" id="parent-run">' in child_page
+
+
+def test_a_rejected_child_fails_the_parent_at_once(api):
+    parent = _start(api, "invoke-approval")
+    deadline = time.monotonic() + 30
+    child: dict = {}
+    while time.monotonic() < deadline and not child:
+        kids = _detail(api, parent)["childExecutions"]
+        if kids and kids[0]["status"] == "waiting":
+            child = kids[0]
+        time.sleep(0.05)
+    assert child, "the child never waited for approval"
+    rejected = api.post(f"/api/v1/runs/{child['id']}/reject", json={"reason": "too much"})
+    assert rejected.status_code == 200, rejected.text
+    started = time.monotonic()
+    ended = wait_terminal(api, parent, timeout=20)  # woken, not the 30 s safety re-read
+    assert time.monotonic() - started < 10
+    assert ended["status"] == "failed" and "rejected by reviewer: too much" in ended["error"]

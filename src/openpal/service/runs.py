@@ -482,4 +482,6 @@ class RunService:
             self.hub.run_queued()
         else:
             self.hub.run_finished(run.id, run)
+            if run.parent_id is not None:  # a parent waiting on it reads how it ended
+                await self.store.wake_waiting(run.parent_id, "children", now_micros())
         return run
