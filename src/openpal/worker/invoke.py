@@ -7,9 +7,9 @@ parent resumed or taken over looks the child up by (parent, step) first, so a st
 starts a second child; the start also carries an idempotency key of the same pair.
 
 While the child runs the parent waits (`waiting_for = "children"`) and holds no worker
-slot. It is woken when the child ends (the executor that finishes the child, or a cancel,
-makes it due at once); a safety timer (`CHILD_POLL_SECONDS`, never past the parent's
-deadline) re-reads the child if a wake-up was lost.
+slot. It is woken when the child ends (the executor that finishes the child, a cancel or a
+reviewer's rejection makes it due at once); a safety timer (`CHILD_POLL_SECONDS`, 5 minutes,
+never past the parent's deadline) re-reads the child if a wake-up was lost.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ __all__ = ["CHILD_POLL_SECONDS", "WAITING_FOR", "Invoker"]
 
 log = logging.getLogger("openpal.worker")
 WAITING_FOR = "children"
-CHILD_POLL_SECONDS = 30.0  # a waiting parent re-reads its child at least this often
+CHILD_POLL_SECONDS = 300.0  # a waiting parent re-reads its child at least this often
 
 
 class Invoker:
