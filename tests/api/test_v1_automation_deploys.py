@@ -65,7 +65,8 @@ def test_a_restart_keeps_what_the_api_decided(tmp_path, db_url):
             assert_envelope(api.get("/v1/automations/steady"), 404)  # the file did not revive it
     finally:
         srv.stop()
-    (flows / "steady.yaml").write_text(greet("steady").replace("v1 ", "v1.1 "))
+    edited = greet("steady").replace("v1 ", "v1.1 ")
+    (flows / "steady.yaml").write_text(edited.replace('"1.0.0"', '"1.1.0"'))  # a new label
     srv = serve()  # an edited file is content never seen: it comes back, current
     try:
         with srv.client() as api:

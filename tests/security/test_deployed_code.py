@@ -86,3 +86,31 @@ def test_a_file_version_restored_over_the_api_keeps_running(tmp_path, db_url):
             assert _run(api, "shouty")["output"] == "A!"
     finally:
         srv.stop()
+
+
+def test_a_deployed_call_into_the_folder_is_checked_like_a_file(tmp_path, db_url):
+    """Code of the workflows folder named by a deployed version must exist and take the
+    step's arguments (400 naming the step); code found nowhere here is not imported."""
+    flows = write_flows(tmp_path / "flows")
+    srv = start_server(tmp_path / "data", workflows=flows, database_url=db_url)
+    shout = 'with: {{function: "deploy_steps:{fn}", args: {{{arg}: "a"}}}}'
+    flow = "name: {slug}\nsteps:\n  - name: loud\n    type: python\n    " + shout + "\n"
+    try:
+        with srv.client() as api:
+            for slug, fn, arg, field, words in (
+                ("gone", "missing", "text", "steps.loud.with.function", "no attribute"),
+                ("typo", "shout", "txt", "steps.loud.with.args.txt", "no parameter 'txt'"),
+            ):
+                yaml = flow.format(slug=slug, fn=fn, arg=arg)
+                body = assert_envelope(deploy(api, f"workflows.{slug}", yaml, "1.0.0"), 400)
+                assert body["issues"][0]["field"] == field, body
+                assert words in body["issues"][0]["message"], body
+            yaml = flow.format(slug="fine", fn="shout", arg="text")
+            assert deploy(api, "workflows.fine", yaml, "1.0.0").status_code == 201
+            # another process's module: not here, not imported, refused only at run time
+            yaml = flow.replace("deploy_steps", "elsewhere_steps").format(
+                slug="far", fn="f", arg="x"
+            )
+            assert deploy(api, "workflows.far", yaml, "1.0.0").status_code == 201
+    finally:
+        srv.stop()

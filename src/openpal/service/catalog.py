@@ -12,7 +12,7 @@ from pathlib import Path
 
 from openpal.engine.ids import new_id, stable_id
 from openpal.errors import InvalidInput, Issue, NotFound, WorkflowLoadError
-from openpal.steps.python_step import confinement_problem
+from openpal.steps.python_step import check_call, confinement_problem
 from openpal.store.base import Store
 from openpal.store.records import VersionRecord, WorkflowRecord
 from openpal.workflows.loader import load_workflow_dir, load_workflow_text
@@ -188,7 +188,7 @@ class Catalog:
         YAML sent over the API is confined: its `python` steps may call only code in
         this process's workflows folder (refused here, before anything is stored)."""
         if wf.source_path is None:
-            problems = [
+            problems: list[Issue] = [
                 Issue(f"steps.{spec.name}.with.function", why, "not_allowed")
                 for spec in wf.steps
                 if spec.type == "python"
@@ -198,6 +198,8 @@ class Catalog:
                     )
                 )
             ]
+            if not problems:
+                problems = await asyncio.to_thread(self._call_problems, wf)
             if problems:
                 raise InvalidInput(problems)
         wf = replace(wf, source_path=None, base_dir=self._code_dir)
@@ -219,6 +221,23 @@ class Catalog:
         self._versions[version.id] = version
         log.info("workflow %s: deployed version %s (%s)", wf.slug, version.seq, version.id)
         return record, version
+
+    def _call_problems(self, wf: WorkflowDef) -> list[Issue]:
+        """A deployed version's `python` steps that call code of this process's workflows
+        folder: it imports and takes their arguments, as a file's steps are checked. Only
+        modules found in that folder are imported; one found nowhere here is left to the
+        process that has it."""
+        out: list[Issue] = []
+        for spec in wf.steps:
+            function = str(spec.with_.get("function"))
+            if spec.type != "python" or self._code_dir is None:
+                continue
+            if confinement_problem(function, self._code_dir) is None:  # a module of the folder
+                out += [
+                    Issue(f"steps.{spec.name}.with.{field}", why, "invalid_workflow")
+                    for field, why in check_call(function, spec.with_.get("args"), self._code_dir)
+                ]
+        return out
 
     async def definition(self, version_id: str) -> WorkflowDef:
         """The compiled definition of a version (recompiled from the store if needed)."""
