@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from tests.api.test_runs import wait_terminal
+from tests.cli.test_cli import openpal
 from tests.conftest import TEST_WORKFLOWS, Server, start_server
 from tests.pg import database_for
 
@@ -150,3 +151,14 @@ def test_a_rejected_child_fails_the_parent_at_once(api):
     ended = wait_terminal(api, parent, timeout=20)  # woken, not the 30 s safety re-read
     assert time.monotonic() - started < 10
     assert ended["status"] == "failed" and "rejected by reviewer: too much" in ended["error"]
+
+
+def test_the_cli_shows_parent_and_children(api, one_slot):
+    parent = wait_terminal(api, _start(api, "invoke-two", {"seconds": 0.1}), timeout=60)
+    kids = [c["id"] for c in parent["childExecutions"]]
+    shown = openpal(one_slot, "runs", "get", parent["id"], "--detail")
+    assert shown.returncode == 0, shown.stderr
+    assert f"child run: {kids[0]} slow-count completed" in shown.stdout
+    assert f"child run: {kids[1]} hello completed" in shown.stdout
+    child = openpal(one_slot, "runs", "get", kids[0], "--detail")
+    assert f"parent run: {parent['id']}" in child.stdout

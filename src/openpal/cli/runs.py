@@ -235,9 +235,19 @@ def get_cmd(
     elif detail:
         out_console().print(steps_table(run))
         print_step_logs(run)
+        print_family(run)
         report(run, False)
     else:
         report(run, False)
+
+
+def print_family(run: Run) -> None:
+    """The run's parent and child runs (`workflow.invoke`), when it has any."""
+    if run.parent_execution_id:
+        click.echo(f"parent run: {run.parent_execution_id}")
+    for child in run.raw.get("childExecutions") or []:
+        said = [child.get(k) for k in ("id", "workflow", "status", "error") if child.get(k)]
+        click.echo("child run: " + " ".join(str(x) for x in said))
 
 
 @runs.command("cancel")

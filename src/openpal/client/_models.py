@@ -65,6 +65,7 @@ class Run:
     version: str | None = None
     schema_valid: bool | None = None
     previous_execution_id: str | None = None
+    parent_execution_id: str | None = None  # the run whose workflow.invoke step started it
     retry_number: int = 0
     cancel_requested_at: str | None = None
     input: Any = None
@@ -116,6 +117,7 @@ class Run:
             version=d.get("version") or source.get("version"),
             schema_valid=d.get("schemaValid"),
             previous_execution_id=d.get("previousExecutionId"),
+            parent_execution_id=d.get("parentExecutionId"),
             retry_number=int(d.get("retryNumber") or 0),
             cancel_requested_at=d.get("cancelRequestedAt"),
             input=d.get("input"),
