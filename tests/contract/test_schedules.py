@@ -106,3 +106,18 @@ async def test_three_processes_fire_a_tick_exactly_once(open_store):
         assert after.last_run_id in ids
         for s in schedulers:
             assert await s.fire_due() == []  # nothing due any more
+
+
+async def test_catchup_none_skips_a_missed_tick_and_fires_one_on_time(store):
+    scheduler = await _process(
+        store, FLOW.replace("input: {who: cron}}", "input: {who: cron}, catchup: none}")
+    )
+    (s, _) = await store.list_schedules(WF)
+    now = scheduler.clock()
+    assert await store.advance_schedule(s.id, s.next_fire_at, now - 5 * 60 * MINUTE, 0, None)
+    assert await scheduler.fire_due() == []  # hours late: skipped, moved on
+    (after, _) = await store.list_schedules(WF)
+    assert after.next_fire_at > now and after.last_run_id is None
+    assert await store.advance_schedule(s.id, after.next_fire_at, now - 10_000_000, 0, None)
+    (run,) = await scheduler.fire_due()  # 10 s late: on time
+    assert run.trigger_type == "cron"

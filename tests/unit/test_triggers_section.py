@@ -38,6 +38,9 @@ def test_one_trigger_or_a_list():
         ("0 0 1 jan *", "Asia/Tokyo"),
     ]
     assert load_workflow_text(HEAD + STEPS).triggers == ()
+    skipping = _load('triggers: {cron: "0 7 * * *", input: {who: a}, catchup: none}\n')
+    assert skipping.triggers[0].catchup == "none"
+    assert wf.triggers[0].catchup == "latest"  # the default
 
 
 @pytest.mark.parametrize(
@@ -67,6 +70,12 @@ def test_one_trigger_or_a_list():
         ),
         ("triggers: {input: {who: a}}\n", "triggers.cron", 5, "required"),
         ('triggers: {cron: "0 7 * * *", every: 1}\n', "triggers.every", 5, "unknown key"),
+        (
+            'triggers: {cron: "0 7 * * *", input: {who: a}, catchup: all}\n',
+            "triggers.catchup",
+            5,
+            "latest or none",
+        ),
         ("triggers: daily\n", "triggers", 5, "must be a mapping"),
     ],
 )

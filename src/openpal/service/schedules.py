@@ -27,6 +27,7 @@ from openpal.workflows.model import CronTrigger
 log = logging.getLogger("openpal.schedules")
 
 POLL_SECONDS = 1.0  # how often a process looks for due ticks
+LATE_US = 60 * 1_000_000  # a tick this late was missed: `catchup: none` skips it
 SYNC_SECONDS = 10.0  # how often it checks the workflows' current versions for new triggers
 _DUE_BATCH = 100
 
@@ -107,6 +108,9 @@ class Scheduler:
         """Start the run of the due tick `s.next_fire_at` (once: the idempotency key names
         the schedule and the tick) and move the schedule on to its first tick after now."""
         run: RunRecord | None = None
+        if self.clock() - s.next_fire_at > LATE_US and await self._catchup(s) == "none":
+            log.info("schedule %s: missed tick %s skipped", s.id, _iso(s.next_fire_at))
+            return await self._advance(s, None)
         try:
             run = await self.runs.start(
                 DEFAULT_TENANT,
@@ -121,6 +125,18 @@ class Scheduler:
             pass  # started by another process
         except (InvalidInput, NotFound) as exc:
             log.warning("schedule %s: tick skipped: %s", s.id, exc)
+        return await self._advance(s, run)
+
+    async def _catchup(self, s: ScheduleRecord) -> str:
+        """The trigger's `catchup:` policy, from the version the schedule was read from."""
+        try:
+            triggers = (await self.catalog.definition(s.version_id)).triggers
+        except NotFound:
+            return "latest"
+        return triggers[s.idx].catchup if s.idx < len(triggers) else "latest"
+
+    async def _advance(self, s: ScheduleRecord, run: RunRecord | None) -> RunRecord | None:
+        """Move the schedule on from its due tick to the first tick after now."""
         now = self.clock()
         following = next_after(s.cron, s.timezone, now)
         if following is None:

@@ -60,6 +60,9 @@ class CronTrigger:
     cron: str  # 5-field cron expression, normalised (single spaces)
     timezone: str = "UTC"  # IANA name
     input: Mapping[str, Any] = field(default_factory=dict)
+    # missed ticks (no process up at the time): "latest" runs once for them all,
+    # "none" skips a tick that is over a minute late
+    catchup: str = "latest"
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ triggers:
   cron: "0 7 * * 1-5"        # standard 5-field cron (see `cron`)
   timezone: Europe/Berlin    # IANA name; default UTC
   input: {customer: acme}    # the run's input; must fit the workflow's inputs
+  catchup: latest            # missed ticks: latest (one run for them all) | none (skipped)
 
 or a list of such mappings for several schedules of one workflow.
 """
@@ -19,7 +20,8 @@ from openpal.workflows.yaml_source import Source
 
 __all__ = ["MAX_TRIGGERS", "check_trigger_input", "parse_triggers"]
 
-TRIGGER_KEYS = {"cron", "timezone", "input"}
+TRIGGER_KEYS = {"cron", "timezone", "input", "catchup"}
+CATCHUP = ("latest", "none")
 MAX_TRIGGERS = 20  # schedules per workflow
 _TYPES: dict[str, tuple[type | tuple[type, ...], str]] = {
     "string": (str, "a string"),
@@ -97,4 +99,7 @@ def _trigger(item: Any, where: str, src: Source, inputs: tuple[InputSpec, ...]) 
     problems = check_trigger_input(data, inputs)
     if problems:
         raise src.error(f"{where}.input", "; ".join(problems))
-    return CronTrigger(cron=expr.text, timezone=tz_name, input=data)
+    catchup = item.get("catchup", "latest")
+    if catchup not in CATCHUP:
+        raise src.error(f"{where}.catchup", "must be latest or none")
+    return CronTrigger(cron=expr.text, timezone=tz_name, input=data, catchup=catchup)
