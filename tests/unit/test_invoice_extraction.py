@@ -379,3 +379,26 @@ async def test_min_confidence_is_a_setting_of_ai_extract():
     assert out["_confidence"]["invoice_date"] == 0.6
     with pytest.raises(ExtractionRefused, match=r"invoice_date \(confidence 0.60\)"):
         await step.run({"text": text, "schema": SCHEMA, "min_confidence": 0.7}, ctx)
+
+
+def test_a_block_of_labels_beside_a_block_of_values():
+    text = """Blue Harbor Trading Ltd
+INVOICE
+Invoice No:
+Date:
+Due:
+BH-2207
+10/03/2026
+09/04/2026
+Description Qty Price Amount
+Dock fees 2 150.00 300.00
+Subtotal
+VAT 20%
+Total
+300.00
+60.00
+360.00 GBP
+"""
+    got = extract_document(text, SCHEMA)
+    assert (got["invoice_number"], got["invoice_date"]) == ("BH-2207", "2026-03-10")
+    assert (got["total"], got["currency"], got["_confidence"]["total"]) == (360.0, "GBP", 0.98)

@@ -89,12 +89,19 @@ class Segment:
     weak: bool = False
 
 
+_RATE = re.compile(r"[(@ ]*\d{1,2}(?:[.,]\d{1,2})?\s?%\)?:?")
+
+
 def segments(lines: list[str]) -> list[Segment]:
     """Each line cut at its labels; under a line of labels alone, the next line belongs
-    to them (a header row: its values are shared out by type, see `invoice_fields`)."""
+    to them (a header row: its values are shared out by type, see `invoice_fields`);
+    k lines of one label each over k lines of values pair up in order (a block of
+    labels printed beside a block of values, read column by column)."""
     out: list[Segment] = []
+    found = [find_labels(line) for line in lines]
+    headers: list[bool] = []
     for i, line in enumerate(lines):
-        labels = find_labels(line)
+        labels = found[i]
         head = line[: labels[0].start] if labels else line
         if head.strip(" |:;-"):
             out.append(Segment(i, None, head.strip(" |:;")))
@@ -104,10 +111,24 @@ def segments(lines: list[str]) -> list[Segment]:
             value = line[label.end : end].lstrip(" \t:#.-|;°ºª").rstrip(" \t:|;,")
             values.append(value)
             out.append(Segment(i, label.concept, value, weak=label.weak))
-        header = labels and not head.strip(" |:;-") and not any(values)
-        if header and i + 1 < len(lines) and not find_labels(lines[i + 1]):
-            for label in labels:
+        named = [v for v in values if v and not _RATE.fullmatch(v)]  # "VAT 20%" holds no value
+        headers.append(bool(labels) and not head.strip(" |:;-") and not named)
+    i = 0
+    while i < len(lines):
+        k = 0
+        while i + k < len(lines) and headers[i + k] and len(found[i + k]) == 1:
+            k += 1
+        stacked = k >= 2 and all(not found[j] for j in range(i + k, min(i + 2 * k, len(lines))))
+        if stacked and i + 2 * k <= len(lines):
+            for j in range(k):
+                value = lines[i + k + j]
+                out.append(Segment(i + k + j, found[i + j][0].concept, value, below=True))
+            i += 2 * k
+            continue
+        if headers[i] and i + 1 < len(lines) and not found[i + 1]:
+            for label in found[i]:
                 out.append(Segment(i + 1, label.concept, lines[i + 1], below=True))
+        i += 1
     return out
 
 
