@@ -184,6 +184,7 @@ def test_amounts_with_currency_sign_and_grouping():
     assert [a.value for a in find_amounts("Refund (120.00) or -5.00")] == [-120.0, -5.0]
     assert [a.value for a in find_amounts("Total TTC 5 580,00 €", spaced=True)] == [5580.0]
     assert [a.currency for a in find_amounts("559,84 Fr.")] == ["CHF"]
+    assert [a.currency for a in find_amounts("1.234,50 Euro, 12 Franken")] == ["EUR", "CHF"]
     assert find_amounts("VAT 20 % on 14.03.2026") == []  # a rate and a date are no sums
 
 

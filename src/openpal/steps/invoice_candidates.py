@@ -240,6 +240,8 @@ def find_amounts(
             continue  # part of a word ("24-port")
         negative = negative or (after[:1] == "-" and not after[1:2].isalnum())
         currency = currency_of(before[-4:]) or currency_of(after.split("\n")[0][:5])
+        word = _CURRENCY_WORD.match(text[end : end + 12])
+        currency = currency or (_WORDS[word.group(1).lower().rstrip("s")] if word else None)
         digits = m.group(1)
         money = bool(re.search(r"[.,]\d\d$", digits)) or currency is not None
         out.append(Amount(-value if negative else value, currency, start, end, money))
@@ -280,6 +282,10 @@ def readings(text: str, dates: list[tuple[str, int, int]] | None = None) -> list
     return out
 
 
+# a currency written out after the sum ("1.234,50 Euro", "120 francs", "£5 sterling")
+_CURRENCY_WORD = re.compile(r"\s?(euros?|franken|francs?|pounds?|sterling|dollars?)\b", re.I)
+_WORDS = {"euro": "EUR", "franken": "CHF", "franc": "CHF", "pound": "GBP", "sterling": "GBP"}
+_WORDS |= {"dollar": "USD"}
 _LOCAL_SIGNS = re.compile(r"(?<![A-Za-z])(S?Fr\.|CA\$|C\$|A\$|AU\$|US\$|R\$|zł|Kč|₹|₺|₽)")
 _LOCAL = {"Fr.": "CHF", "SFr.": "CHF", "CA$": "CAD", "C$": "CAD", "A$": "AUD", "AU$": "AUD"}
 _LOCAL |= {"US$": "USD", "R$": "BRL", "zł": "PLN", "Kč": "CZK", "₹": "INR", "₺": "TRY", "₽": "RUB"}
