@@ -403,3 +403,24 @@ Total
     got = extract_document(text, SCHEMA)
     assert (got["invoice_number"], got["invoice_date"]) == ("BH-2207", "2026-03-10")
     assert (got["total"], got["currency"], got["_confidence"]["total"]) == (360.0, "GBP", 0.98)
+
+
+def test_two_columns_merged_and_a_table_over_two_pages():
+    text = """Acme Tools GmbH Rechnung an:
+Industriestraße 12 Müller Maschinen AG
+Rechnung
+Rechnungsnummer: RE-2026-0042
+Rechnungsdatum: 14.03.2026
+Pos. Beschreibung Menge Einzelpreis Gesamt
+1 Beratung 4 120,00 480,00
+Zwischensumme Seite 1: 480,00
+Seite 1 von 2
+Pos. Beschreibung Menge Einzelpreis Gesamt
+2 Ersatzteile 1 55,00 55,00
+Nettobetrag: 535,00 EUR
+MwSt. 19%: 101,65 EUR
+Gesamtbetrag: 636,65 EUR
+"""
+    got = extract_document(text, SCHEMA)
+    assert (got["vendor"], got["total"]) == ("Acme Tools GmbH", 636.65)
+    assert [r["description"] for r in got["line_items"]] == ["Beratung", "Ersatzteile"]

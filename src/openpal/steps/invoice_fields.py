@@ -250,8 +250,8 @@ def _vendor(lines: list[str], segs: list[Segment]) -> tuple[str, float] | None:
     customer_lines = _customer_lines(segs)
     labelled = {s.line for s in segs if s.concept is not None and s.concept not in _TITLES}
     for i, line in enumerate(lines[:8]):
-        if i in customer_lines:
-            continue
+        if i in customer_lines and not any(s.line == i and s.concept == "customer" for s in segs):
+            continue  # (a customer label's own line may start with the letterhead)
         text = _without_titles(line)
         if i in labelled:
             heads = [s.text for s in segs if s.line == i and s.concept is None]

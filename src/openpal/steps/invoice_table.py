@@ -137,22 +137,24 @@ def _row(line: str, roles: list[str], keys: dict[str, str]) -> dict[str, Any] | 
 
 
 def table_rows(lines: list[str], keys: dict[str, str]) -> list[dict[str, Any]] | None:
-    """The rows under the first table header of `lines` (None: no header found)."""
+    """The rows under the table headers of `lines`, up to each total or subtotal (a
+    table over several pages repeats its header); None when there is no header."""
     rows: list[dict[str, Any]] = []
     roles: list[str] | None = None
+    seen = False
     continuing = False
     desc = keys.get("description")
     for line in lines:
         header = find_header(line)
         if header:
-            roles, continuing = header, False
+            roles, continuing, seen = header, False, True
             continue
         if roles is None:
             continue
         concepts = {label.concept for label in find_labels(line)}
-        if concepts & _ENDS:
+        if concepts & _ENDS:  # the table ends; another header (the next page's) restarts it
             if rows:
-                break
+                roles, continuing = None, False
             continue
         row = _row(line, roles, keys)
         if row is not None:
@@ -162,7 +164,7 @@ def table_rows(lines: list[str], keys: dict[str, str]) -> list[dict[str, Any]] |
             rows[-1][desc] = f"{rows[-1][desc]} {line.strip()}"
         else:
             continuing = False
-    return rows if roles is not None else None
+    return rows if seen else None
 
 
 def _continues(line: str, concepts: set[str]) -> bool:
