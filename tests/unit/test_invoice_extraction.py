@@ -424,3 +424,21 @@ Gesamtbetrag: 636,65 EUR
     got = extract_document(text, SCHEMA)
     assert (got["vendor"], got["total"]) == ("Acme Tools GmbH", 636.65)
     assert [r["description"] for r in got["line_items"]] == ["Beratung", "Ersatzteile"]
+
+
+def test_a_bare_reference_is_the_number_only_as_a_last_resort_and_a_paid_balance_no_total():
+    text = """Globex Ltd
+INVOICE
+Reference: GX-2026-118
+Date: 2026-03-01
+Your reference: PO-7
+Consulting 2 5.00 10.00
+Total due 10.00 EUR
+Amount paid 10.00 EUR
+Balance due 0.00 EUR
+"""
+    got = extract_document(text, SCHEMA)
+    assert (got["invoice_number"], got["_confidence"]["invoice_number"]) == ("GX-2026-118", 0.6)
+    assert got["total"] == 10.0
+    numbered = extract_document(text.replace("INVOICE", "INVOICE\nInvoice No: 77"), SCHEMA)
+    assert numbered["invoice_number"] == "77"

@@ -33,7 +33,7 @@ from openpal.steps.invoice_lexicon import LEGAL_FORMS, find_kinds, find_labels, 
 
 __all__ = ["Fields", "read_fields"]
 
-ID_CONCEPTS = ("invoice_number", "order_number", "customer_number", "tax_id")
+ID_CONCEPTS = ("invoice_number", "order_number", "customer_number", "tax_id", "reference")
 DATE_CONCEPTS = ("invoice_date", "due_date", "other_date")
 AMOUNT_CONCEPTS = ("total", "subtotal", "tax", "other_amount")
 TEXT_CONCEPTS = ("vendor", "customer")
@@ -108,7 +108,8 @@ def read_fields(lines: list[str], items_sum: float | None) -> Fields:
         if titled:
             values["invoice_number"], conf["invoice_number"] = titled, 0.7
         else:
-            compound = _compound_number(lines)
+            refs = _candidates(segs, "reference", ID_CONCEPTS, find_ids)
+            compound = (refs[0][0], 0.6) if refs else _compound_number(lines)
             if compound:
                 values["invoice_number"], conf["invoice_number"] = compound
 
@@ -173,6 +174,8 @@ def _total(
 
     if any(c[0].money for c in found):
         found = [c for c in found if c[0].money]  # a sum of money, not "within 30 days"
+    if any(c[0].value for c in found):
+        found = [c for c in found if c[0].value]  # not a balance of 0.00 after payment
     if found:
         fitting = [c for c in found if adds_up(c[0].value)]
         if fitting:

@@ -78,14 +78,17 @@ _PHRASES: dict[str, str] = {
     "order_number": """
         order number|order no|order nr|order #|order ref|order reference|order|
         purchase order|purchase order no|po number|po no|po #|p o|p o #|po|
-        your reference|our reference|reference|ref|your order|delivery note no|
+        your reference|our reference|your order|delivery note no|
         contract no|contract number|project no|project|job no|quote no|
         bestellnummer|bestellung|ihre bestellung|auftragsnummer|auftrag|auftrags nr|
-        ihr zeichen|unser zeichen|referenz|lieferschein nr|lieferscheinnummer|
+        ihr zeichen|unser zeichen|lieferschein nr|lieferscheinnummer|
         bon de commande|commande|numero de commande|votre reference|reference commande|
-        notre reference|pedido|numero de pedido|n de pedido|su referencia|referencia|
-        bestelnummer|bestelling|uw referentie|referentie|ordernummer|
-        ordine|numero ordine|riferimento|vostro riferimento|encomenda|numero da encomenda""",
+        notre reference|pedido|numero de pedido|n de pedido|su referencia|
+        bestelnummer|bestelling|uw referentie|ordernummer|
+        ordine|numero ordine|vostro riferimento|encomenda|numero da encomenda""",
+    # a bare "Reference": an order's or the invoice's own; the number only as a last resort
+    "reference": """reference|ref|reference no|referenz|referencia|riferimento|referentie|
+        referencia n|ref nr""",
     "customer_number": """
         customer number|customer no|customer nr|customer id|customer #|customer code|
         client number|client no|client id|account number|account no|account id|account|
