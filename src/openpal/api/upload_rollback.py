@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator
 from contextvars import ContextVar
 from typing import Any
 
-from openpal.blobs.base import BlobStore, Stored
+from openpal.blobs.base import BlobStore, PutByStored, Stored
 from openpal.files import FileRef
 from openpal.store.base import Store
 
@@ -28,7 +28,7 @@ log = logging.getLogger("openpal.api")
 _stored: ContextVar[list[Stored] | None] = ContextVar("openpal_stored", default=None)
 
 
-class TrackingBlobStore:
+class TrackingBlobStore(PutByStored):
     """A `BlobStore` that records, per request, what was stored through it."""
 
     def __init__(self, inner: BlobStore) -> None:
@@ -36,12 +36,6 @@ class TrackingBlobStore:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
-
-    async def put_stream(
-        self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
-    ) -> FileRef:
-        stored = await self.put_stored(chunks, name=name, mime_type=mime_type, max_bytes=max_bytes)
-        return stored.ref
 
     async def put_stored(
         self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int

@@ -60,6 +60,21 @@ class BlobStore(Protocol):
         ...
 
 
+class PutByStored:
+    """`put_stream` for a blob store that implements `put_stored`: one definition of it."""
+
+    async def put_stored(
+        self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
+    ) -> Stored:
+        raise NotImplementedError
+
+    async def put_stream(
+        self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
+    ) -> FileRef:
+        stored = await self.put_stored(chunks, name=name, mime_type=mime_type, max_bytes=max_bytes)
+        return stored.ref
+
+
 READ_BYTES = 1024 * 1024
 
 

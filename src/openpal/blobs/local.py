@@ -11,25 +11,19 @@ import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from openpal.blobs.base import Stored
+from openpal.blobs.base import PutByStored, Stored
 from openpal.errors import PayloadTooLarge
 from openpal.files import FileRef
 from openpal.private import private_dir
 
 
-class LocalBlobStore:
+class LocalBlobStore(PutByStored):
     """Files are hashed while they stream in, then renamed into place atomically."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._tmp = root / "tmp"
         private_dir(self._tmp)
-
-    async def put_stream(
-        self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
-    ) -> FileRef:
-        stored = await self.put_stored(chunks, name=name, mime_type=mime_type, max_bytes=max_bytes)
-        return stored.ref
 
     async def put_stored(
         self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int

@@ -19,24 +19,18 @@ from pathlib import Path
 
 import asyncpg
 
-from openpal.blobs.base import Stored, read_chunks
+from openpal.blobs.base import PutByStored, Stored, read_chunks
 from openpal.blobs.local import LocalBlobStore
 from openpal.files import FileRef
 from openpal.store.pg_engine import PgEngine
 
 
-class PgBlobStore:
+class PgBlobStore(PutByStored):
     """`BlobStore` whose source of truth is the database; the folder is a cache."""
 
     def __init__(self, db: PgEngine, cache: LocalBlobStore) -> None:
         self.db = db
         self.cache = cache
-
-    async def put_stream(
-        self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
-    ) -> FileRef:
-        stored = await self.put_stored(chunks, name=name, mime_type=mime_type, max_bytes=max_bytes)
-        return stored.ref
 
     async def put_stored(
         self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int

@@ -21,14 +21,14 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from openpal.blobs.base import Stored
+from openpal.blobs.base import PutByStored, Stored
 from openpal.blobs.local import LocalBlobStore
 from openpal.files import FileRef
 
 __all__ = ["S3BlobStore", "s3_from_env"]
 
 
-class S3BlobStore:
+class S3BlobStore(PutByStored):
     """`BlobStore` whose source of truth is a bucket; the folder is a cache."""
 
     def __init__(self, client: Any, bucket: str, cache: LocalBlobStore, prefix: str = "") -> None:
@@ -40,12 +40,6 @@ class S3BlobStore:
     def _key(self, file_id: str) -> str:
         hexd = file_id.partition(":")[2]
         return f"{self.prefix}sha256/{hexd[:2]}/{hexd}"
-
-    async def put_stream(
-        self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
-    ) -> FileRef:
-        stored = await self.put_stored(chunks, name=name, mime_type=mime_type, max_bytes=max_bytes)
-        return stored.ref
 
     async def put_stored(
         self, chunks: AsyncIterator[bytes], *, name: str, mime_type: str, max_bytes: int
