@@ -13,7 +13,8 @@ are extracted by their labels as before (`extract_rules`).
 The result carries `_confidence`: {property: confidence in [0, 1]} (0 when nothing
 was found). A document that is not an invoice (`invoice_kind`) is refused; so is one
 where a `required` property is missing or below the schema's `x-min-confidence`
-(default 0.5): `ExtractionRefused` names the fields. A credit note's total is
+(default 0.5): `ExtractionRefused` names the fields. Concepts are read from the first
+`MAX_CHARS` characters. A credit note's total is
 negative (money owed to the customer), whether or not it is printed with a minus; a
 receipt is read as an invoice (its number may be missing: do not require
 `invoice_number` for receipts).
@@ -40,6 +41,7 @@ CONCEPTS = (
     "document_type",
 )
 DEFAULT_MIN_CONFIDENCE = 0.5
+MAX_CHARS = 100_000  # of a document read for concepts (some 30 pages; bounds the work)
 LABELLED_CONFIDENCE = 0.8  # a value found by the property's own x-labels
 HINT_CONFIDENCE = 0.6  # a concept's value found only by its x-labels
 LABELLED_TOTAL = 0.75  # a total found by its label (and 0.85 and more when it adds up)
@@ -71,7 +73,7 @@ def extract_document(text: str, schema: dict[str, Any]) -> dict[str, Any]:
     plain = {k: v for k, v in props.items() if k not in concepts}
     out = extract_rules(text, {**schema, "properties": plain}) if plain else {}
     confidence = {k: LABELLED_CONFIDENCE if out.get(k) is not None else 0.0 for k in plain}
-    lines = _lines(text)
+    lines = _lines(text[:MAX_CHARS])
     items: list[dict[str, Any]] = []
     for name, concept in concepts.items():
         if concept == "line_items":
