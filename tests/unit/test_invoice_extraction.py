@@ -323,10 +323,11 @@ def test_schemas_without_concepts_are_read_by_their_labels_as_before():
 
 
 def test_a_hostile_line_is_read_in_linear_time():
-    text = "Invoice 1\n" + "1." * 20000 + "\n" + "a1 " * 20000 + "\nTotal 9.00 EUR\nDate 2026-01-01"
+    hostile = "1." * 20000 + "\n" + "a1 " * 20000 + "\n" + "1 " * 300000
+    text = "Invoice 1\nTotal 9.00 EUR\nDate 2026-01-01\n" + hostile
     started = time.monotonic()
-    extract_document(text, SCHEMA)
-    assert time.monotonic() - started < 5
+    assert extract_document(text, SCHEMA)["total"] == 9.0
+    assert time.monotonic() - started < 10
 
 
 def test_a_row_of_labels_over_a_row_of_values_and_a_unit_column():
