@@ -443,3 +443,10 @@ Balance due 0.00 EUR
     assert got["total"] == 10.0
     numbered = extract_document(text.replace("INVOICE", "INVOICE\nInvoice No: 77"), SCHEMA)
     assert numbered["invoice_number"] == "77"
+
+
+def test_a_logo_word_over_the_company_name():
+    text = "NORTHWIND\nNorthwind Supply GmbH\nLindenweg 4\nRECHNUNG\nRechnungsnummer: 12\n"
+    text += "Datum: 01.03.2026\nGesamtbetrag: 10,00 EUR\n"
+    got = extract_document(text, SCHEMA)
+    assert (got["vendor"], got["_confidence"]["vendor"]) == ("Northwind Supply GmbH", 0.7)

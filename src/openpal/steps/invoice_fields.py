@@ -262,11 +262,26 @@ def _vendor(lines: list[str], segs: list[Segment]) -> tuple[str, float] | None:
         name = _name(text)
         if name:
             repeated = sum(name in other for other in lines) > 1
-            return name, 0.75 if _has_legal_form(name) or repeated else 0.6
+            if _has_legal_form(name) or repeated:
+                return name, 0.75
+            better = _company_above_title(lines, i + 1, customer_lines)
+            return (better, 0.7) if better else (name, 0.6)
     for i, line in enumerate(lines):
         name = _name(_without_titles(line)) if i not in customer_lines else None
         if name and _has_legal_form(name):
             return name, 0.5
+    return None
+
+
+def _company_above_title(lines: list[str], start: int, customer_lines: set[int]) -> str | None:
+    """A company name (with its legal form) among the next lines of the letterhead, above
+    the document's title: "ACME" over "Acme Tools GmbH"."""
+    for i in range(start, min(start + 3, len(lines))):
+        if find_kinds(lines[i]) or i in customer_lines or find_labels(lines[i]):
+            return None
+        name = _name(lines[i])
+        if name and _has_legal_form(name):
+            return name
     return None
 
 
