@@ -73,9 +73,9 @@ class StepLog:
             entry["level"] = level
         with self._lock:
             self.entries.append(entry)
-            self.chars += len(text)
+            self.chars += len(text) + 1  # its line break: a flood of empty lines counts too
             while self.chars > MAX_CHARS and len(self.entries) > 1:
-                self.chars -= len(self.entries.popleft()["text"])
+                self.chars -= len(self.entries.popleft()["text"]) + 1
                 self.dropped += 1
 
     def write(self, stream: str, data: str) -> None:
