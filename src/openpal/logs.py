@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
+
+from openpal.engine.dates import iso
 
 __all__ = ["FIELDS", "bind", "configure", "context"]
 
@@ -90,7 +91,7 @@ class JsonFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "ts": _iso(record.created),
+            "ts": iso(int(record.created * 1_000_000)),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -102,11 +103,6 @@ class JsonFormatter(logging.Formatter):
         if record.exc_info:
             line["exc"] = self.formatException(record.exc_info)
         return json.dumps(line, ensure_ascii=False, default=str)
-
-
-def _iso(created: float) -> str:
-    millis = int(created * 1000) % 1000
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(created)) + f".{millis:03d}Z"
 
 
 def configure(level: str, fmt: str = "text") -> None:

@@ -78,14 +78,17 @@ templates.globals["duration_ms"] = duration_ms
 templates.globals["rate"] = rate
 
 
+def elapsed(micros: int) -> str:
+    """`850 ms`, or `12.4 s` from ten seconds on: how long a run, step or wait took."""
+    ms = micros / 1000
+    return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
+
+
 def _duration(run: Any) -> str:
     if run.started_at is None:
         return ""
     end = run.completed_at
-    if end is None:
-        return "…"
-    ms = (end - run.started_at) / 1000
-    return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
+    return "…" if end is None else elapsed(end - run.started_at)
 
 
 templates.globals["duration"] = _duration

@@ -17,6 +17,7 @@ from openpal.engine.dates import iso
 from openpal.service.runs import StepView
 from openpal.store.events import RUN_WAITING, STEP_RETRY
 from openpal.store.records import RunEventRecord, RunRecord
+from openpal.ui.render import elapsed
 
 __all__ = ["Lane", "Segment", "lanes"]
 
@@ -101,14 +102,9 @@ def _retry(e: RunEventRecord) -> Retry:
 
 def _wait_title(e: RunEventRecord, stop: int) -> str:
     what = e.data.get("waitingFor") or "a decision"
-    return f"waited for {what} from {iso(e.at)} ({_ms(stop - e.at)})"
+    return f"waited for {what} from {iso(e.at)} ({elapsed(stop - e.at)})"
 
 
 def _final_title(view: StepView, start: int, stop: int) -> str:
     attempt = f"attempt {view.attempts}: " if view.attempts > 1 else ""
-    return f"{attempt}{view.status}, {_ms(stop - start)}"
-
-
-def _ms(micros: int) -> str:
-    ms = micros / 1000
-    return f"{ms:.0f} ms" if ms < 10_000 else f"{ms / 1000:.1f} s"
+    return f"{attempt}{view.status}, {elapsed(stop - start)}"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import functools
 import logging
 import mimetypes
@@ -213,8 +212,8 @@ class RunExecutor:
                     functools.partial(self._checkpoint, run.id, token, result, index + 1)
                 )
             except (TypeError, ValueError) as exc:  # output that JSON cannot hold
-                await self._end_at(run.id, token, index, spec.name,
-                                   _not_json(spec.name, exc, outcome), started)  # fmt: skip
+                failed = _not_json(spec.name, exc, outcome.attempts)
+                await self._end_at(run.id, token, index, spec.name, failed, started)
                 return
             if cp.cancel_requested:
                 cancelled.set()
@@ -225,9 +224,8 @@ class RunExecutor:
             if last_step is None or _is_json(last_step.output):
                 raise  # the run's output: an engine error
             name = wf.steps[last_step.index].name
-            failed = StepOutcome("completed", attempts=last_step.attempts)
-            await self._end_at(run.id, token, last_step.index, name,
-                               _not_json(name, exc, failed), last_step.started_at)  # fmt: skip
+            failed = _not_json(name, exc, last_step.attempts)
+            await self._end_at(run.id, token, last_step.index, name, failed, last_step.started_at)
 
     async def _kept(self, run_id: str, step_name: str, outcome: StepOutcome) -> StepOutcome:
         """A completed step's files kept and its output measured; either may fail it."""
@@ -270,8 +268,7 @@ class RunExecutor:
         self, run_id: str, token: int, index: int, name: str, outcome: StepOutcome, started: int
     ) -> None:
         """The run ends at this step: the step's row (the run stays at it), then the run."""
-        stopped = dataclasses.replace(outcome, output=None)
-        result = self._result(index, name, stopped, started)
+        result = self._result(index, name, outcome, started)  # an ending has no output
         await self._durably(functools.partial(self._checkpoint, run_id, token, result, index))
         await self._finish(run_id, token, outcome.run_status, None, outcome.run_message)
 
@@ -439,10 +436,8 @@ def _threadsafe_set(event: asyncio.Event) -> Callable[[], None]:
     return beat
 
 
-def _not_json(name: str, exc: Exception, outcome: StepOutcome) -> StepOutcome:
-    return StepOutcome.failed(
-        f"step {name!r} returned an output that is not JSON: {exc}", outcome.attempts
-    )
+def _not_json(name: str, exc: Exception, attempts: int) -> StepOutcome:
+    return StepOutcome.failed(f"step {name!r} returned an output that is not JSON: {exc}", attempts)
 
 
 def _is_json(value: Any) -> bool:
