@@ -106,7 +106,7 @@ def _error(text: str) -> WorkflowLoadError:
         ("jitter: false", "jiter: false", "steps[1].retry.jiter", 15, "unknown key"),
         ("timeout_seconds: 10", "timeout_seconds: 0", "steps[1].timeout_seconds", 16, "positive"),
         ("    timeout_seconds: 10", "    forEach: x\n    timeout_seconds: 10", "steps[1].forEach",
-         16, "forEach is not supported yet"),
+         16, "must be a template giving a list"),
         ("description: d", "descripton: d", "descripton", 3, "unknown key"),
         ("    timeout_seconds: 10", "    timeout: 10", "steps[1].timeout", 16, "unknown key"),
         ('"mod:fn"', '"modfn"', "steps[1].with.function", 17, "module:callable"),

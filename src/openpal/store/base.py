@@ -19,6 +19,7 @@ from openpal.store.records import (
     Claim,
     FileRecord,
     IdempotencyKey,
+    ItemResult,
     NewRun,
     QueueStats,
     RunEventRecord,
@@ -393,6 +394,21 @@ class Store(Protocol):
         """Which of these stored blobs something still refers to: a run (runs record the
         files of their input when they are created; pruning a run drops its references),
         an uploaded file, or a chunk of an upload session."""
+        ...
+
+    # -- fan-out items (openpal.store.items_sql) ----------------------------
+    async def save_item(self, run_id: str, token: int, item: ItemResult) -> bool:
+        """Keep an ended item of a `forEach` step (one written again replaces the earlier
+        row), only while `token` is the run's; returns whether it was kept."""
+        ...
+
+    async def list_items(self, run_id: str, step_index: int) -> list[ItemResult]:
+        """The kept items of the run's step `step_index`, by item index."""
+        ...
+
+    async def count_items(self, run_id: str) -> dict[int, dict[str, int]]:
+        """How many items of each fan-out step of the run ended, by step index and
+        status (`completed`, `failed`)."""
         ...
 
     # -- schedules (openpal.store.schedules_sql) ----------------------------

@@ -35,6 +35,7 @@ from openpal.store.events import (
     waiting_event,
 )
 from openpal.store.files_sql import PostgresFiles
+from openpal.store.items_sql import ItemsSql
 from openpal.store.pg_batches import Advance, Start, advance_runs, insert_runs
 from openpal.store.pg_engine import CHANNEL_PREFIX, PgEngine
 from openpal.store.pg_workers import PostgresWorkers, work_channel
@@ -91,6 +92,7 @@ class PostgresStore(
     CatalogSql[PgEngine],
     RunsSql[PgEngine],
     SchedulesSql[PgEngine],
+    ItemsSql[PgEngine],
 ):
     """`Store` on a PostgreSQL database (see `pg_engine` for pool and migrations)."""
 

@@ -255,6 +255,21 @@ class StepResult:
 
 
 @dataclass(frozen=True)
+class ItemResult:
+    """One ended item of a fan-out step (`forEach`, migration 0026): kept as it ends, so
+    a run taken over runs only the items without one. `output` is plain JSON data."""
+
+    step_index: int
+    item_index: int
+    status: str  # completed | failed
+    output: Any
+    error: str | None
+    attempts: int
+    started_at: int
+    completed_at: int
+
+
+@dataclass(frozen=True)
 class RunEventRecord:
     """Something that happened inside a run and that its columns do not say (a retried
     attempt, a wait, a decision, a takeover); the rest of a run's history is derived."""

@@ -98,7 +98,7 @@ _QUEUE = (
     " (SELECT count(*) FROM runs WHERE status IN ('running', 'finalizing')),"
     " (SELECT count(*) FROM runs WHERE status = 'waiting')"
 )
-_RUN_PARTS = ("step_executions", "run_events", "idempotency_keys")  # deleted before the run
+_RUN_PARTS = ("step_executions", "step_items", "run_events", "idempotency_keys")  # first
 # child runs (`workflow.invoke`, migration 0025)
 _CHILD = f"SELECT {FULL_COLS} FROM runs WHERE parent_id = ? AND parent_step = ?"
 _CHILDREN = f"SELECT {FULL_COLS} FROM runs WHERE parent_id = ? ORDER BY parent_step, created_at"

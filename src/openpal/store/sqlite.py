@@ -27,6 +27,7 @@ from openpal.store.events import (
     waiting_event,
 )
 from openpal.store.files_sql import SqliteFiles
+from openpal.store.items_sql import ItemsSql
 from openpal.store.records import (
     Checkpointed,
     Claim,
@@ -68,6 +69,7 @@ class SqliteStore(
     CatalogSql[SqliteEngine],
     RunsSql[SqliteEngine],
     SchedulesSql[SqliteEngine],
+    ItemsSql[SqliteEngine],
 ):
     """`Store` on one SQLite file (see `sqlite_engine` for the threading model)."""
 

@@ -40,6 +40,7 @@ from openpal.store.records import (
 )
 from openpal.worker.attempts import Step, run_step
 from openpal.worker.clock import Clock, SystemClock
+from openpal.worker.fanout import FanOut
 from openpal.worker.invoke import Invoker
 from openpal.worker.outcome import StepOutcome
 from openpal.worker.output_limits import output_problem
@@ -93,6 +94,8 @@ class RunExecutor:
         max_artifact_bytes: int = 1024 * 1024 * 1024,
         max_output_chars: int = 16_000_000,
         clock: Clock | None = None,
+        max_foreach_items: int = 10_000,
+        max_foreach_parallel: int = 32,
     ) -> None:
         self.store = store
         self.catalog = catalog
@@ -104,6 +107,8 @@ class RunExecutor:
         self.max_output_chars = max_output_chars  # a step's or the run's output, as JSON
         self.clock = clock or SystemClock()
         self.invoker = Invoker(store, catalog, hub, self.clock)  # `workflow.invoke` steps
+        self.fan_out = FanOut(store, self.clock, self._durably, self._kept,
+                              max_foreach_items, max_foreach_parallel)  # fmt: skip
         # set on shutdown: finish the current step, checkpoint, hand the run back
         self.draining = asyncio.Event()
 
@@ -190,7 +195,16 @@ class RunExecutor:
             else:
                 step = Step(wf, spec, index, run, scope, cancelled, deadline, timed_out,
                             resumed, heartbeat)  # fmt: skip
-                outcome = await run_step(step, self.clock, self._record_retry(token))
+                if spec.for_each is None:
+                    outcome = await run_step(step, self.clock, self._record_retry(token))
+                else:  # items kept as they end; None: shutting down with items left
+                    fanned = await self.fan_out.step(step, self._record_retry(token),
+                                                     self.draining)  # fmt: skip
+                    if fanned is None:
+                        await self._durably(functools.partial(self._release, run.id, token))
+                        log.info("run %s: handed back in step %d (shutting down)", run.id, index)
+                        return
+                    outcome = fanned
             if outcome.status == "waiting":
                 await self._park(run, outcome, spec.name)
                 if spec.type == INVOKE:

@@ -16,6 +16,7 @@ from openpal.errors import WorkflowLoadError
 from openpal.schemas import check_schema
 from openpal.steps.registry import get_step_type, step_type_names
 from openpal.workflows.concurrency_section import parse_concurrency
+from openpal.workflows.foreach_section import FOREACH_KEYS, ITEM_NAMES, parse_fan_out
 from openpal.workflows.inputs_section import parse_inputs
 from openpal.workflows.model import InputSpec, RetryPolicy, StepSpec, WorkflowDef
 from openpal.workflows.python_api import load_python_workflows
@@ -39,6 +40,7 @@ TOP_KEYS = {"name", "title", "version", "description", "inputs", "steps", "outpu
 TOP_KEYS |= {"timeout_seconds", "concurrency", "output_schema", "settings", "triggers"}
 TOP_KEYS |= _FOREIGN_KEYS
 STEP_KEYS = {"name", "type", "with", "if", "retry", "timeout_seconds", "description"}
+STEP_KEYS |= FOREACH_KEYS
 RETRY_KEYS = {"max_attempts", "backoff_seconds", "backoff_factor", "max_backoff_seconds", "jitter"}
 RUN_FIELDS = {"id", "workflow", "attempt"}
 
@@ -204,6 +206,7 @@ class _Names:
         self.all_steps = step_names
         self.earlier = set(self.all_steps[:position])
         self.own = self.all_steps[position] if position < len(self.all_steps) else None
+        self.per_item = False  # `item` and `item_index` in scope (a forEach step's `with:`)
 
 
 def _steps(raw: Any, src: Source, inputs: list[InputSpec], code_dir: str | None) -> list[StepSpec]:
@@ -221,8 +224,6 @@ def _step(index: int, item: Any, src: Source, names: _Names, code_dir: str | Non
     where = f"steps[{index}]"
     if not isinstance(item, dict):
         raise src.error(where, "must be a mapping with at least name and type")
-    if "forEach" in item:
-        raise src.error(f"{where}.forEach", "forEach is not supported yet")
     for key in item:
         if key not in STEP_KEYS:
             allowed = ", ".join(sorted(STEP_KEYS))
@@ -249,7 +250,12 @@ def _step(index: int, item: Any, src: Source, names: _Names, code_dir: str | Non
         with_ = {}
     if not isinstance(with_, dict):
         raise src.error(f"{where}.with", "must be a mapping")
+    fan_out = parse_fan_out(item, where, step_type.name, src)
+    if fan_out.for_each is not None:
+        _check_templates(fan_out.for_each, f"{where}.forEach", src, names)
+        names.per_item = True
     _check_templates(with_, f"{where}.with", src, names)
+    names.per_item = False
     condition = item.get("if")
     if condition is not None:
         condition = _condition(condition, f"{where}.if", src, names)
@@ -261,6 +267,9 @@ def _step(index: int, item: Any, src: Source, names: _Names, code_dir: str | Non
         retry=_retry(item.get("retry"), f"{where}.retry", src),
         timeout_seconds=_timeout(item.get("timeout_seconds"), f"{where}.timeout_seconds", src),
         line=src.line(where),
+        for_each=fan_out.for_each,
+        max_parallel=fan_out.max_parallel,
+        on_item_failure=fan_out.on_item_failure,
     )
     problems = step_type.validate(spec)
     check_code = getattr(step_type, "check_code", None)  # imports user code: files only
@@ -338,7 +347,9 @@ def _check_references(paths: list[tuple[str, ...]], where: str, src: Source, nam
             raise src.error(where, f"unknown input {key!r} (declared: {declared})")
         if root == "run" and key is not None and key not in RUN_FIELDS:
             raise src.error(where, f"unknown run field {key!r} (run has id, workflow, attempt)")
-        if root and root not in ("steps", "input", "run"):
+        if root in ITEM_NAMES and not names.per_item:
+            raise src.error(where, f"{root!r} is only known in the with: of a step with forEach")
+        if root and root not in ("steps", "input", "run", *ITEM_NAMES):
             raise src.error(
                 where, f"unknown variable {root!r} (templates can read input, steps and run)"
             )

@@ -81,6 +81,11 @@ class StepSpec:
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     timeout_seconds: float | None = None
     line: int | None = None  # line in the source file, for error messages
+    # fan-out (`forEach`): a template rendering to a list (or a literal list); the step
+    # then runs once per element, `with:` seeing it as `item` (and `item_index`)
+    for_each: Any = None
+    max_parallel: int = 4  # items at once (capped by OPENPAL_MAX_FOREACH_PARALLEL)
+    on_item_failure: str = "fail_fast"  # "fail_fast" | "collect"
 
 
 @dataclass(frozen=True)
