@@ -1,11 +1,13 @@
 """Field-level accuracy of the bundled `extract-invoice` workflow, per half of the corpus.
 
-    python -m bench.extraction [--half dev|heldout|realworld|legacy|all] [--n 100]
+    python -m bench.extraction [--half dev|wide|heldout|realworld|legacy|all] [--n 100]
                                [--seed 7] [--ocr] [--show-misses]
 
 Halves: ``dev`` (tests/corpus/pools_dev.py: the one to read misses from while writing
-rules), ``heldout`` (tests/corpus/pools_heldout.py: other label words and layout choices,
-never to be tuned against: its misses are shown only with --show-heldout-misses, which
+rules), ``wide`` (tests/corpus/pools_wide.py: a second development pool with other
+real label wordings, number shapes and every layout the generator draws), ``heldout``
+(tests/corpus/pools_heldout.py: other label words and layout choices, never to be tuned
+against: its misses are shown only with --show-heldout-misses, which
 whoever writes rules must not use), ``realworld`` (tests/corpus/realworld.py: multi-page,
 two columns, credit notes, VAT breakdowns, a till receipt, and non-invoices that must be
 refused) and ``legacy`` (the six fixed layouts of tests/corpus/invoices.py).
@@ -36,6 +38,10 @@ def _docs(half: str, n: int, seed: int) -> list[Doc]:
         from tests.corpus.pools_dev import POOLS
 
         return generate(POOLS, n, seed)
+    if half == "wide":
+        from tests.corpus.pools_wide import POOLS as WIDE
+
+        return generate(WIDE, n, seed)
     if half == "heldout":
         from tests.corpus.pools_heldout import POOLS as HELDOUT
 
@@ -111,7 +117,7 @@ async def _run(a: argparse.Namespace) -> int:
     from tests.corpus.gen import write_document
 
     halves: Sequence[str] = (
-        ("dev", "heldout", "realworld", "legacy") if a.half == "all" else (a.half,)
+        ("dev", "wide", "heldout", "realworld", "legacy") if a.half == "all" else (a.half,)
     )
     for half in halves:
         if half == "legacy":
@@ -136,12 +142,14 @@ async def _run(a: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.extraction")
     p.add_argument(
-        "--half", choices=("dev", "heldout", "realworld", "legacy", "all"), default="dev"
+        "--half",
+        choices=("dev", "wide", "heldout", "realworld", "legacy", "all"),
+        default="dev",
     )
     p.add_argument("--n", type=int, default=100, help="documents per generated half")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--ocr", action="store_true", help="also the OCR set (pages as PNG images)")
-    p.add_argument("--show-misses", action="store_true", help="misses of dev and realworld")
+    p.add_argument("--show-misses", action="store_true", help="misses of dev, wide and realworld")
     p.add_argument(
         "--show-heldout-misses",
         action="store_true",

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 
 from openpal.steps.extract_rules import parse_amount, parse_currency
-from openpal.steps.invoice_lexicon import find_labels, fold
+from openpal.steps.invoice_grid import align
+from openpal.steps.invoice_lexicon import Label, find_labels, fold
 
 __all__ = [
     "Amount",
@@ -99,8 +100,13 @@ def segments(lines: list[str]) -> list[Segment]:
     labels printed beside a block of values, read column by column)."""
     out: list[Segment] = []
     found = [find_labels(line) for line in lines]
+    grids = _grids(lines, found)
     headers: list[bool] = []
     for i, line in enumerate(lines):
+        if i in grids:
+            out.extend(grids[i])
+            headers.append(False)
+            continue
         labels = found[i]
         head = line[: labels[0].start] if labels else line
         if head.strip(" |:;-"):
@@ -130,6 +136,24 @@ def segments(lines: list[str]) -> list[Segment]:
                 out.append(Segment(i + 1, label.concept, lines[i + 1], below=True))
         i += 1
     return out
+
+
+def _grids(lines: list[str], found: list[list[Label]]) -> dict[int, list[Segment]]:
+    """Table-form headers (`invoice_grid`): {line: its segments} for both of their lines
+    (the label row's are empty, the values are the value row's)."""
+    out: dict[int, list[Segment]] = {}
+    for i in range(len(lines) - 1):
+        if i in out or not found[i] or found[i + 1]:
+            continue
+        columns = align(lines[i], lines[i + 1], _date_spans)
+        if columns:
+            out[i] = []
+            out[i + 1] = [Segment(i + 1, c, v, weak=w) for c, v, w in columns if c]
+    return out
+
+
+def _date_spans(text: str) -> list[tuple[int, int]]:
+    return [(s, e) for _, s, e in find_dates(text)]
 
 
 def _iso(year: int, month: int, day: int) -> str | None:

@@ -225,6 +225,7 @@ def _after_title(lines: list[str]) -> str | None:
 
 def _name(text: str) -> str | None:
     """`text` as a company or person name, or None (an address, a date, a sum)."""
+    text = text.strip()
     for cut in ("  ", " | ", " · ", "\t", " \u2013 "):
         text = text.split(cut)[0]
     text = re.split(r",\s*(?=\S*\d)", text)[0]

@@ -15,6 +15,8 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from openpal.steps.invoice_phrases import composed_phrases
+
 __all__ = [
     "COLON_ONLY",
     "KIND_WORDS",
@@ -63,7 +65,10 @@ _PHRASES: dict[str, str] = {
     "invoice_date_hint": "vom|du|del|dated|datiert|gedateerd|emitida el|de fecha",
     "due_date": """
         due date|date due|payment due|due by|due on|pay by|payment date|payable by|
-        payment deadline|due|faelligkeitsdatum|faellig am|faellig|zahlbar bis|zahlungsziel|
+        payment deadline|due|falligkeitsdatum|fallig am|fallig|falligkeit|fallig bis|
+        zahlbar bis|zahlungsziel|zahlungsfrist|zahlbar am|betalen voor|betalen uiterlijk|
+        date limite|date limite de paiement|a regler avant le|a regler avant|a regler le|
+        vence el|vence|vto|fecha de vto|payment due date|pay before|please pay by|
         zahlbar bis zum|date d echeance|echeance|a payer avant le|payable avant|
         fecha de vencimiento|vencimiento|fecha limite de pago|vervaldatum|vervaldag|
         uiterste betaaldatum|te betalen voor|scadenza|data di scadenza|data scadenza|
@@ -117,6 +122,10 @@ _PHRASES: dict[str, str] = {
         credit total|total credit|amount credited|refund total|
         gesamtbetrag|gesamtsumme|gesamt|rechnungsbetrag|endbetrag|bruttobetrag|
         rechnungssumme|zu zahlen|zahlbetrag|summe|gesamtbetrag brutto|betrag|
+        te voldoen|totaal te voldoen|te betalen bedrag|please pay|invoice amount|
+        montant a regler|total a regler|reste a payer|montant net a payer|
+        zu zahlender betrag|endsumme|gesamt brutto|bruttosumme|rechnungsendbetrag|
+        total con iva|total iva incluido|importe total a pagar|totaal incl btw|
         total ttc|montant ttc|montant total|total a payer|net a payer|montant a payer|
         montant du|somme due|total general|
         importe total|total a pagar|total factura|importe a pagar|total general|
@@ -188,6 +197,10 @@ COLON_ONLY = frozenset({"von", "van", "de", "da", "le", "an", "n"})
 # Words that say what kind of document this is (matched like labels).
 KIND_WORDS: dict[str, str] = {
     "invoice": """invoice|tax invoice|commercial invoice|proforma invoice|bill|
+        sales invoice|service invoice|final invoice|interim invoice|verkoopfactuur|
+        eindfactuur|voorschotfactuur|deelfactuur|schlussrechnung|abschlagsrechnung|
+        teilrechnung|sammelrechnung|endrechnung|facture de vente|facture definitive|
+        factura simplificada|factura de venta|fattura di vendita|
         rechnung|steuerrechnung|facture|factura|factuur|fattura|fatura|nota fiscal""",
     "credit_note": """credit note|credit memo|gutschrift|rechnungskorrektur|stornorechnung|
         avoir|facture d avoir|nota de credito|factura rectificativa|creditnota|
@@ -259,7 +272,8 @@ def _index(table: dict[str, str]) -> dict[str, list[tuple[tuple[str, ...], str]]
     index: dict[str, list[tuple[tuple[str, ...], str]]] = {}
     for concept, text in table.items():
         for phrase in text.replace("\n", "").split("|"):
-            words = tuple(_WORD_RE.findall(fold(phrase.strip())))
+            phrase = phrase.strip()
+            words = tuple(_WORD_RE.findall(phrase.lower() if phrase.isascii() else fold(phrase)))
             if words:
                 index.setdefault(words[0], []).append((words, concept))
     for options in index.values():
@@ -267,7 +281,8 @@ def _index(table: dict[str, str]) -> dict[str, list[tuple[tuple[str, ...], str]]
     return index
 
 
-_LABELS = _index(_PHRASES)
+_COMPOSED = composed_phrases()
+_LABELS = _index({k: f"{v}|{_COMPOSED.get(k, '')}" for k, v in _PHRASES.items()})
 _KINDS = _index(KIND_WORDS)
 
 

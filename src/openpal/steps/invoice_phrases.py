@@ -1,0 +1,91 @@
+"""Label phrases composed from their parts: a word for the document ("invoice", "Rechnung",
+"facture", "factura", "factuur", "fattura", abbreviations such as "Rg.", "Fra.", "Inv.")
+with a word for a number or a date ("No.", "Nr.", "Nbr", "n°", "número", "Nummer", "ref",
+"Datum", "fecha"…), in either order, with the small words that join them ("numéro de la
+facture", "Datum der Rechnung", "date of invoice"), and the one-word compounds of German
+and Dutch ("Belegnummer", "Dokumentdatum", "factuurnr").
+
+Real invoices combine these parts far more freely than any list of whole labels can
+follow, so the lexicon (`invoice_lexicon`) adds every combination to its own phrases.
+"""
+
+from __future__ import annotations
+
+__all__ = ["composed_phrases"]
+
+# Words for the document itself (folded: lower case, no accents; "." and "-" are gaps).
+DOCUMENT = (
+    "invoice|inv|bill|billing|document|doc|receipt|credit note|credit memo|sales invoice|"
+    "tax invoice|rechnung|rechnungs|re|rg|rech|beleg|belegs|dokument|dokuments|gutschrift|"
+    "quittung|facture|fact|fac|piece|avoir|recu|factura|fra|documento|recibo|factuur|"
+    "creditnota|fattura|ricevuta|fatura|nota"
+)
+# German and Dutch run the parts together: "Beleg" + "nummer".
+COMPOUND_HEADS = "rechnungs|beleg|belegs|dokument|dokuments|gutschrift|gutschrifts|factuur|document"
+NUMBER = (
+    "no|nr|nbr|nmbr|num|nro|n|number|nummer|numero|numer|#|id|ref|reference|referencia|"
+    "referentie|riferimento|code|serial|serial no|serial number|ident|kennung|kenmerk"
+)
+NUMBER_TAILS = "nummer|nr|no|nummern"
+DATE = "date|datum|fecha|data|dated|dato"
+DATE_TAILS = "datum"
+ISSUED = (
+    "issued|issued on|date issued|emitted|ausgestellt am|ausgestellt|erstellt am|emise le|"
+    "emis le|etablie le|editee le|emitida el|emitida|expedida el|uitgegeven op|"
+    "gefactureerd op|emessa il|emitida em"
+)
+# Small words between the parts ("numéro de la facture", "Datum der Rechnung").
+JOINS = (
+    "",
+    "of",
+    "of the",
+    "de",
+    "de la",
+    "de l",
+    "du",
+    "del",
+    "der",
+    "des",
+    "van",
+    "van de",
+    "della",
+    "do",
+    "da",
+    "dell",
+)
+# Words before the parts ("Our invoice no.", "Ihre Rechnungsnummer" is the vendor's own).
+OWNERS = ("", "our", "this", "unsere", "ons", "onze", "notre", "nuestra", "nuestro")
+
+
+def _split(text: str) -> list[str]:
+    return [w.strip() for w in text.split("|") if w.strip()]
+
+
+def _pairs(heads: list[str], tails: list[str], joins: tuple[str, ...]) -> set[str]:
+    out = set()
+    for head in heads:
+        for tail in tails:
+            for join in joins:
+                out.add(" ".join(w for w in (head, join, tail) if w))
+    return out
+
+
+def composed_phrases() -> dict[str, str]:
+    """{concept: "phrase|phrase…"} for `invoice_number` and `invoice_date`."""
+    documents = _split(DOCUMENT)
+    numbers = _split(NUMBER)
+    dates = _split(DATE)
+    heads = _split(COMPOUND_HEADS)
+    number = _pairs(documents, numbers, ("",)) | _pairs(numbers, documents, JOINS)
+    number |= {h + t for h in heads for t in _split(NUMBER_TAILS)}
+    number |= {
+        f"{owner} {p}" for owner in OWNERS if owner for p in _pairs(documents, numbers, ("",))
+    }
+    number |= {
+        f"{owner} {h}{t}" for owner in OWNERS if owner for h in heads for t in ("nummer", "nr")
+    }
+    date = _pairs(documents, dates, ("",)) | _pairs(dates, documents, JOINS)
+    date |= {f"{d} {word}" for d in documents for word in ("vom", "du", "del", "dated", "van")}
+    date |= {h + t for h in heads for t in _split(DATE_TAILS)}
+    date |= set(_split(ISSUED))
+    return {"invoice_number": "|".join(sorted(number)), "invoice_date": "|".join(sorted(date))}
