@@ -136,6 +136,8 @@ def step_detail(step: StepView) -> dict[str, Any]:
         # GET /v1/runs/{id}/steps/{step} and the run's events
         "traceback": step.traceback,
         "logs": step.logs or [],
+        # a `forEach` step's items ended so far: {completed, failed[, total]}
+        **({"items": step.items} if step.items is not None else {}),
     }
 
 

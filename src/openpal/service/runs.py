@@ -61,6 +61,9 @@ class StepView:
     traceback: str | None = None  # the final failed attempt's, when the step failed
     usage: dict[str, float] | None = None  # tokens the step reported
     logs: list[dict[str, Any]] | None = None  # what its last attempt logged or printed
+    # a `forEach` step: its items ended so far (`completed`, `failed`), and `total` once
+    # the step completed; None for other steps
+    items: dict[str, int] | None = None
 
     @property
     def duration_ms(self) -> int | None:
@@ -277,9 +280,16 @@ class RunService:
         """One view per step of a run already read (checkpointed, current, or to come)."""
         stored = {s.index: s for s in await self.store.get_steps(run.id)}
         wf = await self.catalog.definition(run.version_id)
+        fanned = any(spec.for_each is not None for spec in wf.steps)
+        counts = await self.store.count_items(run.id) if fanned else {}
         views = []
         for i, spec in enumerate(wf.steps):
             rec: StepRecord | None = stored.get(i)
+            items = None
+            if spec.for_each is not None:
+                items = {"completed": 0, "failed": 0, **counts.get(i, {})}
+                if rec is not None and rec.status == "completed" and isinstance(rec.output, list):
+                    items["total"] = len(rec.output)
             if rec is not None:
                 views.append(
                     StepView(
@@ -295,6 +305,7 @@ class RunService:
                         rec.traceback,
                         rec.usage,
                         rec.logs or None,
+                        items,
                     )
                 )
             elif i == run.next_step and run.status in (RunStatus.RUNNING, RunStatus.WAITING):
@@ -309,6 +320,7 @@ class RunService:
                         1,
                         run.step_started_at,
                         None,
+                        items=items,
                     )
                 )
             else:

@@ -85,6 +85,8 @@ def step_row(run_id: str, step: StepView) -> dict[str, Any]:
         "completedAt": iso(step.completed_at),
         "durationMs": step.duration_ms,
         "error": step.error,
+        # openpal's: a `forEach` step's items ended so far ({completed, failed[, total]})
+        **({"items": step.items} if step.items is not None else {}),
     }
 
 
