@@ -16,41 +16,11 @@ import re
 from typing import Any
 
 from openpal.steps.invoice_candidates import Amount, find_amounts, find_dates, readings
-from openpal.steps.invoice_lexicon import find_labels, find_phrases, fold, phrase_index
+from openpal.steps.invoice_columns import find_header
+from openpal.steps.invoice_lexicon import find_labels
 
 __all__ = ["find_header", "table_rows"]
 
-_COLUMNS = phrase_index(
-    {
-        "pos": """pos|position|line|no|nr|n|#|item no|item #|linea|lijn|regel|riga|lfd nr""",
-        "code": """code|item code|article no|art no|art nr|artikelnr|artikelnummer|sku|
-            part no|product code|ref|reference|codigo|codice|code article|artikelcode|cod|
-            ref article|referencia|id""",
-        "description": """description|item|items|service|services|product|products|article|
-            designation|libelle|details|particulars|task|activity|work|item description|
-            beschreibung|bezeichnung|leistung|leistungen|artikel|text|produkt|
-            artikelbezeichnung|concepto|descripcion|producto|articulo|servicio|detalle|
-            omschrijving|beschrijving|dienst|descrizione|prodotto|articolo|servizio|
-            descricao|produto|servico|prestation|prestations|objet""",
-        "quantity": """qty|quantity|units|hours|hrs|days|pcs|menge|anzahl|stuck|std|
-            stunden|quantite|qte|nombre|nb|cantidad|cant|uds|unidades|horas|aantal|
-            hoeveelheid|uren|stuks|quantita|qta|ore|quantidade|qtd|qde""",
-        "unit_price": """unit price|price|rate|unit cost|each|price per unit|cost|
-            einzelpreis|preis|e preis|stuckpreis|ep|preis je einheit|prix unitaire|p u|pu|
-            p u ht|pu ht|prix|prix ht|prix unitaire ht|precio|precio unitario|precio unit|
-            prijs|stukprijs|prijs per stuk|tarief|eenheidsprijs|prezzo|prezzo unitario|
-            preco|preco unitario|valor unitario|unit price excl vat|hourly rate|
-            stundensatz|taux horaire|tarifa""",
-        "amount": """amount|total|line total|net amount|net|sum|betrag|gesamt|gesamtpreis|
-            summe|netto|nettobetrag|montant|montant ht|total ht|importe|subtotal|bedrag|
-            totaal|importo|totale|valor|valor total|amount excl vat|line amount|
-            gesamtbetrag|total line|bedrag excl btw|importe neto|amt|line amount|extension""",
-        "vat": """vat|tax|vat %|mwst|ust|tva|iva|btw|tax rate|vat rate|steuer|mwst satz""",
-        "unit_name": """unit|uom|einheit|me|unite|unidad|eenheid|unita|unidade|unit of measure""",
-        "skip": """eur|usd|gbp|chf|excl|incl|ht|ttc|per|in|en|the|de|la|du|der|die|
-            o|°|btw|vat|no|nr""",
-    }
-)
 _NUMERIC = ("quantity", "unit_price", "amount", "vat")
 _ENDS = frozenset({"total", "subtotal", "tax"})
 _NOT_CONTINUED = _ENDS | {"carry", "page", "bank", "contact", "tax_id", "vendor", "customer"}
@@ -62,23 +32,6 @@ _UNIT_WORD = re.compile(
     r"mes|mois|monat|month|months|km|unit|units|pkg|pack|lfm|forfait|ud|uds|pz|stuks)\.?"
 )
 MAX_CONTINUATION = 120  # characters of a line that continues a description
-
-
-def find_header(line: str) -> list[str] | None:
-    """The column roles of `line` in order, if it is a table header."""
-    if re.search(r"\d[.,]\d", line):
-        return None
-    found = find_phrases(line, _COLUMNS)
-    roles = [p.concept for p in found if p.concept != "skip"]
-    words = re.findall(r"[^\W_]+", fold(line))
-    covered = sum(len(re.findall(r"[^\W_]+", fold(line[p.start : p.end]))) for p in found)
-    if len(roles) < 2 or len(set(roles)) != len(roles) or covered < len(words) - 1:
-        return None
-    if "unit_name" in roles and "unit_price" not in roles:  # "ITEM QTY UNIT AMT": unit price
-        roles[roles.index("unit_name")] = "unit_price"
-    if "amount" not in roles and "unit_price" in roles and "quantity" not in roles:
-        roles[roles.index("unit_price")] = "amount"  # "Description Price": the line's sum
-    return roles if "amount" in roles else None
 
 
 def _leading_zero(amounts: list[Amount], line: str) -> bool:

@@ -1,0 +1,116 @@
+"""A line-item table's header row: which columns there are, in which order.
+
+    Pos  Art.-Nr.  Leistungsbeschreibung  Stk.  Preis/Einheit  Gesamtpreis
+    N°   Désignation des prestations      Qté   PU HT          Prix total (EUR)
+
+Column words come in many languages and abbreviations; a header may also say more than
+its column's name ("Désignation des prestations", "Amount (excl. VAT)"). So: remarks in
+brackets are dropped, the column words are found (the longest phrase at each word), a
+word that names two roles ("Artikel": the article's number or its name; "Item": its
+position or its name) takes the one the header still lacks, and words the vocabulary
+lacks are allowed where they extend a column's name — as long as most of the header is
+column words, it has an amount column, and no role appears twice.
+"""
+
+from __future__ import annotations
+
+import re
+
+from openpal.steps.invoice_lexicon import Label, find_phrases, fold, phrase_index
+
+__all__ = ["find_header"]
+
+_COLUMNS = phrase_index(
+    {
+        "pos": """pos|position|line|ln|lin|linea|ligne|lijn|regel|riga|no|nr|n|#|item no|
+            item #|line no|lfd nr|lfd|pos nr|nro|num""",
+        "code": """code|item code|article no|article number|art no|art nr|artikelnr|
+            artikelnummer|artikel nr|sku|part no|part number|product code|product no|ref|
+            reference|codigo|codice|code article|artikelcode|cod|ref article|referencia|
+            id|ean|material|materialnr|material nr|art nr|item number|catalog no|
+            referentie|art code|artcode|code produit|cod articulo""",
+        "description": """description|items|service|services|product|products|
+            designation|libelle|details|detail|detalle|particulars|task|activity|work|
+            item description|description of goods|goods|description of services|
+            beschreibung|bezeichnung|leistung|leistungen|text|produkt|leistungsbeschreibung|
+            artikelbezeichnung|concepto|descripcion|producto|servicio|omschrijving|
+            beschrijving|dienst|diensten|descrizione|prodotto|servizio|descricao|produto|
+            servico|prestation|prestations|objet|produit|produits|libelle article|
+            bezeichnung der leistung|naam|benaming|denominacion""",
+        "quantity": """qty|quantity|units|hours|hrs|days|pcs|menge|anzahl|anz|stuck|stk|
+            std|stunden|quantite|qte|nombre|nb|cantidad|cant|uds|unidades|horas|aantal|
+            hoeveelheid|uren|stuks|quantita|qta|ore|quantidade|qtd|qde|qty ordered|
+            qty shipped|no of units|menge einheit|heures|jours|tage|dagen""",
+        "unit_price": """unit price|price|rate|unit cost|each|price per unit|price unit|
+            cost|einzelpreis|preis|e preis|stuckpreis|ep|preis je einheit|preis einheit|
+            preis pro einheit|prix unitaire|p u|pu|p u ht|pu ht|prix|prix ht|prix u|
+            prix unitaire ht|prix u ht|precio|precio unitario|precio unit|p unitario|
+            p unit|prijs|stukprijs|prijs per stuk|prijs st|prijs per eenheid|tarief|
+            eenheidsprijs|prezzo|prezzo unitario|preco|preco unitario|valor unitario|
+            unit price excl vat|hourly rate|stundensatz|taux horaire|tarifa|tarif|
+            tarif unitaire|uurtarief|rate per hour|price each|unit rate|net price""",
+        "amount": """amount|total|line total|net amount|net|sum|betrag|gesamt|gesamtpreis|
+            summe|netto|nettobetrag|montant|montant ht|total ht|importe|subtotal|bedrag|
+            totaal|importo|totale|valor|valor total|amount excl vat|line amount|
+            gesamtbetrag|total line|bedrag excl btw|importe neto|amt|extension|gp|
+            prix total|total ligne|montant total|total linea|importe total|neto|
+            regeltotaal|totaalbedrag|line net|net total|ext price|extended|
+            gesamt netto|positionsbetrag|totaal excl btw|subtotaal|montant net""",
+        "vat": """vat|tax|vat %|mwst|ust|tva|iva|btw|tax rate|vat rate|steuer|mwst satz|
+            tva %|iva %|btw %|ust %|steuersatz|taux tva""",
+        "unit_name": """unit|uom|einheit|me|unite|unidad|eenheid|unita|unidade|
+            unit of measure""",
+        "either": """artikel|article|articulo|articolo|artigo|item|position no""",
+        "skip": """eur|usd|gbp|chf|excl|incl|ht|ttc|per|in|en|the|de|la|du|der|die|des|
+            o|°|of|van|del|los|las|le|les|a""",
+    }
+)
+_DESCRIBED = ("description", "code")  # "either": a description, else an article code
+MAX_UNKNOWN_SHARE = 0.5  # of a header's words that may be words no column names
+
+
+def _split_code(text: str, found: list[Label], roles: list[str]) -> list[str]:
+    """ "Code Produit", "Réf. Article" read as one code column where the header names no
+    description: two columns, the article's code and its name."""
+    for p in found:
+        first = re.match(r"[^\W_]+\W*", text[p.start : p.end])
+        if p.concept != "code" or not first or first.end() >= p.end - p.start:
+            continue
+        tail = find_phrases(text[p.start + first.end() : p.end], _COLUMNS)
+        if [t.concept for t in tail] in (["description"], ["either"]):
+            at = roles.index("code")
+            return [*roles[: at + 1], "description", *roles[at + 1 :]]
+    return roles
+
+
+def find_header(line: str) -> list[str] | None:
+    """The column roles of `line` in order, if it is a table header."""
+    if re.search(r"\d[.,]\d", line) or len(line) > 200:
+        return None
+    text = re.sub(r"\([^()]{0,40}\)", " ", line)  # "Amount (excl. VAT)": a remark
+    found = find_phrases(text, _COLUMNS)
+    words = re.findall(r"[^\W_]+|#", fold(text))
+    covered = sum(len(re.findall(r"[^\W_]+|#", fold(text[p.start : p.end]))) for p in found)
+    if covered < len(words) * (1 - MAX_UNKNOWN_SHARE):
+        return None
+    roles = [p.concept for p in found if p.concept != "skip"]
+    roles = [
+        r for k, r in enumerate(roles) if not k or r != roles[k - 1]
+    ]  # "Désignation des prestations"
+    if "description" not in roles and "either" not in roles:
+        roles = _split_code(text, found, roles)
+    if roles.count("either"):
+        free = [r for r in _DESCRIBED if r not in roles]
+        for k, role in enumerate(roles):
+            if role == "either":
+                roles[k] = free.pop(0) if free else "description"
+    if "unit_name" in roles and "unit_price" not in roles:  # "ITEM QTY UNIT AMT": unit price
+        roles[roles.index("unit_name")] = "unit_price"
+    if "amount" not in roles and "unit_price" in roles and "quantity" not in roles:
+        roles[roles.index("unit_price")] = "amount"  # "Description Price": the line's sum
+    # a position column's word after the first column ("Total línea", "Item #") is no column
+    while "pos" in roles[1:] and roles[0] != "pos" and len(roles) > 2:
+        roles.remove("pos")
+    if len(roles) < 2 or len(set(roles)) != len(roles) or "amount" not in roles:
+        return None
+    return roles
