@@ -13,6 +13,8 @@ what it lacks against slow or greedy clients.
 - One client address holds at most `max_per_client` open connections (0: no cap; behind
   a reverse proxy every client has the proxy's address); past that a new one is answered
   429 and closed.
+- One client address sends at most its byte budget (`api/bandwidth.py`): past it, its
+  connections are not read until the budget has refilled.
 """
 
 from __future__ import annotations
@@ -22,8 +24,10 @@ import json
 from collections import Counter
 from typing import Any
 
+from uvicorn.protocols.http.flow_control import FlowControl
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
+from openpal.api.bandwidth import ByteBudget
 from openpal.settings import Settings
 
 MAX_HEADER_BYTES = 64 * 1024
@@ -47,12 +51,28 @@ def _answer(status: str, message: str, code: str) -> bytes:
     return head.encode() + b"\r\n" + body
 
 
+class _ThrottledFlow(FlowControl):
+    """uvicorn's flow control, which must not resume reading a connection whose client
+    is over its byte budget (uvicorn resumes once the app has read what it buffered)."""
+
+    def __init__(self, transport: asyncio.Transport, protocol: Any) -> None:
+        super().__init__(transport)
+        self._protocol = protocol
+
+    def resume_reading(self) -> None:
+        if self.read_paused:
+            self.read_paused = False
+            if self._protocol._throttle is None:
+                self._transport.resume_reading()
+
+
 def guarded_protocol(settings: Settings) -> type[asyncio.Protocol]:
     """A protocol class for `uvicorn.run(http=...)` with this process's limits."""
     header_timeout = settings.header_timeout_seconds
     body_timeout = settings.body_timeout_seconds
     max_per_client = settings.max_connections_per_client
     open_by_client: Counter[str] = Counter()
+    budget = ByteBudget(settings.client_bytes_per_second, settings.client_burst_bytes)
 
     class GuardedProtocol(HttpToolsProtocol):
         _guard: asyncio.TimerHandle | None = None
@@ -60,6 +80,8 @@ def guarded_protocol(settings: Settings) -> type[asyncio.Protocol]:
         _phase = ""  # "headers" or "body" while a request is arriving
         _header_bytes = 0
         _refused = False  # answered and closing: the parser's further calls are ignored
+        _host: str | None = None
+        _throttle: asyncio.TimerHandle | None = None  # set while not read: over budget
 
         def _arm(self, seconds: float) -> None:
             self._disarm()
@@ -87,7 +109,8 @@ def guarded_protocol(settings: Settings) -> type[asyncio.Protocol]:
 
         def connection_made(self, transport: Any) -> None:
             super().connection_made(transport)
-            host = self.client[0] if self.client else None
+            self.flow = _ThrottledFlow(transport, self)
+            host = self._host = self.client[0] if self.client else None
             if host is not None and max_per_client:
                 if open_by_client[host] >= max_per_client:
                     message = f"more than {max_per_client} open connections from {host}"
@@ -100,12 +123,28 @@ def guarded_protocol(settings: Settings) -> type[asyncio.Protocol]:
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._disarm()
+            if self._throttle is not None:
+                self._throttle.cancel()
+                self._throttle = None
             if self._counted is not None:
                 open_by_client[self._counted] -= 1
                 if open_by_client[self._counted] <= 0:
                     del open_by_client[self._counted]
                 self._counted = None
             super().connection_lost(exc)
+
+        def data_received(self, data: bytes) -> None:
+            if self._host is not None and budget.rate:
+                wait = budget.take(self._host, len(data))
+                if wait > 0 and self._throttle is None and not self.transport.is_closing():
+                    self.transport.pause_reading()
+                    self._throttle = self.loop.call_later(wait, self._unthrottle)
+            super().data_received(data)
+
+        def _unthrottle(self) -> None:
+            self._throttle = None
+            if not self.transport.is_closing() and not self.flow.read_paused:
+                self.transport.resume_reading()
 
         def _count(self, size: int) -> bool:
             """Whether the headers are still within bounds (else answer 431 and close)."""

@@ -11,11 +11,17 @@ answered in time is kept for the next call (up to `_MAX_IDLE` of them, each for
 A call may cap the worker's memory (`memory_mb`: its address space, `RLIMIT_AS`, set
 in the worker before the call and inherited by any process it starts): an allocation
 past the cap fails there, so the server itself never runs out.
+
+Workers run at a lower CPU priority than the server (`NICE`): on a busy machine, one
+request's parsing of untrusted input waits for the event loop that serves everyone,
+not the other way round.
 """
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
+import os
 import resource
 import threading
 import time
@@ -30,6 +36,7 @@ __all__ = ["SandboxCrashed", "SandboxOutOfMemory", "SandboxTimeout", "run_killab
 _POLL_SECONDS = 0.2  # how often a waiting caller looks at its cancel flag
 _MAX_IDLE = 4  # workers kept between calls
 _MAX_JOBS = 100  # calls one worker serves before it is retired (memory, caches)
+NICE = 10  # added to a worker's niceness: the server's own work goes first
 _context: Any = None
 _idle: list[tuple[Any, Connection, int]] = []  # (process, connection, calls served)
 _lock = threading.Lock()
@@ -67,6 +74,8 @@ def _cap_memory(memory_bytes: int | None) -> None:
 
 def _serve(conn: Connection) -> None:
     """A worker: answer `(fn, args, memory bytes)` requests until the connection closes."""
+    with contextlib.suppress(OSError):  # not permitted: it runs at the server's priority
+        os.nice(NICE)
     while True:
         try:
             fn, args, memory_bytes = conn.recv()
