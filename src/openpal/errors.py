@@ -70,6 +70,12 @@ class Unavailable(OpenpalError):
     code = "unavailable"
 
 
+class RateLimited(OpenpalError):
+    """Too much of one kind of work is waiting in this process; retry in a second."""
+
+    code = "rate_limited"
+
+
 class WorkflowLoadError(OpenpalError):
     """A workflow definition that cannot be loaded; says where and what."""
 

@@ -104,3 +104,27 @@ async def test_a_big_body_is_parsed_in_a_worker_process_not_on_the_event_loop(mo
     small = await bodies.load_json(b'{"a": 1}', "<root>")  # in place, as before
     assert small == {"a": 1}
     await asyncio.sleep(0)
+
+
+async def test_big_bodies_waiting_to_be_parsed_are_bounded() -> None:
+    """Each body waiting for a parsing worker holds its bytes (up to 8 MiB): past
+    OFFLOAD_AT_ONCE + OFFLOAD_WAITING of them, a request is answered 429 (retry), not
+    queued without end."""
+    import asyncio
+
+    from openpal.errors import RateLimited
+    from openpal.web import bodies
+
+    big = b'{"doc": "' + b"x" * (bodies.OFFLOAD_BYTES + 1) + b'"}'
+    many = bodies.OFFLOAD_AT_ONCE + bodies.OFFLOAD_WAITING + 8
+    found = await asyncio.gather(
+        *(bodies.load_json(big, "<root>") for _ in range(many)), return_exceptions=True
+    )
+    refused = [f for f in found if isinstance(f, RateLimited)]
+    parsed = [f for f in found if isinstance(f, dict)]
+    assert len(refused) == 8, found
+    assert len(parsed) == many - 8
+    assert "retry" in refused[0].message
+    assert bodies._waiting == 0
+    again = await bodies.load_json(big, "<root>")  # the queue emptied: served again
+    assert len(again["doc"]) == bodies.OFFLOAD_BYTES + 1

@@ -18,6 +18,7 @@ from openpal.errors import (
     NotFound,
     OpenpalError,
     PayloadTooLarge,
+    RateLimited,
     Unauthorized,
     Unavailable,
 )
@@ -31,6 +32,7 @@ STATUS_BY_ERROR: dict[type[OpenpalError], int] = {
     Conflict: 409,
     InvalidTransition: 409,
     PayloadTooLarge: 413,
+    RateLimited: 429,
     Unavailable: 503,
 }
 
@@ -90,8 +92,9 @@ async def openpal_error(request: Request, exc: Exception) -> Response:
     status = status_for(exc)
     if status == 500:
         log.error("unexpected %s: %s", type(exc).__name__, exc)
-    if status == 503:
-        log.warning("%s", exc)
+    if status in (429, 503):
+        if status == 503:
+            log.warning("%s", exc)
         return envelope_response(request.scope, status, exc.issues, headers={"retry-after": "1"})
     return envelope_response(request.scope, status, exc.issues)
 

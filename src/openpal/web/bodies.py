@@ -19,7 +19,7 @@ from typing import Any, NoReturn
 
 from starlette.requests import Request
 
-from openpal.errors import InvalidInput, Issue, PayloadTooLarge
+from openpal.errors import InvalidInput, Issue, PayloadTooLarge, RateLimited
 
 MAX_JSON_BODY = 8 * 1024 * 1024  # a JSON request body; bigger inputs belong in files
 MAX_JSON_DEPTH = 64  # arrays/objects inside one another; real inputs nest a few levels
@@ -32,6 +32,7 @@ MAX_JSON_VALUES = 100_000
 # request; a sender of big bodies waits for the few workers instead.
 OFFLOAD_BYTES = 256 * 1024
 OFFLOAD_AT_ONCE = 2  # big bodies parsed at once per process (others queue)
+OFFLOAD_WAITING = 16  # big bodies queued for parsing per process (past it: 429, retry)
 OFFLOAD_SECONDS = 10.0
 OFFLOAD_MEMORY_MB = 1024
 
@@ -199,15 +200,22 @@ def parse_json(text: str | bytes, where: str) -> Any:
 
 
 _offloads: asyncio.Semaphore | None = None
+_waiting = 0  # big bodies parsing or queued in this process
 
 
 async def load_json(data: str | bytes, where: str) -> Any:
     """`parse_json` for a request body that may be big: one over `OFFLOAD_BYTES` is
     parsed in a killable worker process (at most `OFFLOAD_AT_ONCE` at a time), so the
-    event loop serves everyone else meanwhile."""
-    global _offloads
+    event loop serves everyone else meanwhile. At most `OFFLOAD_WAITING` more wait, each
+    holding its body: past that the request is answered 429 (retry in a second)."""
+    global _offloads, _waiting
     if len(data) <= OFFLOAD_BYTES:
         return parse_json(data, where)
+    if _waiting >= OFFLOAD_AT_ONCE + OFFLOAD_WAITING:
+        raise RateLimited(
+            f"{_waiting} big JSON bodies (over {OFFLOAD_BYTES // 1024} KiB) are being read"
+            " in this process already; retry in a second"
+        )
     from openpal.steps.sandbox import (
         SandboxCrashed,
         SandboxOutOfMemory,
@@ -217,14 +225,17 @@ async def load_json(data: str | bytes, where: str) -> Any:
 
     if _offloads is None:
         _offloads = asyncio.Semaphore(OFFLOAD_AT_ONCE)
-    async with _offloads:
-        try:
+    _waiting += 1
+    try:
+        async with _offloads:
             ok, found = await asyncio.to_thread(
                 run_killable, _parse_apart, (data, where), seconds=OFFLOAD_SECONDS,
                 preload=["openpal.web.bodies"], memory_mb=OFFLOAD_MEMORY_MB,
             )  # fmt: skip
-        except (SandboxTimeout, SandboxCrashed, SandboxOutOfMemory) as exc:
-            _bad(where, f"JSON could not be read within openpal's limits ({exc})")
+    except (SandboxTimeout, SandboxCrashed, SandboxOutOfMemory) as exc:
+        _bad(where, f"JSON could not be read within openpal's limits ({exc})")
+    finally:
+        _waiting -= 1
     if not ok:
         raise InvalidInput([Issue(*issue) for issue in found])
     return found
