@@ -30,6 +30,10 @@ def test_unknown_route_and_method_are_enveloped(api):
     assert_envelope(api.get("/not-an-api-path"), 404)
     body = assert_envelope(api.delete("/api/v1/runs"), 405)
     assert body["issues"][0]["code"] == "method_not_allowed"
+    # one path served by two routes (list and start): Allow names both
+    resp = api.delete("/v1/runs")
+    assert_envelope(resp, 405)
+    assert {m.strip() for m in resp.headers["allow"].split(",")} == {"GET", "HEAD", "POST"}
 
 
 def test_unknown_run_is_404(api):

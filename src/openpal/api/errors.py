@@ -8,6 +8,7 @@ from typing import Any
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
 
 from openpal import jsontext
 from openpal.errors import (
@@ -105,14 +106,23 @@ async def http_error(request: Request, exc: Exception) -> Response:
     message = exc.detail if isinstance(exc.detail, str) else code
     if exc.status_code == 404:
         message = f"No route for {request.method} {request.url.path}"
-    elif exc.status_code == 405:
+    headers = dict(exc.headers or {})
+    if exc.status_code == 405:
         message = f"{request.method} is not allowed on {request.url.path}"
+        headers["allow"] = _allowed(request.scope)
     return envelope_response(
-        request.scope,
-        exc.status_code,
-        [Issue("<root>", message, code)],
-        headers=dict(exc.headers or {}),
+        request.scope, exc.status_code, [Issue("<root>", message, code)], headers=headers
     )
+
+
+def _allowed(scope: Any) -> str:
+    """Every method some route serves on this path (Starlette names only the first
+    route's: `GET` and `POST` on one path are two routes here)."""
+    methods: set[str] = set()
+    for route in scope["app"].routes:
+        if route.matches(scope)[0] != Match.NONE:
+            methods |= getattr(route, "methods", None) or set()
+    return ", ".join(sorted(methods))
 
 
 async def server_error(request: Request, exc: Exception) -> Response:
