@@ -107,6 +107,8 @@ class Runtime:
                 s.lease_seconds,
                 s.recovery_budget,
                 max_output_chars=s.max_output_chars,
+                max_foreach_items=s.max_foreach_items,
+                max_foreach_parallel=s.max_foreach_parallel,
             )
             self.pool = WorkerPool(
                 self.store,

@@ -158,3 +158,63 @@ async def test_a_resumed_step_runs_only_the_items_without_a_kept_row(harness, tm
         {"kept": 0}, {"value": 1, "index": 1}, {"kept": 2},
         {"value": 3, "index": 3}, {"kept": 4}, {"value": 5, "index": 5},
     ]  # fmt: skip
+
+
+def _after_saves(harness, count: int, then) -> list[int]:
+    """Spy on `save_item`: after the `count`-th kept item, await `then()`; the kept indexes."""
+    saved: list[int] = []
+    real = harness.store.save_item
+
+    async def spy(run_id, token, item):
+        kept = await real(run_id, token, item)
+        saved.append(item.item_index)
+        if len(saved) == count:
+            await then()
+        return kept
+
+    harness.store.save_item = spy
+    return saved
+
+
+async def test_shutting_down_hands_the_run_back_between_items(harness, tmp_path):
+    log = tmp_path / "drain.log"
+
+    async def drain():
+        harness.executor.draining.set()
+
+    saved = _after_saves(harness, 2, drain)
+    started = await harness.runs.start("default", "workflows.fan-fast",
+                                       {"items": [1, 2, 3, 4, 5], "log": str(log)})  # fmt: skip
+    (claim,) = await harness.store.claim_runs("w1", 1, 30, harness.executor.clock.now())
+    await harness.executor.execute(claim)
+    handed = await harness.store.get_run("default", started.id)
+    assert handed.status == RunStatus.PENDING and handed.next_step == 0
+    assert saved == [0, 1] and _calls(log) == [0, 1]  # max_parallel 1: no third item
+    harness.executor.draining.clear()
+    (again,) = await harness.store.claim_runs("w1", 1, 30, harness.executor.clock.now())
+    await harness.executor.execute(again)
+    done = await harness.store.get_run("default", started.id)
+    assert done.status == RunStatus.COMPLETED, done.error
+    assert _calls(log) == [0, 1, 2, 3, 4]  # the kept items did not run again
+    assert [o["value"] for o in done.output] == [1, 2, 3, 4, 5]
+
+
+async def test_a_cancel_stamped_elsewhere_stops_the_items(harness, tmp_path):
+    """A cancel from another process (no in-process signal) is read between items."""
+    log = tmp_path / "cancel.log"
+    run_ids: list[str] = []
+
+    async def cancel_elsewhere():
+        clock = harness.executor.clock
+        await harness.store.request_cancel("default", run_ids[0], clock.now())
+        clock.advance(2)  # past CANCEL_CHECK_SECONDS
+
+    _after_saves(harness, 2, cancel_elsewhere)
+    started = await harness.runs.start("default", "workflows.fan-fast",
+                                       {"items": [1, 2, 3, 4, 5], "log": str(log)})  # fmt: skip
+    run_ids.append(started.id)
+    (claim,) = await harness.store.claim_runs("w1", 1, 30, harness.executor.clock.now())
+    await harness.executor.execute(claim)
+    run = await harness.store.get_run("default", started.id)
+    assert run.status == RunStatus.CANCELLED
+    assert _calls(log) == [0, 1]

@@ -194,6 +194,16 @@ SEED: dict[str, dict[str, Any]] = {
                         "durationMs": _nullable("integer"),
                         "traceback": _nullable("string"),
                         "logs": {"type": "array", "items": ref("StepLogLine")},
+                        "items": {
+                            "type": "object",
+                            "description": "A forEach step's items ended so far; total once"
+                            " the step completed. Absent on other steps.",
+                            "properties": {
+                                "completed": {"type": "integer"},
+                                "failed": {"type": "integer"},
+                                "total": {"type": "integer"},
+                            },
+                        },
                     },
                 },
             },

@@ -34,7 +34,11 @@ from openpal.worker.clock import Clock
 from openpal.worker.outcome import StepOutcome
 from openpal.workflows.templates import render_value
 
-__all__ = ["FanOut", "item_error"]
+__all__ = ["CANCEL_CHECK_SECONDS", "FanOut", "item_error"]
+
+# a cancel stamped by another process reaches a run at its checkpoints; a long fan-out
+# step has none until it ends, so its lanes read the run's cancel stamp this often
+CANCEL_CHECK_SECONDS = 1.0
 
 Durably = Callable[[Callable[[], Awaitable[Any]]], Awaitable[Any]]
 Keep = Callable[[str, str, StepOutcome], Awaitable[StepOutcome]]
@@ -86,7 +90,7 @@ class FanOut:
             )
         kept = {r.item_index: r for r in await self.store.list_items(run.id, step.index)}
         results: list[ItemResult | None] = [kept.get(i) for i in range(len(elements))]
-        state = _State(results, spec.on_item_failure == "fail_fast")
+        state = _State(results, spec.on_item_failure == "fail_fast", self.clock.monotonic())
         todo = iter([i for i in range(len(elements)) if results[i] is None])
         width = min(spec.max_parallel, self.max_parallel)
         tasks = [
@@ -132,6 +136,18 @@ class FanOut:
                 raise LeaseLost(f"run {step.run.id}: lease lost (token {step.run.fencing_token})")
             state.results[index] = result
             state.any_failed = state.any_failed or result.status == "failed"
+            await self._cancel_stamped(step, state)
+
+    async def _cancel_stamped(self, step: Step, state: _State) -> None:
+        """Set the run's cancel flag when a cancel was stamped on it (read at most every
+        CANCEL_CHECK_SECONDS by all the lanes together)."""
+        now = self.clock.monotonic()
+        if now - state.checked < CANCEL_CHECK_SECONDS or step.cancelled.is_set():
+            return
+        state.checked = now
+        run = await self.store.get_run(step.run.tenant_id, step.run.id)
+        if run is not None and run.cancel_requested_at is not None:
+            step.cancelled.set()
 
     def _result(
         self, step: Step, index: int, outcome: StepOutcome, started: int
@@ -176,9 +192,10 @@ class FanOut:
 class _State:
     """What the lanes of one fan-out step share."""
 
-    def __init__(self, results: list[ItemResult | None], fail_fast: bool) -> None:
+    def __init__(self, results: list[ItemResult | None], fail_fast: bool, now: float) -> None:
         self.results = results  # by item index; None: not ended yet
         self.fail_fast = fail_fast
+        self.checked = now  # when the run's cancel stamp was last read (monotonic)
         self.ending: StepOutcome | None = None  # an item ended the run
         self.any_failed = self.first_failed() is not None
 
