@@ -225,7 +225,7 @@ def _after_title(lines: list[str]) -> str | None:
 
 def _name(text: str) -> str | None:
     """`text` as a company or person name, or None (an address, a date, a sum)."""
-    text = text.strip()
+    text = text.strip(" \t/|·-:")  # "Rechnung / Invoice  Acme GmbH" without its titles
     for cut in ("  ", " | ", " · ", "\t", " \u2013 "):
         text = text.split(cut)[0]
     text = re.split(r",\s*(?=\S*\d)", text)[0]
@@ -253,6 +253,7 @@ def _vendor(lines: list[str], segs: list[Segment]) -> tuple[str, float] | None:
                     return name, 0.9 if strength == 2 else 0.8
     customer_lines = _customer_lines(segs)
     labelled = {s.line for s in segs if s.concept is not None and s.concept not in _TITLES}
+    labelled -= {i for i, line in enumerate(lines[:8]) if _labels_in_titles(line)}
     for i, line in enumerate(lines[:8]):
         if i in customer_lines and not any(s.line == i and s.concept == "customer" for s in segs):
             continue  # (a customer label's own line may start with the letterhead)
@@ -260,6 +261,10 @@ def _vendor(lines: list[str], segs: list[Segment]) -> tuple[str, float] | None:
         if i in labelled:
             heads = [s.text for s in segs if s.line == i and s.concept is None]
             text = _without_titles(heads[0]) if heads and find_labels(line)[0].start > 0 else ""
+            # "Facture N° Atelier Moreau SAS": a title's "N°" with the letterhead's name
+            numbers = [s.text for s in segs if s.line == i and s.concept == "invoice_number"]
+            if not text and numbers and not re.search(r"\d", numbers[0]):
+                text = numbers[0]
         name = _name(text)
         if name:
             repeated = sum(name in other for other in lines) > 1
@@ -284,6 +289,15 @@ def _company_above_title(lines: list[str], start: int, customer_lines: set[int])
         if name and _has_legal_form(name):
             return name
     return None
+
+
+def _labels_in_titles(line: str) -> bool:
+    """Whether every label on `line` is a word of the document's title ("TAX INVOICE")."""
+    kinds = find_kinds(line)
+    labels = find_labels(line)
+    return bool(labels) and all(
+        any(k.start <= lb.start and lb.end <= k.end for k in kinds) for lb in labels
+    )
 
 
 def _without_titles(line: str) -> str:

@@ -85,7 +85,9 @@ def composed_phrases() -> dict[str, str]:
         f"{owner} {h}{t}" for owner in OWNERS if owner for h in heads for t in ("nummer", "nr")
     }
     date = _pairs(documents, dates, ("",)) | _pairs(dates, documents, JOINS)
-    date |= {f"{d} {word}" for d in documents for word in ("vom", "du", "del", "dated", "van")}
+    on = ("vom", "du", "del", "dated", "van", "le", "el", "op", "am", "on", "il", "em")
+    date |= {f"{d} {word}" for d in documents for word in on}  # "Facturé le", "Rechnung vom"
+    number |= {"serie y numero", "serie numero", "serie n", "serie no"}  # Spain
     date |= {h + t for h in heads for t in _split(DATE_TAILS)}
     date |= set(_split(ISSUED))
     return {"invoice_number": "|".join(sorted(number)), "invoice_date": "|".join(sorted(date))}
