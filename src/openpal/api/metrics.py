@@ -42,16 +42,20 @@ async def serve_metrics(request: Request) -> Response:
 
 
 def route_template(scope: Scope) -> str:
-    """The template of the route that served (or would have served) this request."""
+    """The template of the route that served (or would have served) this request.
+
+    Starlette's router records the route it chose in `scope["route"]` (and itself in
+    `scope["router"]`), so a routed request costs a dict read; only an answer given
+    before routing (401, 408, 413) matches the routes again to find its template."""
     route = scope.get("route")
-    if route is None:  # answered before routing (401, 408, 413): find the route
-        for candidate in scope["app"].routes:
-            if candidate.matches(scope)[0] == Match.FULL:
-                route = candidate
-                break
-    if route is None:
+    if route is not None:
+        return _path_of(route)
+    if "router" in scope:  # routed, and no route matched (404)
         return UNMATCHED
-    return _path_of(route)
+    for candidate in scope["app"].routes:  # answered before routing
+        if candidate.matches(scope)[0] == Match.FULL:
+            return _path_of(candidate)
+    return UNMATCHED
 
 
 def _path_of(route: BaseRoute) -> str:

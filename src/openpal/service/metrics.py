@@ -3,7 +3,8 @@
 Each process keeps its own registry and exports it (`GET /metrics` on the API port,
 or `OPENPAL_METRICS_PORT`): every API and worker process is its own scrape target,
 so nothing is shared between processes. Counters and histograms are bumped where
-their events already happen (`MeteredStore`, the HTTP middleware); the gauges of
+their events already happen (`MeteredStore`, the HTTP middleware), as plain numbers
+turned into metric families when scraped (`metric_series`); the gauges of
 the whole database (queue depth and age) are read when scraped, by one query at
 most once a second (`SCRAPE_CACHE_SECONDS`), however many scrapes arrive.
 """
@@ -13,13 +14,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from typing import Any
 
 from prometheus_client import (
     CollectorRegistry,
-    Counter,
     Gauge,
-    Histogram,
     disable_created_metrics,
     gc_collector,
     generate_latest,
@@ -28,6 +26,7 @@ from prometheus_client import (
 )
 
 from openpal import __version__
+from openpal.service.metric_series import KeptCounter, KeptHistogram, KeptSeries
 from openpal.service.notify import Hub
 from openpal.store.base import Store
 
@@ -44,8 +43,9 @@ disable_created_metrics()  # type: ignore[no-untyped-call]  # no `_created` seri
 class Metrics:
     """The registry of this process and the few calls the hot paths make into it.
 
-    Labelled children are kept in dicts, so a hot-path call is a dict lookup and a
-    locked add, not prometheus_client's label validation each time."""
+    The counters and histograms of events are plain numbers (`metric_series`): a
+    hot-path call is a dict lookup and an add, without prometheus_client's label
+    validation and locks; the gauges are prometheus_client's, set when scraped."""
 
     def __init__(self, *, role: str, process: str) -> None:
         r = self.registry = CollectorRegistry(auto_describe=True)
@@ -58,45 +58,50 @@ class Metrics:
             ["role", "process", "version"],
             registry=r,
         ).labels(role, process, __version__).set(1)
-        self._started = Counter(
-            "openpal_runs_started", "Runs created by this process.", ["workflow"], registry=r
+        self._started = KeptCounter(
+            "openpal_runs_started", "Runs created by this process.", ["workflow"]
         )
-        self._finished = Counter(
+        self._finished = KeptCounter(
             "openpal_runs_finished",
             "Runs this process moved to a terminal status.",
             ["workflow", "status"],
-            registry=r,
         )
-        self._steps = Histogram(
+        self._steps = KeptHistogram(
             "openpal_step_duration_seconds",
             "Duration of executed steps (retries included), by the worker that ran them.",
+            STEP_BUCKETS,
             ["workflow", "step"],
-            buckets=STEP_BUCKETS,
-            registry=r,
         )
-        self.claim_latency = Histogram(
+        self.claim_latency = KeptHistogram(
             "openpal_claim_latency_seconds",
             "From a run's creation to its first claim by a worker of this process.",
-            buckets=CLAIM_BUCKETS,
-            registry=r,
+            CLAIM_BUCKETS,
         )
-        self.takeovers = Counter(
+        self.takeovers = KeptCounter(
             "openpal_lease_takeovers",
             "Runs this process took over after their worker's lease expired.",
-            registry=r,
         )
-        self._http = Counter(
+        self._http = KeptCounter(
             "openpal_http_requests",
             "HTTP requests answered, by route template and status.",
             ["method", "route", "status"],
-            registry=r,
         )
-        self._http_seconds = Histogram(
+        self._http_seconds = KeptHistogram(
             "openpal_http_request_duration_seconds",
             "Time from a request's arrival to the end of its answer (held requests included).",
+            HTTP_BUCKETS,
             ["method", "route"],
-            buckets=HTTP_BUCKETS,
-            registry=r,
+        )
+        r.register(
+            KeptSeries(
+                self._started,
+                self._finished,
+                self._steps,
+                self.claim_latency,
+                self.takeovers,
+                self._http,
+                self._http_seconds,
+            )
         )
         self.held = Gauge(
             "openpal_held_requests",
@@ -117,32 +122,24 @@ class Metrics:
             ["status"],
             registry=r,
         )
-        self._children: dict[tuple[str, ...], Any] = {}
         self._store: Store | None = None
         self._hub: Hub | None = None
         self._read_at = -SCRAPE_CACHE_SECONDS
         self._reading = asyncio.Lock()
 
-    # -- hot path ---------------------------------------------------------
+    # -- hot path: on the event loop only (see metric_series) -------------
     def run_started(self, workflow: str) -> None:
-        self._child(self._started, "s", workflow).inc()
+        self._started.inc((workflow,))
 
     def run_finished(self, workflow: str, status: str) -> None:
-        self._child(self._finished, "f", workflow, status).inc()
+        self._finished.inc((workflow, status))
 
     def step_ended(self, workflow: str, step: str, seconds: float) -> None:
-        self._child(self._steps, "d", workflow, step).observe(seconds)
+        self._steps.observe(seconds, (workflow, step))
 
     def http_answered(self, method: str, route: str, status: int, seconds: float) -> None:
-        self._child(self._http, "h", method, route, str(status)).inc()
-        self._child(self._http_seconds, "t", method, route).observe(seconds)
-
-    def _child(self, metric: Any, kind: str, *labels: str) -> Any:
-        key = (kind, *labels)
-        child = self._children.get(key)
-        if child is None:
-            child = self._children[key] = metric.labels(*labels)
-        return child
+        self._http.inc((method, route, str(status)))
+        self._http_seconds.observe(seconds, (method, route))
 
     # -- scrape -----------------------------------------------------------
     def watch(self, store: Store, hub: Hub) -> None:
