@@ -81,3 +81,59 @@ def test_a_python_workflow_that_cannot_be_imported_names_its_file(tmp_path):
     with pytest.raises(WorkflowLoadError) as info:
         load_workflow_dir(tmp_path)
     assert info.value.file.endswith("broken_flow.py") and "boom" in str(info.value)
+
+
+def price(item: dict, item_index: int, total: float) -> dict:
+    return {"at": item_index, "net": item["qty"] * total}
+
+
+def test_for_each_compiles_to_the_yaml_keys_and_binds_item_parameters():
+    wf = Workflow("fan", inputs={"total": "number", "lines": "array"})
+    wf.step(price, for_each="{{ input.lines }}", max_parallel=8, on_item_failure="collect")
+    (step,) = yaml.safe_load(wf.to_yaml())["steps"]
+    assert step["forEach"] == "{{ input.lines }}"
+    assert (step["max_parallel"], step["on_item_failure"]) == (8, "collect")
+    assert step["with"]["args"] == {
+        "item": "{{ item }}",
+        "item_index": "{{ item_index }}",
+        "total": "{{ input.total }}",
+    }
+    compiled = wf.compile().steps[0]
+    assert (compiled.for_each, compiled.max_parallel, compiled.on_item_failure) == (
+        "{{ input.lines }}", 8, "collect")  # fmt: skip
+    literal = Workflow("lit", inputs={"total": "number"})
+    literal.step(price, for_each=({"qty": 1}, {"qty": 2}))  # a tuple is written as a list
+    step = literal.compile().steps[0]
+    assert step.for_each == [{"qty": 1}, {"qty": 2}] and step.max_parallel == 4
+
+
+def test_item_parameters_are_bound_only_in_a_for_each_step():
+    wf = Workflow("fan", inputs={"total": "number"})
+    with pytest.raises(TypeError, match="parameter 'item' is neither an input"):
+        wf.step(price)
+
+
+@pytest.mark.parametrize(
+    ("keys", "field", "words"),
+    [
+        ({"for_each": "{{ input.lines }}", "max_parallel": 0}, "steps[0].max_parallel",
+         "at least 1"),
+        ({"for_each": "{{ input.lines }}", "on_item_failure": "ignore"},
+         "steps[0].on_item_failure", "fail_fast, collect"),
+        ({"for_each": "input.lines"}, "steps[0].forEach", "a template giving a list"),
+        ({"for_each": "{{ item }}"}, "steps[0].forEach", "'item' is only known in the with:"),
+        ({"for_each": "{{ input.lines }}", "if_": "item_index > 1"}, "steps[0].if",
+         "'item_index' is only known in the with:"),
+        ({"max_parallel": 2, "args": {"item": 1, "item_index": 0}}, "steps[0].max_parallel",
+         "only for a step with forEach"),
+        ({"args": {"item": "{{ item }}", "item_index": 0}}, "steps[0].with.args.item",
+         "'item' is only known in the with:"),
+        ({"for_each": list(range(10_001))}, "steps[0].forEach", "over the limit of 10000"),
+    ],
+)  # fmt: skip
+def test_for_each_is_checked_as_in_yaml(keys, field, words):
+    wf = Workflow("fan", inputs={"total": "number", "lines": "array"})
+    wf.step(price, **keys)
+    with pytest.raises(WorkflowLoadError) as info:
+        wf.compile()
+    assert info.value.field == field and words in str(info.value), str(info.value)

@@ -3,7 +3,7 @@
     # workflows/scoring.py
     from openpal.workflows import Retry, Workflow
 
-    scoring = Workflow("score", version="1.0.0", inputs={"total": "number"})
+    scoring = Workflow("score", version="1.0.0", inputs={"total": "number", "lines": "array"})
 
     @scoring.step(retry=Retry(max_attempts=3, backoff_seconds=1), timeout_seconds=30)
     def fetch(total: float) -> dict:            # `total` is bound to {{ input.total }}
@@ -12,6 +12,10 @@
     @scoring.step(if_="steps.fetch.output.total > 100")
     def grade(fetch: dict, ctx) -> dict:        # `fetch` is bound to {{ steps.fetch.output }}
         return {"grade": "A" if fetch["total"] > 500 else "B"}
+
+    @scoring.step(for_each="{{ input.lines }}", max_parallel=8, on_item_failure="collect")
+    def price(item: dict, item_index: int) -> dict:   # once per element (docs/fanout.md)
+        return {"line": item_index, "net": item["qty"] * item["unit"]}
 
 A `Workflow` compiles to the same YAML a person would write (`to_yaml()`): each
 step is a `python` step calling `module:function`, so the server stores, versions
@@ -25,7 +29,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -79,12 +83,21 @@ class Workflow:
         retry: Retry | None = None,
         timeout_seconds: float | None = None,
         args: Mapping[str, Any] | None = None,
+        for_each: str | Sequence[Any] | None = None,
+        max_parallel: int | None = None,
+        on_item_failure: str | None = None,
     ) -> Any:
         """Add `fn` as the next step. Its parameters are bound by name: an input, an
-        earlier step's output, or `ctx`; `args={...}` gives any value or template."""
+        earlier step's output, or `ctx`; `args={...}` gives any value or template.
+
+        `for_each` (a template giving a list, or a list) runs the step once per element,
+        `max_parallel` at once, as YAML's `forEach` does; there `item` and `item_index`
+        parameters are bound to the element and its position."""
 
         def add(func: F) -> F:
-            self._steps.append(self._compile_step(func, name, if_, retry, timeout_seconds, args))
+            step = self._compile_step(func, name, if_, retry, timeout_seconds, args, for_each)
+            step.update(_fan_out_keys(max_parallel, on_item_failure))
+            self._steps.append(step)
             return func
 
         return add(fn) if fn is not None else add
@@ -97,7 +110,10 @@ class Workflow:
         retry: Retry | None,
         timeout_seconds: float | None,
         args: Mapping[str, Any] | None,
+        for_each: Any,
     ) -> dict[str, Any]:
+        from openpal.workflows.foreach_section import ITEM_NAMES  # imports steps: not at the top
+
         step_name = name or func.__name__
         if func.__module__ == "__main__" or "<locals>" in func.__qualname__:
             raise TypeError(
@@ -111,7 +127,9 @@ class Workflow:
                 continue
             if param.kind in (param.VAR_POSITIONAL, param.VAR_KEYWORD):
                 continue
-            if param.name in self.inputs:
+            if for_each is not None and param.name in ITEM_NAMES:
+                bound[param.name] = f"{{{{ {param.name} }}}}"
+            elif param.name in self.inputs:
                 bound[param.name] = f"{{{{ input.{param.name} }}}}"
             elif param.name in earlier:
                 bound[param.name] = f"{{{{ steps.{param.name}.output }}}}"
@@ -122,6 +140,8 @@ class Workflow:
                     f" ({', '.join(sorted(earlier)) or 'none'}); pass args={{...}}"
                 )
         step: dict[str, Any] = {"name": step_name, "type": "python"}
+        if for_each is not None:
+            step["forEach"] = list(for_each) if isinstance(for_each, list | tuple) else for_each
         if if_ is not None:
             step["if"] = if_
         step["with"] = {"function": f"{func.__module__}:{func.__qualname__}", "args": bound}
@@ -167,6 +187,17 @@ class Workflow:
         from openpal.workflows.loader import load_workflow_text
 
         return load_workflow_text(self.to_yaml(), source_path=source_path, base_dir=base_dir)
+
+
+def _fan_out_keys(max_parallel: int | None, on_item_failure: str | None) -> dict[str, Any]:
+    """`max_parallel` / `on_item_failure` as YAML keys; written even without `for_each`,
+    so the loader refuses them as it does in YAML."""
+    keys: dict[str, Any] = {}
+    if max_parallel is not None:
+        keys["max_parallel"] = max_parallel
+    if on_item_failure is not None:
+        keys["on_item_failure"] = on_item_failure
+    return keys
 
 
 def load_python_workflows(path: Path) -> list[WorkflowDef]:
