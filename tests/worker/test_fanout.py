@@ -1,6 +1,7 @@
 """Fan-out (`forEach`) in-process, on SQLite and PostgreSQL: `item`/`item_index` in `with:`,
 output in input order, `fail_fast` against `collect`, per-item retries, the item limit,
-a non-list, and a resumed step that runs only the items without a kept row."""
+a non-list, a resumed step that runs only the items without a kept row, and a fan-out
+declared with the Python API."""
 
 from __future__ import annotations
 
@@ -218,3 +219,28 @@ async def test_a_cancel_stamped_elsewhere_stops_the_items(harness, tmp_path):
     run = await harness.store.get_run("default", started.id)
     assert run.status == RunStatus.CANCELLED
     assert _calls(log) == [0, 1]
+
+
+async def test_a_python_for_each_step_runs_once_per_item(harness, tmp_path):
+    """`@wf.step(for_each=...)` (tests/workflows_fanout/fan_python.py), end to end."""
+    log = tmp_path / "py.log"
+    run, steps = await harness.run("workflows.fan-python", {"values": [3, -1, 0, 5],
+                                                            "log": str(log)})  # fmt: skip
+    assert run.status == RunStatus.COMPLETED, run.error
+    each = steps[1]
+    assert (each.name, each.status) == ("each", "completed")
+    assert each.output == [
+        {"double": 6, "at": 0},
+        {"error": "ValueError: bad item: -1", "item_index": 1},
+        {"double": 0, "at": 2},  # failed once, passed on its retry
+        {"double": 10, "at": 3},
+    ]
+    assert sorted(_calls(log)) == [0, 1, 1, 2, 2, 3]  # items 1 and 2 tried twice
+    assert run.output == {"count": 4, "failed": 1}
+    kept = await harness.store.list_items(run.id, 1)
+    assert [(i.item_index, i.status, i.attempts) for i in kept] == [
+        (0, "completed", 1),
+        (1, "failed", 2),
+        (2, "completed", 2),
+        (3, "completed", 1),
+    ]
