@@ -249,7 +249,9 @@ def parse_amount(raw: str | None) -> float | None:
     if not raw:
         return None
     cleaned = _CODE_RE.sub(" ", raw)
-    match = _AMOUNT_RE.search(cleaned.replace("\u00a0", " "))
+    for space in "\u00a0\u202f\u2009":  # no-break, narrow no-break and thin spaces
+        cleaned = cleaned.replace(space, " ")
+    match = _AMOUNT_RE.search(cleaned)
     if not match:
         return None
     digits = match.group(0).replace("'", "").replace(" ", "")

@@ -31,8 +31,8 @@ __all__ = [
 
 _MONTH_NAMES = {
     1: "january januar janvier enero januari gennaio janeiro jan janv ene gen",
-    2: "february februar fevrier febrero februari febbraio fevereiro feb fev febr",
-    3: "march marz maerz mars marzo maart marco mar mrt",
+    2: "february februar fevrier febrero februari febbraio fevereiro feb fev febr fevr",
+    3: "march marz maerz mars marzo maart marco mar mrt mrz mae",
     4: "april avril abril aprile apr avr abr",
     5: "may mai mayo mei maggio maio mag",
     6: "june juni juin junio giugno junho jun giu",
@@ -50,8 +50,8 @@ _NUMERIC_DATE = re.compile(
     r"|(?<![\d.,/-])(\d{1,2})[-./](\d{1,2})[-./](\d{4}|\d{2})(?![\d]|[.,]\d)"
 )
 _DAY_MONTH = re.compile(
-    r"(?<![a-z\d])(\d{1,2})(?:st|nd|rd|th|er|e)?\.?(?: de)?[ -]{1,3}([a-z]{3,10})\.?,?"
-    r"(?: de| del)?[ -]{1,3}'?(\d{4}|\d{2})(?!\d)"
+    r"(?<![a-z\d])(\d{1,2})(?:st|nd|rd|th|er|e)?\.?(?: de)?(?:[ /-]{1,3}|(?<=\.))([a-z]{3,10})"
+    r"\.?,?(?: de| del)?(?:[ /-]{1,3}|(?<=\.))'?(\d{4}|\d{2})(?!\d)"
 )
 _MONTH_DAY = re.compile(
     r"(?<![a-z])([a-z]{3,10})\.?[ -]{1,3}(\d{1,2})(?:st|nd|rd|th)?,?[ -]{1,3}(\d{4})(?!\d)"
@@ -63,12 +63,12 @@ _EDGE = (
     r"(?![\w'\u2019])",
 )
 _NUMBER = re.compile(
-    rf"{_EDGE[0]}(\d{{1,3}}(?:[\u00a0\u202f]\d{{3}})+,\d\d(?!\d)|{_DIGITS}){_EDGE[1]}"
+    rf"{_EDGE[0]}(\d{{1,3}}(?:[\u00a0\u202f]\d{{3}})+[,.]\d\d(?!\d)|{_DIGITS}){_EDGE[1]}"
 )
 # "1 234,56": a plain space between thousands, read so only where a single sum is expected
 # (a total's line) or the reading that leaves fewer numbers over (a row "3 1 250,00 3 750,00")
 _SPACED_NUMBER = re.compile(
-    rf"{_EDGE[0]}(\d{{1,3}}(?:[ \u00a0\u202f]\d{{3}})+,\d\d(?!\d)|{_DIGITS}){_EDGE[1]}"
+    rf"{_EDGE[0]}(\d{{1,3}}(?:[ \u00a0\u202f]\d{{3}})+[,.]\d\d(?!\d)|{_DIGITS}){_EDGE[1]}"
 )
 _ID = re.compile(r"(?<![\w/.-])#?([A-Za-z0-9][A-Za-z0-9/_.#-]{0,39})")
 
@@ -152,7 +152,7 @@ def _grids(lines: list[str], found: list[list[Label]]) -> dict[int, list[Segment
         columns = align(lines[i], lines[i + 1], _date_spans)
         if columns:
             out[i] = []
-            out[i + 1] = [Segment(i + 1, c, v, weak=w) for c, v, w in columns if c]
+            out[i + 1] = [Segment(i + 1, c, v, weak=w) for c, v, w in columns]
     return out
 
 
@@ -277,7 +277,7 @@ def find_amounts(
 
 
 MAX_JOINS = 6  # ambiguous "1 234" groups of one line read both ways (2**6 readings)
-_GROUP = re.compile(r"\d{3}(?:,\d{1,2})?")  # spaced thousands go with a decimal comma
+_GROUP = re.compile(r"\d{3}(?:[,.]\d{1,2})?")  # spaced thousands go with a decimal comma
 
 
 def readings(text: str, dates: list[tuple[str, int, int]] | None = None) -> list[list[Amount]]:

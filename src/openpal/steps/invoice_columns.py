@@ -22,13 +22,15 @@ __all__ = ["find_header"]
 
 _COLUMNS = phrase_index(
     {
-        "pos": """pos|position|line|ln|lin|linea|ligne|lijn|regel|riga|no|nr|n|#|item no|
-            item #|line no|lfd nr|lfd|pos nr|nro|num""",
+        "pos": """pos|position|line|ln|lin|linea|ligne|lijn|regel|riga|no|nr|n|#|
+            line no|lfd nr|lfd|pos nr|nro|num""",
         "code": """code|item code|article no|article number|art no|art nr|artikelnr|
             artikelnummer|artikel nr|sku|part no|part number|product code|product no|ref|
             reference|codigo|codice|code article|artikelcode|cod|ref article|referencia|
             id|ean|material|materialnr|material nr|art nr|item number|catalog no|
-            referentie|art code|artcode|code produit|cod articulo""",
+            referentie|art code|artcode|code produit|cod articulo|productcode|
+            materialnummer|part #|catalog #|catalogue no|model|model no|item #|item no|
+            style no|ref nr|artnr|product id|item id|barcode|gtin""",
         "description": """description|items|service|services|product|products|
             designation|libelle|details|detail|detalle|particulars|task|activity|work|
             item description|description of goods|goods|description of services|
@@ -36,11 +38,16 @@ _COLUMNS = phrase_index(
             artikelbezeichnung|concepto|descripcion|producto|servicio|omschrijving|
             beschrijving|dienst|diensten|descrizione|prodotto|servizio|descricao|produto|
             servico|prestation|prestations|objet|produit|produits|libelle article|
-            bezeichnung der leistung|naam|benaming|denominacion""",
+            bezeichnung der leistung|naam|benaming|denominacion|tatigkeit|taetigkeit|
+            werkzaamheden|specificatie|artikelomschrijving|producten|name|work performed|
+            product service|products services|item and description|description of work|
+            services rendered|positionstext|leistungstext|designation article|
+            descripcion del articulo|omschrijving product""",
         "quantity": """qty|quantity|units|hours|hrs|days|pcs|menge|anzahl|anz|stuck|stk|
             std|stunden|quantite|qte|nombre|nb|cantidad|cant|uds|unidades|horas|aantal|
             hoeveelheid|uren|stuks|quantita|qta|ore|quantidade|qtd|qde|qty ordered|
-            qty shipped|no of units|menge einheit|heures|jours|tage|dagen""",
+            qty shipped|no of units|menge einheit|heures|jours|tage|dagen|eenheden|
+            einheiten|unites|aant|stuk|unid|ud|quantities|number of units|nombre d unites""",
         "unit_price": """unit price|price|rate|unit cost|each|price per unit|price unit|
             cost|einzelpreis|preis|e preis|stuckpreis|ep|preis je einheit|preis einheit|
             preis pro einheit|prix unitaire|p u|pu|p u ht|pu ht|prix|prix ht|prix u|
@@ -48,14 +55,21 @@ _COLUMNS = phrase_index(
             p unit|prijs|stukprijs|prijs per stuk|prijs st|prijs per eenheid|tarief|
             eenheidsprijs|prezzo|prezzo unitario|preco|preco unitario|valor unitario|
             unit price excl vat|hourly rate|stundensatz|taux horaire|tarifa|tarif|
-            tarif unitaire|uurtarief|rate per hour|price each|unit rate|net price""",
+            tarif unitaire|uurtarief|rate per hour|price each|unit rate|net price|fee|fees|
+            rate hr|per hour|precio por unidad|precio unidad|precio ud|importe unitario|pvp|
+            einzelpreis netto|preis netto|prix net|prix unitaire net|unit amount|
+            price per item|cost per unit|unit fee|bedrag per stuk|prijs per eenheid|
+            einzelpr|prix unit|preco unit|stuckpr|unit value|unit pr""",
         "amount": """amount|total|line total|net amount|net|sum|betrag|gesamt|gesamtpreis|
             summe|netto|nettobetrag|montant|montant ht|total ht|importe|subtotal|bedrag|
             totaal|importo|totale|valor|valor total|amount excl vat|line amount|
             gesamtbetrag|total line|bedrag excl btw|importe neto|amt|extension|gp|
             prix total|total ligne|montant total|total linea|importe total|neto|
             regeltotaal|totaalbedrag|line net|net total|ext price|extended|
-            gesamt netto|positionsbetrag|totaal excl btw|subtotaal|montant net""",
+            gesamt netto|positionsbetrag|totaal excl btw|subtotaal|montant net|
+            total price|totaalprijs|charges|charge|value|base|importe base|line value|
+            gesamtpr|total amount|totalpreis|montant ligne|importe linea|
+            bedrag regel|ext amount|ext price|amount due""",
         "vat": """vat|tax|vat %|mwst|ust|tva|iva|btw|tax rate|vat rate|steuer|mwst satz|
             tva %|iva %|btw %|ust %|steuersatz|taux tva""",
         "unit_name": """unit|uom|einheit|me|unite|unidad|eenheid|unita|unidade|
@@ -66,6 +80,7 @@ _COLUMNS = phrase_index(
     }
 )
 _DESCRIBED = ("description", "code")  # "either": a description, else an article code
+_CODES = ("code", "either", "pos")  # may stand side by side as columns of their own
 MAX_UNKNOWN_SHARE = 0.5  # of a header's words that may be words no column names
 
 
@@ -83,20 +98,48 @@ def _split_code(text: str, found: list[Label], roles: list[str]) -> list[str]:
     return roles
 
 
+_QUALIFIER = re.compile(
+    r"(?i)\b(?:excl|incl|exkl|inkl|zzgl|ohne|hors|sans|sin|con|zonder|met|ex|inc|plus)\.?"
+    r"\s*(?:vat|btw|tva|iva|mwst|ust|tax|taxes|gst|igic)\b\.?"
+)
+_SINGLE: dict[str, set[str]] = {}
+for _first, _options in _COLUMNS.items():
+    for _words, _concept in _options:
+        if len(_words) == 1 and len(_first) > 3 and _concept != "skip":
+            _SINGLE.setdefault(_first, set()).add(_concept)
+
+
+def _expand(text: str) -> str:
+    """Abbreviations written with a full stop ("Einzelpr.", "Aant.", "Unid.") as the one
+    column word they start, where all the words they may start name one role."""
+
+    def one(m: re.Match[str]) -> str:
+        word = fold(m.group(1))
+        if word in _COLUMNS:
+            return m.group(0)
+        whole = [w for w in _SINGLE if w.startswith(word)]
+        roles = {r for w in whole for r in _SINGLE[w]}
+        return f"{min(whole, key=len)} " if len(roles) == 1 else m.group(0)
+
+    return re.sub(r"([^\W\d_]{3,})\.", one, text)
+
+
 def find_header(line: str) -> list[str] | None:
     """The column roles of `line` in order, if it is a table header."""
     if re.search(r"\d[.,]\d", line) or len(line) > 200:
         return None
     text = re.sub(r"\([^()]{0,40}\)", " ", line)  # "Amount (excl. VAT)": a remark
+    text = _expand(_QUALIFIER.sub(" ", text))  # "Prijs excl. btw", "Einzelpr."
     found = find_phrases(text, _COLUMNS)
     words = re.findall(r"[^\W_]+|#", fold(text))
     covered = sum(len(re.findall(r"[^\W_]+|#", fold(text[p.start : p.end]))) for p in found)
     if covered < len(words) * (1 - MAX_UNKNOWN_SHARE):
         return None
     roles = [p.concept for p in found if p.concept != "skip"]
-    roles = [
-        r for k, r in enumerate(roles) if not k or r != roles[k - 1]
-    ]  # "Désignation des prestations"
+    if roles[:2] == ["code", "code"] and "pos" not in roles:  # "Item # | Ref.": position, code
+        roles[0] = "pos"
+    # one column named in several words: "Désignation des prestations", "Betrag netto"
+    roles = [r for k, r in enumerate(roles) if not k or r != roles[k - 1] or r in _CODES]
     if "description" not in roles and "either" not in roles:
         roles = _split_code(text, found, roles)
     if roles.count("either"):
@@ -104,8 +147,12 @@ def find_header(line: str) -> list[str] | None:
         for k, role in enumerate(roles):
             if role == "either":
                 roles[k] = free.pop(0) if free else "description"
+    if "unit_name" in roles and "quantity" not in roles and "unit_price" in roles:
+        roles[roles.index("unit_name")] = "quantity"  # "Unit(s)", "Unités": how many
     if "unit_name" in roles and "unit_price" not in roles:  # "ITEM QTY UNIT AMT": unit price
         roles[roles.index("unit_name")] = "unit_price"
+    if "amount" not in roles and roles[-1:] == ["unit_price"] and "quantity" in roles:
+        roles[-1] = "amount"  # "Qty | Cost": the last column is the line's sum
     if "amount" not in roles and "unit_price" in roles and "quantity" not in roles:
         roles[roles.index("unit_price")] = "amount"  # "Description Price": the line's sum
     # a position column's word after the first column ("Total línea", "Item #") is no column

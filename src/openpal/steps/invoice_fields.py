@@ -99,7 +99,7 @@ def read_fields(lines: list[str], items_sum: float | None) -> Fields:
         found = find_amounts(text, find_dates(text, month_first), spaced=True)
         return [a for a in found if a.money] or found
 
-    numbers = _candidates(segs, "invoice_number", ID_CONCEPTS, find_ids)
+    numbers = _candidates(segs, "invoice_number", ID_CONCEPTS, _number_ids)
     if numbers:
         best = max(numbers, key=lambda c: (c[1], -c[2]))
         values["invoice_number"], conf["invoice_number"] = best[0], 0.95 if best[1] == 2 else 0.85
@@ -141,6 +141,14 @@ def read_fields(lines: list[str], items_sum: float | None) -> Fields:
     if vendor:
         values["vendor"], conf["vendor"] = vendor
     return Fields(values, conf)
+
+
+def _number_ids(text: str) -> list[str]:
+    """The identifiers of a number label's text, a prefix of capitals written apart from
+    its digits first ("INV 0042", "FA 2026-118")."""
+    apart = re.match(r"([A-Z]{2,5}) (\d[\w/.-]{0,30})(?![\w/.-]| \d)", text)
+    ids = find_ids(text)
+    return [f"{apart.group(1)} {apart.group(2)}".rstrip(".-/"), *ids] if apart else ids
 
 
 def _due_after_issue(segs: list[Segment], month_first: bool) -> bool:
@@ -260,7 +268,8 @@ def _vendor(lines: list[str], segs: list[Segment]) -> tuple[str, float] | None:
         text = _without_titles(line)
         if i in labelled:
             heads = [s.text for s in segs if s.line == i and s.concept is None]
-            text = _without_titles(heads[0]) if heads and find_labels(line)[0].start > 0 else ""
+            first = find_labels(line)
+            text = _without_titles(heads[0]) if heads and first and first[0].start > 0 else ""
             # "Facture N° Atelier Moreau SAS": a title's "N°" with the letterhead's name
             numbers = [s.text for s in segs if s.line == i and s.concept == "invoice_number"]
             if not text and numbers and not re.search(r"\d", numbers[0]):

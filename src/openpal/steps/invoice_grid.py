@@ -20,7 +20,7 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 
-from openpal.steps.invoice_lexicon import Label, find_labels
+from openpal.steps.invoice_lexicon import Label, find_kinds, find_labels
 
 __all__ = ["Column", "align"]
 
@@ -29,6 +29,7 @@ ID_CONCEPTS = frozenset(
     {"invoice_number", "order_number", "customer_number", "tax_id", "reference"}
 )
 DATE_CONCEPTS = frozenset({"invoice_date", "due_date", "other_date"})
+_TITLES = ("invoice", "credit_note", "receipt")
 MAX_ITEMS = 16  # labels and words of a label row
 MAX_COLUMNS = 6
 _MONEY_SIGN = re.compile(r"(?:[A-Z]{3}|[€$£¥]|Fr\.|CHF)")
@@ -108,6 +109,12 @@ def align(
     if re.search(r"\d", header) or find_labels(values):
         return None
     labels = find_labels(header)
+    for kind in find_kinds(header):  # "Invoice | Date | Terms": the invoice's number
+        if kind.concept in _TITLES and not any(
+            lb.start < kind.end and kind.start < lb.end for lb in labels
+        ):
+            labels.append(Label("invoice_number", kind.start, kind.end, True))
+    labels.sort(key=lambda lb: lb.start)
     if not any(lb.concept in ID_CONCEPTS | DATE_CONCEPTS for lb in labels):
         return None
     units = _units(values, dates(values))

@@ -123,6 +123,8 @@ _PHRASES: dict[str, str] = {
         gesamtbetrag|gesamtsumme|gesamt|rechnungsbetrag|endbetrag|bruttobetrag|
         rechnungssumme|zu zahlen|zahlbetrag|summe|gesamtbetrag brutto|betrag|
         te voldoen|totaal te voldoen|te betalen bedrag|please pay|invoice amount|
+        somme a payer|factuurbedrag|nog te betalen|openstaand bedrag|eindbedrag|
+        totaalprijs|total price|total invoice amount|amount owing|amount owed|
         montant a regler|total a regler|reste a payer|montant net a payer|
         zu zahlender betrag|endsumme|gesamt brutto|bruttosumme|rechnungsendbetrag|
         total con iva|total iva incluido|importe total a pagar|totaal incl btw|
@@ -138,7 +140,8 @@ _PHRASES: dict[str, str] = {
         sous total|zwischensumme|nettobetrag|netto|summe netto|gesamt netto|nettosumme|
         warenwert|base imponible|subtotal sin iva|importe neto|subtotaal|totaal excl btw|
         netto bedrag|imponibile|totale imponibile|totale netto|valor liquido|
-        total sem iva|total iliquido|amount before tax""",
+        total sem iva|total iliquido|amount before tax|amount excl vat|
+        amount excluding vat|amount before vat|net value|nettowert""",
     "tax": """
         tax|vat|sales tax|vat amount|vat total|total vat|total tax|tax amount|gst|hst|pst|
         mwst|mehrwertsteuer|umsatzsteuer|ust|zzgl mwst|zzgl ust|inkl mwst|
@@ -323,6 +326,8 @@ def find_labels(line: str) -> list[Label]:
             sign = after[:1] in (":", "#", "°", "º") or (after[:1] == "." and len(word) > 1)
             if word in COLON_ONLY and after[:1] not in (":", "°", "º"):
                 continue
+            if re.search(r"\w[.\-/]{1,2}$", line[: label.start]):
+                continue  # the end of a compound the lexicon lacks ("Kd.-Nr.", "Lief.-Nr.")
             if not (starts or sign):
                 continue
         out.append(label)

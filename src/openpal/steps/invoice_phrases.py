@@ -14,14 +14,18 @@ from __future__ import annotations
 __all__ = ["composed_phrases"]
 
 # Words for the document itself (folded: lower case, no accents; "." and "-" are gaps).
+# English ones (and "document") name the document before the number: "Invoice No.",
+# never "No. Invoice"; elsewhere either order ("Numéro de facture", "Rechnung Nr.").
+ENGLISH = "invoice|inv|bill|billing|receipt|credit note|credit memo|sales invoice|tax invoice"
 DOCUMENT = (
-    "invoice|inv|bill|billing|document|doc|receipt|credit note|credit memo|sales invoice|"
-    "tax invoice|rechnung|rechnungs|re|rg|rech|beleg|belegs|dokument|dokuments|gutschrift|"
+    "document|doc|rechnung|rechnungs|re|rg|rech|beleg|belegs|dokument|dokuments|gutschrift|"
     "quittung|facture|fact|fac|piece|avoir|recu|factura|fra|documento|recibo|factuur|"
-    "creditnota|fattura|ricevuta|fatura|nota"
+    "creditnota|fattura|ricevuta|fatura|nota|faktura|fakt|invoicing"
 )
 # German and Dutch run the parts together: "Beleg" + "nummer".
-COMPOUND_HEADS = "rechnungs|beleg|belegs|dokument|dokuments|gutschrift|gutschrifts|factuur|document"
+COMPOUND_HEADS = (
+    "rechnungs|beleg|belegs|dokument|dokuments|gutschrift|gutschrifts|factuur|document|faktura"
+)
 NUMBER = (
     "no|nr|nbr|nmbr|num|nro|n|number|nummer|numero|numer|#|id|ref|reference|referencia|"
     "referentie|riferimento|code|serial|serial no|serial number|ident|kennung|kenmerk"
@@ -72,11 +76,11 @@ def _pairs(heads: list[str], tails: list[str], joins: tuple[str, ...]) -> set[st
 
 def composed_phrases() -> dict[str, str]:
     """{concept: "phrase|phrase…"} for `invoice_number` and `invoice_date`."""
-    documents = _split(DOCUMENT)
+    documents = _split(DOCUMENT) + _split(ENGLISH)
     numbers = _split(NUMBER)
     dates = _split(DATE)
     heads = _split(COMPOUND_HEADS)
-    number = _pairs(documents, numbers, ("",)) | _pairs(numbers, documents, JOINS)
+    number = _pairs(documents, numbers, ("",)) | _pairs(numbers, _split(DOCUMENT), JOINS)
     number |= {h + t for h in heads for t in _split(NUMBER_TAILS)}
     number |= {
         f"{owner} {p}" for owner in OWNERS if owner for p in _pairs(documents, numbers, ("",))
@@ -84,7 +88,8 @@ def composed_phrases() -> dict[str, str]:
     number |= {
         f"{owner} {h}{t}" for owner in OWNERS if owner for h in heads for t in ("nummer", "nr")
     }
-    date = _pairs(documents, dates, ("",)) | _pairs(dates, documents, JOINS)
+    date = _pairs(documents, dates, ("",)) | _pairs(dates, _split(DOCUMENT), JOINS)
+    date |= {f"date of {d}" for d in _split(ENGLISH)}
     on = ("vom", "du", "del", "dated", "van", "le", "el", "op", "am", "on", "il", "em")
     date |= {f"{d} {word}" for d in documents for word in on}  # "Facturé le", "Rechnung vom"
     number |= {"serie y numero", "serie numero", "serie n", "serie no"}  # Spain
