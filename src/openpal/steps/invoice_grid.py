@@ -109,11 +109,11 @@ def align(
     if re.search(r"\d", header) or find_labels(values):
         return None
     labels = find_labels(header)
-    for kind in find_kinds(header):  # "Invoice | Date | Terms": the invoice's number
-        if kind.concept in _TITLES and not any(
-            lb.start < kind.end and kind.start < lb.end for lb in labels
+    for title in find_kinds(header):  # "Invoice | Date | Terms": the invoice's number
+        if title.concept in _TITLES and not any(
+            lb.start < title.end and title.start < lb.end for lb in labels
         ):
-            labels.append(Label("invoice_number", kind.start, kind.end, True))
+            labels.append(Label("invoice_number", title.start, title.end, True))
     labels.sort(key=lambda lb: lb.start)
     if not any(lb.concept in ID_CONCEPTS | DATE_CONCEPTS for lb in labels):
         return None
