@@ -268,7 +268,7 @@ def fold(text: str) -> str:
 
 
 _WORD_RE = re.compile(r"[^\W_]+|#")
-_GAP = frozenset(" \t-./'°")
+_GAP = frozenset(" \t-./'°()")  # "Total (excl. VAT)" is one phrase
 
 
 def _index(table: dict[str, str]) -> dict[str, list[tuple[tuple[str, ...], str]]]:

@@ -61,6 +61,23 @@ JOINS = (
 OWNERS = ("", "our", "this", "unsere", "ons", "onze", "notre", "nuestra", "nuestro")
 
 
+# A sum's word with what it leaves out or holds: "Totaal exclusief btw" is the net sum,
+# "Summe inkl. MwSt." the grand total.
+SUMS = (
+    "total|totaal|summe|gesamt|gesamtsumme|gesamtbetrag|betrag|bedrag|totaalbedrag|"
+    "importe|importe total|montant|montant total|amount|sum|totale|importo|valor|"
+    "rechnungsbetrag|invoice total|total amount"
+)
+WITHOUT = (
+    "excl|exclusief|excluding|exclusive of|ex|sin|sans|hors|ohne|before|vor|antes de|"
+    "zonder|exkl|without|excl of|net of|senza|sem|zzgl"
+)
+WITH = "incl|inclusief|including|inclusive of|inc|inkl|con|avec|met|with|compris|incluido|mit"
+TAXES = "vat|btw|tva|iva|mwst|ust|tax|taxes|impuestos|steuer|steuern|gst|taxe|i v a|b t w|t v a"
+NET = "net|netto|neto|nett|ht|hors taxes|before tax|sin iva|excl btw"
+GROSS = "brutto|bruto|gross|ttc|iva incluido|incl btw|iva incl|tax incl|vat incl"
+
+
 def _split(text: str) -> list[str]:
     return [w.strip() for w in text.split("|") if w.strip()]
 
@@ -95,4 +112,17 @@ def composed_phrases() -> dict[str, str]:
     number |= {"serie y numero", "serie numero", "serie n", "serie no"}  # Spain
     date |= {h + t for h in heads for t in _split(DATE_TAILS)}
     date |= set(_split(ISSUED))
-    return {"invoice_number": "|".join(sorted(number)), "invoice_date": "|".join(sorted(date))}
+    sums, taxes = _split(SUMS), _split(TAXES)
+    net = _pairs(sums, _split(NET), ("",)) | {
+        f"{s} {w} {t}" for s in sums for w in _split(WITHOUT) for t in taxes
+    }
+    gross = _pairs(sums, _split(GROSS), ("",)) | {
+        f"{s} {w} {t}" for s in sums for w in _split(WITH) for t in taxes
+    }
+    return {
+        "invoice_number": "|".join(sorted(number)),
+        "invoice_date": "|".join(sorted(date)),
+        "subtotal": "|".join(sorted(net)),
+        "total": "|".join(sorted(gross)),
+        "tax": "i v a|b t w|t v a|m w st|u st|mwst betrag|iva importe",
+    }

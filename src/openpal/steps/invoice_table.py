@@ -23,6 +23,7 @@ __all__ = ["find_header", "table_rows"]
 
 _NUMERIC = ("quantity", "unit_price", "amount", "vat")
 _ENDS = frozenset({"total", "subtotal", "tax"})
+_NAMES = frozenset({"vendor", "customer"})
 _NOT_CONTINUED = _ENDS | {"carry", "page", "bank", "contact", "tax_id", "vendor", "customer"}
 _UNITS = re.compile(r"(?<![A-Za-z])(?:[A-Z]{3}|Fr\.|[€$£¥%x])(?![A-Za-z])")
 # units of measure printed in a unit column ("12 Std 68,00", "Toner ea 2 64.00")
@@ -104,12 +105,18 @@ def table_rows(lines: list[str], keys: dict[str, str]) -> list[dict[str, Any]] |
             continue
         if roles is None:
             continue
-        concepts = {label.concept for label in find_labels(line)}
-        if concepts & _ENDS:  # the table ends; another header (the next page's) restarts it
-            if rows:
+        labels = find_labels(line)
+        # "From 1 to 31 March", "Customer training": no vendor or customer without a ":"
+        concepts = {
+            lb.concept
+            for lb in labels
+            if not (lb.weak and lb.concept in _NAMES and not _colon(line, lb.end))
+        }
+        row = _row(line, roles, keys)
+        if concepts & _ENDS and not _priced_row(row):
+            if rows:  # the table ends; another header (the next page's) restarts it
                 roles, continuing = None, False
             continue
-        row = _row(line, roles, keys)
         if row is not None:
             rows.append(row)
             continuing = True
@@ -118,6 +125,16 @@ def table_rows(lines: list[str], keys: dict[str, str]) -> list[dict[str, Any]] |
         else:
             continuing = False
     return rows if seen else None
+
+
+def _colon(line: str, end: int) -> bool:
+    return line[end:].lstrip(" .")[:1] == ":"
+
+
+def _priced_row(row: dict[str, Any] | None) -> bool:
+    """A row whose quantity x unit price = amount: an item, whatever words it holds
+    ("Tax return preparation 1 250.00 250.00")."""
+    return row is not None and len([v for v in row.values() if isinstance(v, float)]) >= 3
 
 
 def _continues(line: str, concepts: set[str]) -> bool:
