@@ -7,7 +7,7 @@ import pytest
 
 from openpal.engine.states import RunStatus
 from openpal.service.run_history import timeline
-from openpal.service.runs import StepView
+from openpal.service.run_views import StepView
 from openpal.steps.base import StepContext
 from openpal.steps.extract_openai import _report_usage
 from openpal.store.events import decision_event, retry_event, waiting_event

@@ -96,7 +96,7 @@ async def test_a_heartbeat_renews_the_lease_at_once(harness, monkeypatch):
         return await real(run_id, token, lease, now)
 
     monkeypatch.setattr(harness.store, "renew_lease", spy)
-    monkeypatch.setattr("openpal.worker.executor.HEARTBEAT_EVERY", 0.01)
+    monkeypatch.setattr("openpal.worker.lease.HEARTBEAT_EVERY", 0.01)
     run, _ = await harness.run("workflows.beats", {})
     assert run.status == RunStatus.COMPLETED
     assert renewed, "the step's heartbeat renewed nothing (lease 30 s: no timed renewal)"

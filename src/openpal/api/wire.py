@@ -6,7 +6,7 @@ from typing import Any
 
 from openpal.engine.dates import iso
 from openpal.engine.states import error_code
-from openpal.service.runs import StepView
+from openpal.service.run_views import StepView
 from openpal.store.records import ArtifactRecord, RunRecord, VersionRecord, WorkflowRecord
 
 

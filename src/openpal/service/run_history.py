@@ -15,7 +15,8 @@ from typing import Any
 from openpal.engine.states import RunStatus
 from openpal.errors import NotFound
 from openpal.service.review_ids import parse_step_execution_id
-from openpal.service.runs import RunService, StepView
+from openpal.service.run_views import StepView
+from openpal.service.runs import RunService
 from openpal.service.step_inputs import rendered_input
 from openpal.store.events import RUN_DECISION, RUN_TAKEOVER, RUN_WAITING, STEP_RETRY
 from openpal.store.records import RunEventRecord, RunRecord

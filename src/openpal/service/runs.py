@@ -1,34 +1,29 @@
-"""The run use cases: start, hold, get, list, cancel, rerun, resume."""
+"""The run use cases: start (admission, idempotency), rerun, hold a request until its run
+ends; `RunService` joins them with the reads (`run_views`) and decisions (`run_decisions`)."""
 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextlib
 import hashlib
 import time
-from dataclasses import dataclass, replace
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from openpal import tracing
-from openpal.blobs.base import BlobStore
 from openpal.engine.ids import new_id
-from openpal.engine.states import RunStatus
-from openpal.errors import Conflict, InvalidInput, Issue, NotFound
+from openpal.errors import InvalidInput, Issue
 from openpal.service.admission import admission_fields
 from openpal.service.catalog import Catalog
 from openpal.service.inputs import validate_input
 from openpal.service.notify import Hub
-from openpal.steps.extract_review import review_issues
+from openpal.service.run_decisions import RunDecisions
+from openpal.service.run_views import RunViews
 from openpal.store.base import Store
 from openpal.store.records import (
-    ArtifactRecord,
     IdempotencyKey,
     NewRun,
-    RunFilter,
     RunRecord,
-    StepRecord,
     VersionRecord,
     WorkflowRecord,
     dumps,
@@ -42,34 +37,8 @@ HOLD_SAFETY_POLL = 2.0
 
 
 def now_micros() -> int:
+    """Now, in µs since the epoch."""
     return time.time_ns() // 1000
-
-
-@dataclass(frozen=True)
-class StepView:
-    """A step of a run as the detail view shows it (checkpointed or not yet)."""
-
-    index: int
-    name: str
-    type: str
-    status: str  # pending | running | completed | skipped | failed | cancelled
-    output: Any
-    error: str | None
-    attempts: int
-    started_at: int | None
-    completed_at: int | None
-    traceback: str | None = None  # the final failed attempt's, when the step failed
-    usage: dict[str, float] | None = None  # tokens the step reported
-    logs: list[dict[str, Any]] | None = None  # what its last attempt logged or printed
-    # a `forEach` step: its items ended so far (`completed`, `failed`), and `total` once
-    # the step completed; None for other steps
-    items: dict[str, int] | None = None
-
-    @property
-    def duration_ms(self) -> int | None:
-        if self.started_at is None or self.completed_at is None:
-            return None
-        return max(0, (self.completed_at - self.started_at) // 1000)
 
 
 def normalise_overrides(raw: Any, wf: WorkflowDef) -> dict[str, Any] | None:
@@ -90,37 +59,23 @@ def normalise_overrides(raw: Any, wf: WorkflowDef) -> dict[str, Any] | None:
     return dict(steps)
 
 
-def encode_cursor(run: RunRecord) -> str:
-    return base64.urlsafe_b64encode(f"{run.created_at}:{run.id}".encode()).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str) -> tuple[int, str]:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created, _, run_id = raw.partition(":")
-        # a time the store can hold (64-bit microseconds); an id as text the store can hold
-        if not run_id or len(created) > 19 or "\x00" in run_id or len(run_id) > 255:
-            raise ValueError
-        when = int(created)
-        if not 0 <= when < 2**63:
-            raise ValueError
-        return when, run_id
-    except ValueError:
-        raise InvalidInput(
-            [Issue("query.cursor", "not a cursor this server issued", "invalid_cursor")]
-        ) from None
-
-
-class RunService:
-    """What the HTTP layer (and later the dashboard) asks of runs."""
+class RunService(RunViews, RunDecisions):
+    """What the HTTP layer and the dashboard ask of runs."""
 
     def __init__(
-        self, store: Store, catalog: Catalog, hub: Hub, *, hold_poll: float = HOLD_SAFETY_POLL
+        self,
+        store: Store,
+        catalog: Catalog,
+        hub: Hub,
+        *,
+        hold_poll: float = HOLD_SAFETY_POLL,
+        clock: Callable[[], int] = now_micros,
     ) -> None:
         self.store = store
         self.catalog = catalog
         self.hub = hub
         self.hold_poll = hold_poll
+        self.clock = clock  # µs since the epoch
 
     async def start(
         self,
@@ -155,7 +110,7 @@ class RunService:
         if idempotency_key is not None:
             asked = [record.id, ver.id, clean, ovr, deadline_seconds, list(tags), metadata]
             digest = hashlib.sha256(dumps(asked).encode()).hexdigest()
-            once = IdempotencyKey(idempotency_key, digest, now_micros() - IDEMPOTENCY_WINDOW_US)
+            once = IdempotencyKey(idempotency_key, digest, self.clock() - IDEMPOTENCY_WINDOW_US)
         return await self._queue(
             tenant_id,
             record,
@@ -191,7 +146,7 @@ class RunService:
         A held run is watched before it exists, so its end cannot slip by unheard
         and nothing is read to begin with; a worker of this process hands over the
         finished record, so an embedded server answers without reading it again."""
-        created = now_micros()
+        created = self.clock()
         run_id = new_id("exec", created)
         extra.update(admission_fields(wf, record.id, tenant_id, input))
         fut = self.hub.watch(run_id) if hold is not None else None
@@ -265,127 +220,6 @@ class RunService:
                     self.hub.unwatch(run.id, fut)
             fut = None
 
-    async def get(self, tenant_id: str, run_id: str) -> RunRecord:
-        run = await self.store.get_run(tenant_id, run_id)
-        if run is None:
-            raise NotFound(f"run {run_id} not found")
-        return run
-
-    async def detail(self, tenant_id: str, run_id: str) -> tuple[RunRecord, list[StepView]]:
-        """The run and one view per step of its workflow version."""
-        run = await self.get(tenant_id, run_id)
-        return run, await self.step_views(run)
-
-    async def step_views(self, run: RunRecord) -> list[StepView]:
-        """One view per step of a run already read (checkpointed, current, or to come)."""
-        stored = {s.index: s for s in await self.store.get_steps(run.id)}
-        wf = await self.catalog.definition(run.version_id)
-        fanned = any(spec.for_each is not None for spec in wf.steps)
-        counts = await self.store.count_items(run.id) if fanned else {}
-        views = []
-        for i, spec in enumerate(wf.steps):
-            rec: StepRecord | None = stored.get(i)
-            items = None
-            if spec.for_each is not None:
-                items = {"completed": 0, "failed": 0, **counts.get(i, {})}
-                if rec is not None and rec.status == "completed" and isinstance(rec.output, list):
-                    items["total"] = len(rec.output)
-            if rec is not None:
-                views.append(
-                    StepView(
-                        i,
-                        spec.name,
-                        spec.type,
-                        rec.status,
-                        rec.output,
-                        rec.error,
-                        rec.attempts,
-                        rec.started_at,
-                        rec.completed_at,
-                        rec.traceback,
-                        rec.usage,
-                        rec.logs or None,
-                        items,
-                    )
-                )
-            elif i == run.next_step and run.status in (RunStatus.RUNNING, RunStatus.WAITING):
-                views.append(
-                    StepView(
-                        i,
-                        spec.name,
-                        spec.type,
-                        run.status.value,
-                        None,
-                        None,
-                        1,
-                        run.step_started_at,
-                        None,
-                        items=items,
-                    )
-                )
-            else:
-                status = "pending" if not run.status.terminal else "not_run"
-                views.append(StepView(i, spec.name, spec.type, status, None, None, 0, None, None))
-        return views
-
-    async def artifacts(self, tenant_id: str, run_id: str) -> list[ArtifactRecord]:
-        """The files a run's steps wrote (404 for a run of another tenant)."""
-        await self.get(tenant_id, run_id)
-        return await self.store.list_artifacts(run_id)
-
-    async def artifact(self, tenant_id: str, run_id: str, path: str) -> ArtifactRecord:
-        for found in await self.artifacts(tenant_id, run_id):
-            if found.path == path:
-                return found
-        raise NotFound(f"run {run_id} has no artifact {path!r}")
-
-    async def artifact_file(
-        self, blobs: BlobStore, tenant_id: str, run_id: str, path: str
-    ) -> tuple[ArtifactRecord, Path]:
-        """An artifact and where its content lies on disk (fetched into the local cache
-        when it lives in the database or a bucket); NotFound if either is missing."""
-        found = await self.artifact(tenant_id, run_id, path)
-        ref = await blobs.resolve(
-            {"fileId": found.blob_id, "name": found.name, "mimeType": found.mime_type}
-        )
-        if ref.path is None:
-            raise NotFound(f"artifact {path!r} of run {run_id}: its content is gone")
-        return found, ref.path
-
-    async def list(
-        self, flt: RunFilter, *, sources: list[str] | None = None, cursor: str | None = None
-    ) -> tuple[list[RunRecord], str | None]:
-        """A page of runs and the cursor of the next page (None at the end)."""
-        if sources:
-            ids = []
-            for source in sources:  # a deleted workflow's runs stay listed by its name
-                wf = await self.store.get_workflow(source, include_deleted=True)
-                if wf is not None:
-                    ids.append(wf.id)
-            flt = replace(flt, workflow_ids=tuple(ids))
-        if cursor:
-            flt = replace(flt, after=decode_cursor(cursor), offset=0)
-        page = await self.store.list_runs(replace(flt, limit=flt.limit + 1))
-        more = len(page) > flt.limit
-        page = page[: flt.limit]
-        return page, (encode_cursor(page[-1]) if more and page else None)
-
-    async def cancel(self, tenant_id: str, run_id: str) -> RunRecord:
-        """Idempotent cancel (DESIGN §2)."""
-        run = await self.store.request_cancel(tenant_id, run_id, now_micros())
-        if run is None:
-            raise NotFound(f"run {run_id} not found")
-        if run.status == RunStatus.CANCELLED:
-            self.hub.run_finished(run.id, run)
-            if run.parent_id is not None:  # a parent waiting on it reads how it ended
-                await self.store.wake_waiting(run.parent_id, "children", now_micros())
-        else:
-            self.hub.cancel_requested(run.id)
-        for child in await self.store.list_children(run.id):  # cancelling a parent
-            if not child.status.terminal:
-                await self.cancel(tenant_id, child.id)
-        return run
-
     async def rerun(
         self,
         tenant_id: str,
@@ -419,81 +253,3 @@ class RunService:
             metadata=old.metadata,
             hold=hold,
         )
-
-    async def resume(
-        self,
-        tenant_id: str,
-        run_id: str,
-        payload: Any = None,
-        *,
-        at_step: int | None = None,
-        field_prefix: str = "",
-    ) -> RunRecord:
-        """Approve a run waiting for approval: it continues, and the approval step's
-        output is `payload` (or `{"approved": true}`). With `at_step`, only its wait at
-        that step is approved. A refused extraction (`ai.extract`, `on_refusal: review`)
-        is approved with its values: ones that do not fit its schema are `InvalidInput`
-        naming the field (`field_prefix` + its name), and the run stays waiting."""
-        run = await self.store.get_run(tenant_id, run_id)
-        if run is not None and run.status == RunStatus.WAITING and run.waiting_for == "approval":
-            wf = await self.catalog.definition(run.version_id)
-            index = run.next_step if at_step is None else at_step
-            if 0 <= index < len(wf.steps) and wf.steps[index].type == "ai.extract":
-                schema = wf.steps[index].with_.get("schema")
-                issues = review_issues(payload, schema, field_prefix)
-                if issues:
-                    raise InvalidInput(issues)
-        return await self._decide(
-            tenant_id, run_id, approve=True, payload=payload, reason=None, at_step=at_step
-        )
-
-    async def reject(
-        self, tenant_id: str, run_id: str, reason: str | None, *, at_step: int | None = None
-    ) -> RunRecord:
-        """Turn down a run waiting for approval: it ends `rejected` with the reason."""
-        return await self._decide(
-            tenant_id, run_id, approve=False, payload=None, reason=reason, at_step=at_step
-        )
-
-    async def _decide(
-        self,
-        tenant_id: str,
-        run_id: str,
-        *,
-        approve: bool,
-        payload: Any,
-        reason: str | None,
-        at_step: int | None,
-    ) -> RunRecord:
-        run = await self.store.decide_run(
-            tenant_id,
-            run_id,
-            approve=approve,
-            payload=payload,
-            reason=reason,
-            now=now_micros(),
-            at_step=at_step,
-        )
-        if run is None:
-            raise NotFound(f"run {run_id} not found")
-        decided = (
-            run.status == RunStatus.PENDING and run.decision == "approved"
-            if approve
-            else run.status == RunStatus.REJECTED and run.waiting_for == "approval"
-        )
-        if not decided:
-            what = run.status.value
-            if run.status == RunStatus.WAITING and run.waiting_for != "approval":
-                what = f"waiting for a {run.waiting_for}, not for approval"
-            elif run.status == RunStatus.WAITING:
-                what = f"waiting at step {run.next_step}, not at step {at_step}"
-            raise Conflict(
-                f"run {run_id} is {what}; only a run waiting for approval can be decided"
-            )
-        if approve:
-            self.hub.run_queued()
-        else:
-            self.hub.run_finished(run.id, run)
-            if run.parent_id is not None:  # a parent waiting on it reads how it ended
-                await self.store.wake_waiting(run.parent_id, "children", now_micros())
-        return run

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from openpal.files import FILE_MARKER, FileRef
-from openpal.service.runs import StepView
+from openpal.service.run_views import StepView
 from openpal.store.records import RunRecord, to_plain
 from openpal.workflows.model import WorkflowDef
 from openpal.workflows.templates import render_value

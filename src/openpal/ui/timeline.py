@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from openpal.engine.dates import iso
-from openpal.service.runs import StepView
+from openpal.service.run_views import StepView
 from openpal.store.events import RUN_WAITING, STEP_RETRY
 from openpal.store.records import RunEventRecord, RunRecord
 from openpal.ui.render import elapsed

@@ -23,7 +23,7 @@ from starlette.responses import Response
 
 from openpal import jsontext
 from openpal.errors import NotFound
-from openpal.service.runs import StepView
+from openpal.service.run_views import StepView
 from openpal.store.records import ApiKeyRecord, RunRecord
 from openpal.ui.render import page, render, svc
 

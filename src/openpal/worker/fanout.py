@@ -64,8 +64,8 @@ class FanOut:
     ) -> None:
         self.store = store
         self.clock = clock
-        self.durably = durably  # the executor's: rides out a short database outage
-        self.keep = keep  # the executor's: an item's files kept, its output measured
+        self.durably = durably  # the lease keeper's: rides out a short database outage
+        self.keep = keep  # the step keeper's: an item's files kept, its output measured
         self.max_items = max_items  # OPENPAL_MAX_FOREACH_ITEMS
         self.max_parallel = max_parallel  # OPENPAL_MAX_FOREACH_PARALLEL: caps max_parallel
 

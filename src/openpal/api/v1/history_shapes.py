@@ -13,7 +13,7 @@ from openpal.api.v1.shapes import step_row
 from openpal.engine.dates import iso
 from openpal.service.review_ids import step_execution_id
 from openpal.service.run_history import HistoryEvent, StepInFull, Usage
-from openpal.service.runs import StepView
+from openpal.service.run_views import StepView
 from openpal.store.records import RunRecord, to_plain
 
 

@@ -16,7 +16,7 @@ from openpal.engine.dates import iso
 from openpal.engine.states import RunStatus, error_code
 from openpal.service.review_ids import step_execution_id
 from openpal.service.reviews import human_review_meta
-from openpal.service.runs import StepView
+from openpal.service.run_views import StepView
 from openpal.store.records import ArtifactRecord, RunRecord
 
 EXPANSIONS = ("input", "execution", "usage", "debug")
