@@ -1,11 +1,13 @@
 """Field-level accuracy of the bundled `extract-invoice` workflow, per half of the corpus.
 
-    python -m bench.extraction [--half dev|wide|heldout|realworld|legacy|all] [--n 100]
-                               [--seed 7] [--ocr] [--show-misses]
+    python -m bench.extraction [--half dev|wide|wide2|heldout|realworld|legacy|all]
+                               [--n 100] [--seed 7] [--ocr] [--show-misses]
 
 Halves: ``dev`` (tests/corpus/pools_dev.py: the one to read misses from while writing
 rules), ``wide`` (tests/corpus/pools_wide.py: a second development pool with other
-real label wordings, number shapes and every layout the generator draws), ``heldout``
+real label wordings, number shapes and every layout the generator draws), ``wide2``
+(tests/corpus/pools_wide2.py: qualified sums, dotted tax names, items and second lines
+that start with a label's word, vendors with particles and apostrophes), ``heldout``
 (tests/corpus/pools_heldout.py: other label words and layout choices, never to be tuned
 against: its misses are shown only with --show-heldout-misses, which
 whoever writes rules must not use), ``realworld`` (tests/corpus/realworld.py: multi-page,
@@ -42,6 +44,10 @@ def _docs(half: str, n: int, seed: int) -> list[Doc]:
         from tests.corpus.pools_wide import POOLS as WIDE
 
         return generate(WIDE, n, seed)
+    if half == "wide2":
+        from tests.corpus.pools_wide2 import POOLS as WIDE2
+
+        return generate(WIDE2, n, seed)
     if half == "heldout":
         from tests.corpus.pools_heldout import POOLS as HELDOUT
 
@@ -117,7 +123,7 @@ async def _run(a: argparse.Namespace) -> int:
     from tests.corpus.gen import write_document
 
     halves: Sequence[str] = (
-        ("dev", "wide", "heldout", "realworld", "legacy") if a.half == "all" else (a.half,)
+        ("dev", "wide", "wide2", "heldout", "realworld", "legacy") if a.half == "all" else (a.half,)
     )
     for half in halves:
         if half == "legacy":
@@ -143,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.extraction")
     p.add_argument(
         "--half",
-        choices=("dev", "wide", "heldout", "realworld", "legacy", "all"),
+        choices=("dev", "wide", "wide2", "heldout", "realworld", "legacy", "all"),
         default="dev",
     )
     p.add_argument("--n", type=int, default=100, help="documents per generated half")

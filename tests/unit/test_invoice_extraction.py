@@ -357,7 +357,7 @@ Kassenbon
 Milch 1,29
 Brot 2,49
 SUMME EUR 3,78
-Vorgangsnummer 4471-B
+Transaktionsnummer 4471-B
 14.03.2026 18:22
 """
     got = extract_document(text, SCHEMA)

@@ -42,12 +42,14 @@ _COLUMNS = phrase_index(
             werkzaamheden|specificatie|artikelomschrijving|producten|name|work performed|
             product service|products services|item and description|description of work|
             services rendered|positionstext|leistungstext|designation article|
-            descripcion del articulo|omschrijving product""",
+            descripcion del articulo|omschrijving product|item name|product name|
+            service name|nom|naam product""",
         "quantity": """qty|quantity|units|hours|hrs|days|pcs|menge|anzahl|anz|stuck|stk|
             std|stunden|quantite|qte|nombre|nb|cantidad|cant|uds|unidades|horas|aantal|
             hoeveelheid|uren|stuks|quantita|qta|ore|quantidade|qtd|qde|qty ordered|
             qty shipped|no of units|menge einheit|heures|jours|tage|dagen|eenheden|
-            einheiten|unites|aant|stuk|unid|ud|quantities|number of units|nombre d unites""",
+            einheiten|unites|aant|stuk|unid|ud|no of items|number of items|items qty|
+            quantities|number of units|nombre d unites""",
         "unit_price": """unit price|price|rate|unit cost|each|price per unit|price unit|
             cost|einzelpreis|preis|e preis|stuckpreis|ep|preis je einheit|preis einheit|
             preis pro einheit|prix unitaire|p u|pu|p u ht|pu ht|prix|prix ht|prix u|
@@ -59,7 +61,7 @@ _COLUMNS = phrase_index(
             rate hr|per hour|precio por unidad|precio unidad|precio ud|importe unitario|pvp|
             einzelpreis netto|preis netto|prix net|prix unitaire net|unit amount|
             price per item|cost per unit|unit fee|bedrag per stuk|prijs per eenheid|
-            einzelpr|prix unit|preco unit|stuckpr|unit value|unit pr""",
+            einzelpr|prix unit|preco unit|stuckpr|unit value|unit pr|p v p|pvp|p v p""",
         "amount": """amount|total|line total|net amount|net|sum|betrag|gesamt|gesamtpreis|
             summe|netto|nettobetrag|montant|montant ht|total ht|importe|subtotal|bedrag|
             totaal|importo|totale|valor|valor total|amount excl vat|line amount|
@@ -124,6 +126,32 @@ def _expand(text: str) -> str:
     return re.sub(r"([^\W\d_]{3,})\.", one, text)
 
 
+_MARKS = frozenset({"#", "no", "nr", "n", "nro", "num"})
+_NETS = frozenset({"net", "netto", "neto", "nett", "brutto", "gross"})
+
+
+def _joined(text: str, found: list[Label]) -> list[Label]:
+    """One label per column: words joined by "/" name one column ("Item/Service",
+    "Hrs/Qty", "Preis/Std."; the first word's role unless it is only "either"), and a
+    "#" or "No." right after a column's word is part of it ("Line #", "SKU #")."""
+    out: list[Label] = []
+    for k, p in enumerate(found):
+        gap = text[out[-1].end : p.start] if out else ""
+        word = fold(text[p.start : p.end]).strip(" .")
+        mark = word in _MARKS and not gap.strip(" .")
+        # "E-Preis netto | Gesamt": a qualifier, where a sum's column follows
+        later = any(q.concept == "amount" for q in found[k + 1 :])
+        mark = mark or (word in _NETS and not gap.strip() and later)
+        if out and (("/" in gap and not gap.strip(" /")) or mark):
+            if out[-1].concept == "either" and not mark:
+                out[-1] = Label(p.concept, out[-1].start, p.end, False)
+            else:
+                out[-1] = Label(out[-1].concept, out[-1].start, p.end, False)
+            continue
+        out.append(p)
+    return out
+
+
 def find_header(line: str) -> list[str] | None:
     """The column roles of `line` in order, if it is a table header."""
     if re.search(r"\d[.,]\d", line) or len(line) > 200:
@@ -135,7 +163,7 @@ def find_header(line: str) -> list[str] | None:
     covered = sum(len(re.findall(r"[^\W_]+|#", fold(text[p.start : p.end]))) for p in found)
     if covered < len(words) * (1 - MAX_UNKNOWN_SHARE):
         return None
-    roles = [p.concept for p in found if p.concept != "skip"]
+    roles = [p.concept for p in _joined(text, [p for p in found if p.concept != "skip"])]
     if roles[:2] == ["code", "code"] and "pos" not in roles:  # "Item # | Ref.": position, code
         roles[0] = "pos"
     # one column named in several words: "Désignation des prestations", "Betrag netto"

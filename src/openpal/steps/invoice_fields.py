@@ -51,6 +51,8 @@ def _shared(seg: Segment, peers: list[Segment], kind: tuple[str, ...], values: l
     """The value of a header label among `values` (those of its type on the line under
     the header): the one at the label's rank among the header's labels of that type."""
     same = [p for p in peers if p.concept in kind]
+    if len(values) == 1 and all(p.concept == seg.concept for p in same):
+        return values[0]  # "Invoice Reference | Number": one label in two
     rank = next(k for k, p in enumerate(same) if p is seg)
     if len(values) >= len(same):
         return values[rank]
@@ -146,7 +148,7 @@ def read_fields(lines: list[str], items_sum: float | None) -> Fields:
 def _number_ids(text: str) -> list[str]:
     """The identifiers of a number label's text, a prefix of capitals written apart from
     its digits first ("INV 0042", "FA 2026-118")."""
-    apart = re.match(r"([A-Z]{2,5}) (\d[\w/.-]{0,30})(?![\w/.-]| \d)", text)
+    apart = re.match(r"([A-Z]{1,5}) (\d[\w/.-]{0,30})(?![\w/.-]| \d)", text)
     ids = find_ids(text)
     return [f"{apart.group(1)} {apart.group(2)}".rstrip(".-/"), *ids] if apart else ids
 
@@ -184,15 +186,20 @@ def _total(
         found = [c for c in found if c[0].money]  # a sum of money, not "within 30 days"
     if any(c[0].value for c in found):
         found = [c for c in found if c[0].value]  # not a balance of 0.00 after payment
+    free = [(a, s.line) for s in segs if s.concept in (None, "other_amount") for a in money(s.text)]
+    fitting_free = [(a, line) for a, line in free if adds_up(a.value) and a.money]
     if found:
         fitting = [c for c in found if adds_up(c[0].value)]
         if fitting:
             return fitting[-1][0], 0.98, fitting[-1][2]
+        last = max(c[2] for c in found)
+        below = [f for f in fitting_free if f[1] > last and subtotals and taxes]
+        if below:  # "Líquido a pagar": net + tax, under a labelled sum that is an item's
+            best_below = max(below, key=lambda f: (abs(f[0].value), f[1]))
+            return best_below[0], 0.7, best_below[1]
         strongest = max(c[1] for c in found)
         best = [c for c in found if c[1] == strongest][-1]
         return best[0], 0.85 if sums == set() else 0.75, best[2]
-    free = [(a, s.line) for s in segs if s.concept in (None, "other_amount") for a in money(s.text)]
-    fitting_free = [(a, line) for a, line in free if adds_up(a.value) and a.money]
     if fitting_free:
         best_free = max(fitting_free, key=lambda f: (abs(f[0].value), f[1]))
         return best_free[0], 0.7, best_free[1]

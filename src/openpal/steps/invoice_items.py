@@ -137,7 +137,7 @@ def _priced(line: str) -> dict[str, Any] | None:
 
 
 def _clean(text: str) -> str:
-    text = re.sub(r"(?<![A-Za-z])(EUR|USD|GBP|CHF|[€$£¥])(?![A-Za-z])", " ", text)
+    text = re.sub(r"(?<![A-Za-z])(EUR|USD|GBP|CHF|S?Fr\.|[€$£¥])(?![A-Za-z])", " ", text)
     return " ".join(text.split()).strip(" -|:;·")
 
 

@@ -122,6 +122,7 @@ _PHRASES: dict[str, str] = {
         credit total|total credit|amount credited|refund total|
         gesamtbetrag|gesamtsumme|gesamt|rechnungsbetrag|endbetrag|bruttobetrag|
         rechnungssumme|zu zahlen|zahlbetrag|summe|gesamtbetrag brutto|betrag|
+        liquido a pagar|importe liquido|total a abonar|a abonar|liquido|
         te voldoen|totaal te voldoen|te betalen bedrag|please pay|invoice amount|
         somme a payer|factuurbedrag|nog te betalen|openstaand bedrag|eindbedrag|
         totaalprijs|total price|total invoice amount|amount owing|amount owed|
@@ -315,6 +316,10 @@ def find_labels(line: str) -> list[Label]:
     `#` or `.`."""
     out: list[Label] = []
     for label in _matches(line, _LABELS):
+        if re.search(r"\w[.\-/]{1,2}$", line[: label.start]):
+            continue  # the end of a compound the lexicon lacks ("Kd.-Nr.", "Debitoren-Nr.")
+        if label.concept == "invoice_date_hint" and not re.match(r"\W{0,3}\d", line[label.end :]):
+            continue  # "vom", "du", "del" name a date only before one ("L'Atelier du Bois")
         if label.weak:
             before = line[: label.start].rstrip(" \t")
             gap = line[len(before) : label.start]
@@ -326,8 +331,6 @@ def find_labels(line: str) -> list[Label]:
             sign = after[:1] in (":", "#", "°", "º") or (after[:1] == "." and len(word) > 1)
             if word in COLON_ONLY and after[:1] not in (":", "°", "º"):
                 continue
-            if re.search(r"\w[.\-/]{1,2}$", line[: label.start]):
-                continue  # the end of a compound the lexicon lacks ("Kd.-Nr.", "Lief.-Nr.")
             if not (starts or sign):
                 continue
         out.append(label)

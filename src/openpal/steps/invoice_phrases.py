@@ -20,11 +20,23 @@ ENGLISH = "invoice|inv|bill|billing|receipt|credit note|credit memo|sales invoic
 DOCUMENT = (
     "document|doc|rechnung|rechnungs|re|rg|rech|beleg|belegs|dokument|dokuments|gutschrift|"
     "quittung|facture|fact|fac|piece|avoir|recu|factura|fra|documento|recibo|factuur|"
-    "creditnota|fattura|ricevuta|fatura|nota|faktura|fakt|invoicing"
+    "creditnota|fattura|ricevuta|fatura|nota|faktura|fakt|invoicing|vorgang|vorgangs"
+)
+# Words for the document that may follow the number's word ("Numéro de facture", "Nº
+# factura", "Nummer factuur"; German and English put the document first).
+NUMBER_FIRST = (
+    "document|doc|facture|fact|fac|piece|avoir|recu|factura|fra|documento|recibo|factuur|"
+    "creditnota|fattura|ricevuta|fatura|nota"
+)
+# What a date's word may say happened on it: "Fecha expedición", "Date d'émission".
+ISSUE_WORDS = (
+    "emision|expedicion|facturacion|emission|edition|facturation|ausstellung|uitgifte|"
+    "facturatie|emissione|emissao|issue|issuance|billing|invoicing|rechnungsstellung"
 )
 # German and Dutch run the parts together: "Beleg" + "nummer".
 COMPOUND_HEADS = (
-    "rechnungs|beleg|belegs|dokument|dokuments|gutschrift|gutschrifts|factuur|document|faktura"
+    "rechnungs|beleg|belegs|dokument|dokuments|gutschrift|gutschrifts|factuur|document|faktura|"
+    "vorgangs"
 )
 NUMBER = (
     "no|nr|nbr|nmbr|num|nro|n|number|nummer|numero|numer|#|id|ref|reference|referencia|"
@@ -75,7 +87,7 @@ WITHOUT = (
 WITH = "incl|inclusief|including|inclusive of|inc|inkl|con|avec|met|with|compris|incluido|mit"
 TAXES = "vat|btw|tva|iva|mwst|ust|tax|taxes|impuestos|steuer|steuern|gst|taxe|i v a|b t w|t v a"
 NET = "net|netto|neto|nett|ht|hors taxes|before tax|sin iva|excl btw"
-GROSS = "brutto|bruto|gross|ttc|iva incluido|incl btw|iva incl|tax incl|vat incl"
+GROSS = "brutto|gross|ttc|iva incluido|incl btw|iva incl|tax incl|vat incl"
 
 
 def _split(text: str) -> list[str]:
@@ -97,7 +109,7 @@ def composed_phrases() -> dict[str, str]:
     numbers = _split(NUMBER)
     dates = _split(DATE)
     heads = _split(COMPOUND_HEADS)
-    number = _pairs(documents, numbers, ("",)) | _pairs(numbers, _split(DOCUMENT), JOINS)
+    number = _pairs(documents, numbers, ("",)) | _pairs(numbers, _split(NUMBER_FIRST), JOINS)
     number |= {h + t for h in heads for t in _split(NUMBER_TAILS)}
     number |= {
         f"{owner} {p}" for owner in OWNERS if owner for p in _pairs(documents, numbers, ("",))
@@ -106,9 +118,14 @@ def composed_phrases() -> dict[str, str]:
         f"{owner} {h}{t}" for owner in OWNERS if owner for h in heads for t in ("nummer", "nr")
     }
     date = _pairs(documents, dates, ("",)) | _pairs(dates, _split(DOCUMENT), JOINS)
+    issues = _split(ISSUE_WORDS)
+    date |= _pairs(dates, issues, ("", "de", "d", "of", "der", "van", "di")) | _pairs(
+        issues, dates, ("",)
+    )
     date |= {f"date of {d}" for d in _split(ENGLISH)}
-    on = ("vom", "du", "del", "dated", "van", "le", "el", "op", "am", "on", "il", "em")
-    date |= {f"{d} {word}" for d in documents for word in on}  # "Facturé le", "Rechnung vom"
+    date |= {f"{d} {word}" for d in documents for word in ("vom", "du", "del", "dated")}
+    on = ("van", "le", "el", "op", "am", "on", "il", "em")  # "Factuur van Dijk": a hint only
+    hint = {f"{d} {word}" for d in documents for word in on}  # "Facturé le 14/03/2026"
     number |= {"serie y numero", "serie numero", "serie n", "serie no"}  # Spain
     date |= {h + t for h in heads for t in _split(DATE_TAILS)}
     date |= set(_split(ISSUED))
@@ -122,6 +139,7 @@ def composed_phrases() -> dict[str, str]:
     return {
         "invoice_number": "|".join(sorted(number)),
         "invoice_date": "|".join(sorted(date)),
+        "invoice_date_hint": "|".join(sorted(hint)),  # only where a date follows
         "subtotal": "|".join(sorted(net)),
         "total": "|".join(sorted(gross)),
         "tax": "i v a|b t w|t v a|m w st|u st|mwst betrag|iva importe",

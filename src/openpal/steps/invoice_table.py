@@ -24,7 +24,9 @@ __all__ = ["find_header", "table_rows"]
 _NUMERIC = ("quantity", "unit_price", "amount", "vat")
 _ENDS = frozenset({"total", "subtotal", "tax"})
 _NAMES = frozenset({"vendor", "customer"})
-_NOT_CONTINUED = _ENDS | {"carry", "page", "bank", "contact", "tax_id", "vendor", "customer"}
+_CURRENCY = re.compile(r"(?<![A-Za-z])(EUR|USD|GBP|CHF|S?Fr\.|[€$£¥])(?![A-Za-z])")
+# (a "Customer:" or "From:" line inside the table is a note on its row, not the bill-to block)
+_NOT_CONTINUED = _ENDS | {"carry", "page", "bank", "contact", "tax_id"}
 _UNITS = re.compile(r"(?<![A-Za-z])(?:[A-Z]{3}|Fr\.|[€$£¥%x])(?![A-Za-z])")
 # units of measure printed in a unit column ("12 Std 68,00", "Toner ea 2 64.00")
 _UNIT_WORD = re.compile(
@@ -75,7 +77,7 @@ def _row(line: str, roles: list[str], keys: dict[str, str]) -> dict[str, Any] | 
         if qty and price and amount and abs(qty.value * price.value - amount.value) > 0.0051:
             continue
         description = line[offset : amounts[-len(trail)].start]
-        description = re.sub(r"(?<![A-Za-z])(EUR|USD|GBP|CHF|[€$£¥])(?![A-Za-z])", " ", description)
+        description = _CURRENCY.sub(" ", description)
         description = " ".join(description.split()).strip(" -|:;·")
         if roles[at + 1 : at + 2] == ["unit_name"]:  # "Toner black ea": the unit column
             head, _, last = description.rpartition(" ")
@@ -106,14 +108,17 @@ def table_rows(lines: list[str], keys: dict[str, str]) -> list[dict[str, Any]] |
         if roles is None:
             continue
         labels = find_labels(line)
-        # "From 1 to 31 March", "Customer training": no vendor or customer without a ":"
+        # "From 1 to 31 March", "Customer training", "Tax year 2025" (no sum on the line):
+        # a weak word without a ":" names no vendor, customer or total
+        priced = any(a.money for a in find_amounts(line))
         concepts = {
             lb.concept
             for lb in labels
-            if not (lb.weak and lb.concept in _NAMES and not _colon(line, lb.end))
+            if not lb.weak or _colon(line, lb.end) or (lb.concept not in _NAMES and priced)
         }
         row = _row(line, roles, keys)
-        if concepts & _ENDS and not _priced_row(row):
+        numbered = row is not None and roles[0] == "pos"  # "2 Totaal onderhoud 14.598,00"
+        if concepts & _ENDS and not _priced_row(row) and not numbered:
             if rows:  # the table ends; another header (the next page's) restarts it
                 roles, continuing = None, False
             continue
