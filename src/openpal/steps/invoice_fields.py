@@ -8,8 +8,8 @@ confidence in [0, 1].
 - the total must also add up: subtotal + tax, or the line items (+ tax), raise the
   confidence of the amount that matches them and pick it among several;
 - without a label: the number after the document's title ("Invoice 2026-001"), the
-  first date, the vendor as the letterhead (the first line that is a name, the document
-  title removed), the amount the line items add up to; each with a lower confidence.
+  first date, the vendor as the letterhead (`invoice_vendor`), the amount the line items
+  (or net + tax) add up to; each with a lower confidence.
 """
 
 from __future__ import annotations
@@ -29,7 +29,8 @@ from openpal.steps.invoice_candidates import (
     numeric_order,
     segments,
 )
-from openpal.steps.invoice_lexicon import LEGAL_FORMS, find_kinds, find_labels, fold
+from openpal.steps.invoice_lexicon import find_kinds, fold
+from openpal.steps.invoice_vendor import vendor_of
 
 __all__ = ["Fields", "read_fields"]
 
@@ -139,7 +140,7 @@ def read_fields(lines: list[str], items_sum: float | None) -> Fields:
         if code:
             values["currency"], conf["currency"] = code, 0.85 if any(labelled) else 0.6
 
-    vendor = _vendor(lines, segs)
+    vendor = vendor_of(lines, segs)
     if vendor:
         values["vendor"], conf["vendor"] = vendor
     return Fields(values, conf)
@@ -236,99 +237,6 @@ def _after_title(lines: list[str]) -> str | None:
             if ids and rest.startswith(ids[0].lstrip("#")) and not find_dates(rest[:12]):
                 return ids[0]
     return None
-
-
-def _name(text: str) -> str | None:
-    """`text` as a company or person name, or None (an address, a date, a sum)."""
-    text = text.strip(" \t/|·-:")  # "Rechnung / Invoice  Acme GmbH" without its titles
-    for cut in ("  ", " | ", " · ", "\t", " \u2013 "):
-        text = text.split(cut)[0]
-    text = re.split(r",\s*(?=\S*\d)", text)[0]
-    text = re.sub(r"^[^\W\d_][^:]{0,24}:\s+(?=\S)", "", text)  # "Emitted by: Acme"
-    text = " ".join(text.split()).strip(" :;,-|·")
-    if len(text) < 2 or text[0].isdigit() or find_dates(text) or "@" in text:
-        return None
-    letters = sum(c.isalpha() for c in text)
-    return text if letters >= 2 and letters >= sum(c.isdigit() for c in text) * 2 else None
-
-
-def _has_legal_form(text: str) -> bool:
-    return any(w in LEGAL_FORMS for w in re.findall(r"[a-z]+", fold(text).replace(".", "")))
-
-
-def _vendor(lines: list[str], segs: list[Segment]) -> tuple[str, float] | None:
-    """The vendor: labelled, else the letterhead, else a company name outside the
-    customer's block."""
-    for strength in (2, 1):
-        for seg in segs:
-            weak = seg.weak or seg.below
-            if seg.concept == "vendor" and (1 if weak else 2) == strength:
-                name = _name(seg.text)
-                if name:
-                    return name, 0.9 if strength == 2 else 0.8
-    customer_lines = _customer_lines(segs)
-    labelled = {s.line for s in segs if s.concept is not None and s.concept not in _TITLES}
-    labelled -= {i for i, line in enumerate(lines[:8]) if _labels_in_titles(line)}
-    for i, line in enumerate(lines[:8]):
-        if i in customer_lines and not any(s.line == i and s.concept == "customer" for s in segs):
-            continue  # (a customer label's own line may start with the letterhead)
-        text = _without_titles(line)
-        if i in labelled:
-            heads = [s.text for s in segs if s.line == i and s.concept is None]
-            first = find_labels(line)
-            text = _without_titles(heads[0]) if heads and first and first[0].start > 0 else ""
-            # "Facture N° Atelier Moreau SAS": a title's "N°" with the letterhead's name
-            numbers = [s.text for s in segs if s.line == i and s.concept == "invoice_number"]
-            if not text and numbers and not re.search(r"\d", numbers[0]):
-                text = numbers[0]
-        name = _name(text)
-        if name:
-            repeated = sum(name in other for other in lines) > 1
-            if _has_legal_form(name) or repeated:
-                return name, 0.75
-            better = _company_above_title(lines, i + 1, customer_lines)
-            return (better, 0.7) if better else (name, 0.6)
-    for i, line in enumerate(lines):
-        name = _name(_without_titles(line)) if i not in customer_lines else None
-        if name and _has_legal_form(name):
-            return name, 0.5
-    return None
-
-
-def _company_above_title(lines: list[str], start: int, customer_lines: set[int]) -> str | None:
-    """A company name (with its legal form) among the next lines of the letterhead, above
-    the document's title: "ACME" over "Acme Tools GmbH"."""
-    for i in range(start, min(start + 3, len(lines))):
-        if find_kinds(lines[i]) or i in customer_lines or find_labels(lines[i]):
-            return None
-        name = _name(lines[i])
-        if name and _has_legal_form(name):
-            return name
-    return None
-
-
-def _labels_in_titles(line: str) -> bool:
-    """Whether every label on `line` is a word of the document's title ("TAX INVOICE")."""
-    kinds = find_kinds(line)
-    labels = find_labels(line)
-    return bool(labels) and all(
-        any(k.start <= lb.start and lb.end <= k.end for k in kinds) for lb in labels
-    )
-
-
-def _without_titles(line: str) -> str:
-    for kind in sorted(find_kinds(line), key=lambda k: -k.start):
-        line = line[: kind.start] + " " + line[kind.end :]
-    return line
-
-
-def _customer_lines(segs: list[Segment]) -> set[int]:
-    """Lines of the bill-to block: the label's line and the three under it."""
-    out: set[int] = set()
-    for seg in segs:
-        if seg.concept == "customer":
-            out |= set(range(seg.line, seg.line + 4))
-    return out
 
 
 def _most_common(lines: Iterable[str]) -> str | None:
