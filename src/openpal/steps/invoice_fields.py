@@ -149,6 +149,7 @@ def read_fields(lines: list[str], items_sum: float | None) -> Fields:
 def _number_ids(text: str) -> list[str]:
     """The identifiers of a number label's text, a prefix of capitals written apart from
     its digits first ("INV 0042", "FA 2026-118")."""
+    text = re.sub(r"^[2oº°]\s*[:.]\s+", "", text)  # "N.2: 4711": OCR's "Nº"
     apart = re.match(r"([A-Z]{1,5}) (\d[\w/.-]{0,30})(?![\w/.-]| \d)", text)
     ids = find_ids(text)
     return [f"{apart.group(1)} {apart.group(2)}".rstrip(".-/"), *ids] if apart else ids
@@ -192,7 +193,8 @@ def _total(
     if found:
         fitting = [c for c in found if adds_up(c[0].value)]
         if fitting:
-            return fitting[-1][0], 0.98, fitting[-1][2]
+            grown = _plus_printed(fitting[-1], found, segs, money)
+            return (grown[0], 0.9, grown[2]) if grown else (fitting[-1][0], 0.98, fitting[-1][2])
         last = max(c[2] for c in found)
         below = [f for f in fitting_free if f[1] > last and subtotals and taxes]
         if below:  # "Líquido a pagar": net + tax, under a labelled sum that is an item's
@@ -205,6 +207,22 @@ def _total(
         best_free = max(fitting_free, key=lambda f: (abs(f[0].value), f[1]))
         return best_free[0], 0.7, best_free[1]
     return None, 0.0, 0
+
+
+def _plus_printed(
+    fits: tuple[Amount, int, int],
+    found: list[tuple[Amount, int, int]],
+    segs: list[Segment],
+    money: Any,
+) -> tuple[Amount, int, int] | None:
+    """A labelled sum further down that is the one that adds up plus an amount printed
+    between them (a tax line whose label the lexicon, or OCR, did not read: "21% BIW")."""
+    value, line = fits[0].value, fits[2]
+    for later in (c for c in found if c[2] > line and abs(c[0].value) > abs(value)):
+        between = [a.value for s in segs if line < s.line < later[2] for a in money(s.text)]
+        if any(abs(abs(value) + abs(x) - abs(later[0].value)) < 0.011 for x in between):
+            return later
+    return None
 
 
 _COMPOUND = re.compile(

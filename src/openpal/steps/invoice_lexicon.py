@@ -96,6 +96,7 @@ _PHRASES: dict[str, str] = {
         client number|client no|client id|account number|account no|account id|account|
         member no|kundennummer|kundennr|kunden nr|debitorennummer|numero client|
         n client|code client|numero de cliente|n cliente|codigo de cliente|klantnummer|
+        n de cliente|no de cliente|n de client|no de client|n du client|
         klantnr|debiteurnummer|codice cliente|numero cliente|n cliente""",
     "tax_id": """
         vat no|vat number|vat reg no|vat registration|vat registration number|vat id|
@@ -205,6 +206,8 @@ def fold(text: str) -> str:
 
 
 _WORD_RE = re.compile(r"[^\W_]+|#")
+# what OCR makes of a few label words: "N°"/"Nº" read as "N2", "Nr" as "Mr", "BTW" as "BIW"
+_OCR = {"n2": "n", "no2": "no", "biw": "btw", "8tw": "btw", "tva1": "tva", "1va": "iva"}
 _GAP = frozenset(" \t-./'°()")  # "Total (excl. VAT)" is one phrase
 
 
@@ -228,7 +231,9 @@ _KINDS = _index(KIND_WORDS)
 
 def _matches(line: str, index: dict[str, list[tuple[tuple[str, ...], str]]]) -> list[Label]:
     folded = fold(line)
-    words = [(m.group(0), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
+    words = [
+        (_OCR.get(m.group(0), m.group(0)), m.start(), m.end()) for m in _WORD_RE.finditer(folded)
+    ]
     found: list[Label] = []
     i = 0
     while i < len(words):

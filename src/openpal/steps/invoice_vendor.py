@@ -36,6 +36,32 @@ def _has_legal_form(text: str) -> bool:
 
 
 def vendor_of(lines: list[str], segs: list[Segment]) -> tuple[str, float] | None:
+    """The vendor (`_vendor`), spelled as the document spells it best (`_spelled`)."""
+    found = _vendor(lines, segs)
+    return (_spelled(found[0], lines), found[1]) if found else None
+
+
+def _spelled(name: str, lines: list[str]) -> str:
+    """`name` with the accents another line of the document gives it (OCR drops them from
+    large bold letterheads and keeps them in a footer: "Garcia" there, "García" here), and
+    a legal form with a zero for an O read as such ("V.0.F." is "V.O.F.")."""
+    words = name.split()
+    for k, word in enumerate(words):
+        fixed = word.replace("0", "O")
+        if fixed != word and fold(fixed).replace(".", "") in LEGAL_FORMS:
+            words[k] = fixed
+    name = " ".join(words)
+    key, best = fold(name), name
+    for line in lines:
+        at = fold(line).find(key)
+        if at >= 0:
+            seen = line[at : at + len(name)]
+            if sum(not c.isascii() for c in seen) > sum(not c.isascii() for c in best):
+                best = seen
+    return best
+
+
+def _vendor(lines: list[str], segs: list[Segment]) -> tuple[str, float] | None:
     """The vendor: labelled, else the letterhead, else a company name outside the
     customer's block."""
     for strength in (2, 1):
