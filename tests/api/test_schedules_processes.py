@@ -9,7 +9,7 @@ import asyncio
 import time
 
 from openpal.service.catalog import workflow_id_for
-from openpal.store.records import RunFilter
+from openpal.store.history_records import RunFilter
 from tests.conftest import start_server, start_worker
 
 FLOW = """\

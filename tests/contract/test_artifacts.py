@@ -6,7 +6,8 @@ import asyncio
 import pytest
 
 from openpal.engine.ids import new_id
-from openpal.store.records import ArtifactRecord, NewRun
+from openpal.store.history_records import ArtifactRecord
+from openpal.store.records import NewRun
 
 T0 = 1_800_000_000_000_000  # µs
 

@@ -10,7 +10,7 @@ from openpal.errors import Conflict, NotFound
 from openpal.files import FileRef
 from openpal.service import retention
 from openpal.service.files import FileService
-from openpal.store.records import FileRecord, UploadChunk, UploadRecord
+from openpal.store.file_records import FileRecord, UploadChunk, UploadRecord
 
 T0 = 1_800_000_000_000_000  # µs
 BLOB = "sha256:" + "b" * 64

@@ -1,7 +1,8 @@
 """`Store.queue_stats`: the live runs of the whole database, by status, in one read."""
 
 from openpal.engine.states import RunStatus
-from openpal.store.records import QueueStats, StepResult
+from openpal.store.history_records import QueueStats
+from openpal.store.records import StepResult
 from tests.contract.test_store import T0, _run
 
 

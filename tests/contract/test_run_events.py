@@ -4,7 +4,8 @@ events (retries, waits, decisions, takeovers), a step's traceback and token usag
 from openpal.engine.ids import new_id
 from openpal.engine.states import RunStatus
 from openpal.store.events import retry_event
-from openpal.store.records import NewRun, RunEventRecord, StepResult
+from openpal.store.history_records import RunEventRecord
+from openpal.store.records import NewRun, StepResult
 
 T0 = 1_800_000_000_000_000  # µs
 

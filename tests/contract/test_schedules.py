@@ -7,7 +7,8 @@ from openpal.service.catalog import Catalog, workflow_id_for
 from openpal.service.notify import Hub
 from openpal.service.runs import RunService
 from openpal.service.schedules import Scheduler, set_paused
-from openpal.store.records import RunFilter, ScheduleSpec
+from openpal.store.catalog_records import ScheduleSpec
+from openpal.store.history_records import RunFilter
 from openpal.workflows.loader import load_workflow_text
 
 FLOW = """\

@@ -4,7 +4,8 @@ and status, and deleted with their run by retention."""
 
 from openpal.engine.ids import new_id
 from openpal.engine.states import RunStatus
-from openpal.store.records import ItemResult, NewRun
+from openpal.store.history_records import ItemResult
+from openpal.store.records import NewRun
 
 T0 = 1_800_000_000_000_000  # µs
 

@@ -5,7 +5,8 @@ import pytest
 from openpal.engine.ids import new_id
 from openpal.engine.states import RunStatus
 from openpal.errors import InvalidTransition, LeaseLost
-from openpal.store.records import NewRun, RunFilter, StepResult
+from openpal.store.history_records import RunFilter
+from openpal.store.records import NewRun, StepResult
 
 T0 = 1_800_000_000_000_000  # µs
 

@@ -3,7 +3,8 @@ human-review queue), on every backend."""
 
 from openpal.engine.ids import new_id
 from openpal.engine.states import RunStatus
-from openpal.store.records import NewRun, RunFilter
+from openpal.store.history_records import RunFilter
+from openpal.store.records import NewRun
 
 T0 = 1_800_000_000_000_000  # µs
 

@@ -7,7 +7,8 @@ from dataclasses import replace
 
 from openpal.engine.states import RunStatus
 from openpal.service.reviews import derive_task, human_review_meta
-from openpal.store.records import RunRecord, StepRecord
+from openpal.store.history_records import StepRecord
+from openpal.store.records import RunRecord
 from openpal.workflows.model import StepSpec, WorkflowDef
 
 T = 1_800_000_000_000_000

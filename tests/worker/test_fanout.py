@@ -14,7 +14,7 @@ from openpal.engine.states import RunStatus
 from openpal.service.catalog import Catalog
 from openpal.service.notify import Hub
 from openpal.service.runs import RunService
-from openpal.store.records import ItemResult
+from openpal.store.history_records import ItemResult
 from openpal.worker.executor import RunExecutor
 from tests.fake_clock import FakeClock
 from tests.pg import BACKENDS, create_database, db_url, drop_database, require_postgres

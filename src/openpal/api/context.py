@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from openpal import jsontext
 from openpal.service.runs import RunService
-from openpal.store.records import ApiKeyRecord
+from openpal.store.catalog_records import ApiKeyRecord
 
 
 class JSON(Response):

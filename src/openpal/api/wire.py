@@ -7,7 +7,9 @@ from typing import Any
 from openpal.engine.dates import iso
 from openpal.engine.states import error_code
 from openpal.service.run_views import StepView
-from openpal.store.records import ArtifactRecord, RunRecord, VersionRecord, WorkflowRecord
+from openpal.store.catalog_records import VersionRecord, WorkflowRecord
+from openpal.store.history_records import ArtifactRecord
+from openpal.store.records import RunRecord
 
 
 def run_summary(run: RunRecord) -> dict[str, Any]:

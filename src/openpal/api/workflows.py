@@ -10,7 +10,7 @@ from openpal.api.wire import version_item, workflow_detail, workflow_summary
 from openpal.errors import InvalidInput, Issue, NotFound
 from openpal.service.queries import MAX_OFFSET, parse_int
 from openpal.store.base import Store
-from openpal.store.records import WorkflowRecord
+from openpal.store.catalog_records import WorkflowRecord
 
 
 def _store(request: Request) -> Store:

@@ -13,7 +13,7 @@ from openpal.private import private_file
 from openpal.service.keys import mint_key, revoke_key
 from openpal.settings import Settings
 from openpal.store.base import Store
-from openpal.store.records import ApiKeyRecord
+from openpal.store.catalog_records import ApiKeyRecord
 
 
 def ensure_first_key(settings: Settings) -> str | None:

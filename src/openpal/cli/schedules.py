@@ -13,7 +13,7 @@ from openpal.engine.dates import iso
 from openpal.errors import NotFound
 from openpal.service.schedules import schedule_rows, set_paused
 from openpal.store.base import Store
-from openpal.store.records import ScheduleRecord
+from openpal.store.catalog_records import ScheduleRecord
 
 
 @click.group()

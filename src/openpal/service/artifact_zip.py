@@ -18,7 +18,7 @@ from typing import IO
 from openpal.blobs.base import BlobStore, read_chunks
 from openpal.errors import NotFound
 from openpal.service.runs import RunService
-from openpal.store.records import ArtifactRecord
+from openpal.store.history_records import ArtifactRecord
 
 SPOOL_BYTES = 8 * 1024 * 1024  # archives up to this size never touch the disk
 # already-compressed formats are stored as they are (deflating them costs CPU for nothing)

@@ -22,7 +22,7 @@ from dataclasses import replace
 from openpal.errors import InvalidInput, Issue, NotFound, WorkflowLoadError
 from openpal.service.catalog import Catalog
 from openpal.store.base import Store
-from openpal.store.records import VersionRecord, WorkflowRecord
+from openpal.store.catalog_records import VersionRecord, WorkflowRecord
 from openpal.workflows.loader import SLUG, load_workflow_text
 from openpal.workflows.model import WorkflowDef
 from openpal.workflows.yaml_source import parse_yaml

@@ -14,7 +14,7 @@ from openpal.engine.ids import new_id, stable_id
 from openpal.errors import InvalidInput, Issue, NotFound, WorkflowLoadError
 from openpal.steps.python_step import check_call, confinement_problem
 from openpal.store.base import Store
-from openpal.store.records import VersionRecord, WorkflowRecord
+from openpal.store.catalog_records import VersionRecord, WorkflowRecord
 from openpal.workflows.loader import load_workflow_dir, load_workflow_text
 from openpal.workflows.model import WorkflowDef
 from openpal.workflows.yaml_source import parse_yaml

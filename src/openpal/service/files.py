@@ -15,7 +15,7 @@ from openpal.errors import Conflict, InvalidInput, Issue, NotFound, PayloadTooLa
 from openpal.files import FileRef
 from openpal.service.runs import now_micros
 from openpal.store.base import Store
-from openpal.store.records import FileRecord, UploadChunk, UploadRecord
+from openpal.store.file_records import FileRecord, UploadChunk, UploadRecord
 
 PURPOSES = ("run-input", "builder-attachment")
 UPLOAD_TTL_SECONDS = 24 * 3600  # an unfinished http-chunked upload is kept this long

@@ -10,7 +10,7 @@ import time
 from openpal.engine.ids import new_id
 from openpal.errors import NotFound, Unauthorized
 from openpal.store.base import Store
-from openpal.store.records import ApiKeyRecord
+from openpal.store.catalog_records import ApiKeyRecord
 
 DEFAULT_TENANT = "default"
 KEY_PREFIX = "opk_"

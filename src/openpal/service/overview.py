@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from openpal.engine.states import TERMINAL, RunStatus
 from openpal.store.base import Store
-from openpal.store.records import QueueStats, RunTiming, WorkerSeen
+from openpal.store.history_records import QueueStats, RunTiming, WorkerSeen
 
 __all__ = ["MAX_RUNS", "Overview", "WindowStats", "WorkflowStats", "overview"]
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from openpal.engine.dates import parse_when, to_micros
 from openpal.engine.states import RunStatus
 from openpal.errors import InvalidInput, Issue
-from openpal.store.records import RunFilter
+from openpal.store.history_records import RunFilter
 
 _STATUSES = {s.value for s in RunStatus}
 MAX_LIMIT = 100

@@ -21,7 +21,8 @@ from openpal.service.review_ids import parse_task_id, task_id
 from openpal.service.runs import RunService
 from openpal.service.step_inputs import template_scope
 from openpal.store.events import RUN_DECISION, RUN_WAITING
-from openpal.store.records import RunEventRecord, RunFilter, RunRecord, StepRecord
+from openpal.store.history_records import RunEventRecord, RunFilter, StepRecord
+from openpal.store.records import RunRecord
 from openpal.workflows.model import WorkflowDef
 from openpal.workflows.templates import render_string, to_text
 

@@ -19,7 +19,8 @@ from openpal.service.run_views import StepView
 from openpal.service.runs import RunService
 from openpal.service.step_inputs import rendered_input
 from openpal.store.events import RUN_DECISION, RUN_TAKEOVER, RUN_WAITING, STEP_RETRY
-from openpal.store.records import RunEventRecord, RunRecord
+from openpal.store.history_records import RunEventRecord
+from openpal.store.records import RunRecord
 
 TOKEN_KEYS = ("input", "output", "cacheRead", "cacheWrite", "llmCalls", "ocrPages")
 _ENDED = ("completed", "skipped", "failed", "cancelled", "rejected")

@@ -13,7 +13,8 @@ from openpal.engine.states import RunStatus
 from openpal.errors import InvalidInput, Issue, NotFound
 from openpal.service.catalog import Catalog
 from openpal.store.base import Store
-from openpal.store.records import ArtifactRecord, RunFilter, RunRecord, StepRecord
+from openpal.store.history_records import ArtifactRecord, RunFilter, StepRecord
+from openpal.store.records import RunRecord
 
 __all__ = ["RunViews", "StepView", "decode_cursor", "encode_cursor"]
 

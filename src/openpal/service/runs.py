@@ -20,14 +20,8 @@ from openpal.service.notify import Hub
 from openpal.service.run_decisions import RunDecisions
 from openpal.service.run_views import RunViews
 from openpal.store.base import Store
-from openpal.store.records import (
-    IdempotencyKey,
-    NewRun,
-    RunRecord,
-    VersionRecord,
-    WorkflowRecord,
-    dumps,
-)
+from openpal.store.catalog_records import VersionRecord, WorkflowRecord
+from openpal.store.records import IdempotencyKey, NewRun, RunRecord, dumps
 from openpal.workflows.model import WorkflowDef
 
 IDEMPOTENCY_WINDOW_US = 24 * 3600 * 1_000_000

@@ -20,7 +20,8 @@ from openpal.service.catalog import Catalog
 from openpal.service.keys import DEFAULT_TENANT
 from openpal.service.runs import RunService
 from openpal.store.base import Store
-from openpal.store.records import RunRecord, ScheduleRecord, ScheduleSpec
+from openpal.store.catalog_records import ScheduleRecord, ScheduleSpec
+from openpal.store.records import RunRecord
 from openpal.workflows.cron import next_fire_micros, parse_cron, zone
 from openpal.workflows.model import CronTrigger
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from openpal.errors import NotFound
-from openpal.store.records import VersionRecord, WorkflowRecord
+from openpal.store.catalog_records import VersionRecord, WorkflowRecord
 from openpal.store.rows import (
     V_COLS,
     WF_COLS,

@@ -18,7 +18,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from openpal.store.records import RunEventRecord, RunRecord
+from openpal.store.history_records import RunEventRecord
+from openpal.store.records import RunRecord
 
 STEP_RETRY = "step.retry"
 RUN_WAITING = "run.waiting"

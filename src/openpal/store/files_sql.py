@@ -8,7 +8,7 @@ import sqlite3
 from typing import TYPE_CHECKING, Any
 
 from openpal.errors import Conflict, Issue
-from openpal.store.records import FileRecord, UploadChunk, UploadRecord
+from openpal.store.file_records import FileRecord, UploadChunk, UploadRecord
 from openpal.store.rows import numbered
 from openpal.store.sqlite_engine import SqliteEngine
 

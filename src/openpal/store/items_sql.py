@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from openpal.store.records import ItemResult, dumps, loads
+from openpal.store.history_records import ItemResult
+from openpal.store.records import dumps, loads
 from openpal.store.sql_dialect import E, SqlStore
 
 _COLS = ("run_id", "step_index", "item_index", "status", "output", "error", "attempts",

@@ -17,8 +17,8 @@ import contextlib
 import logging
 import time
 
+from openpal.store.history_records import WorkerSeen
 from openpal.store.pg_engine import CHANNEL_PREFIX, PgEngine
-from openpal.store.records import WorkerSeen
 
 log = logging.getLogger("openpal.store")
 

@@ -16,14 +16,9 @@ from collections.abc import Callable
 from typing import Any
 
 from openpal.engine.states import RunStatus
-from openpal.store.records import (
-    NewRun,
-    RunFilter,
-    RunRecord,
-    VersionRecord,
-    WorkflowRecord,
-    dumps,
-)
+from openpal.store.catalog_records import VersionRecord, WorkflowRecord
+from openpal.store.history_records import RunFilter
+from openpal.store.records import NewRun, RunRecord, dumps
 
 Marks = Callable[[], str]
 

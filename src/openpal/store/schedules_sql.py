@@ -11,7 +11,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from openpal.store.records import ScheduleRecord, ScheduleSpec, dumps
+from openpal.store.catalog_records import ScheduleRecord, ScheduleSpec
+from openpal.store.records import dumps
 from openpal.store.sql_dialect import Conn, E, SqlStore
 
 _COLS = (

@@ -5,7 +5,7 @@ the hooks are `sql_dialect`'s."""
 
 from __future__ import annotations
 
-from openpal.store.records import ApiKeyRecord, VersionRecord, WorkflowRecord
+from openpal.store.catalog_records import ApiKeyRecord, VersionRecord, WorkflowRecord
 from openpal.store.rows import V_COLS, WF_COLS, escape_like, ver_from_row, wf_from_row
 from openpal.store.sql_dialect import E, Insert, SqlStore
 

@@ -2,9 +2,10 @@
 steps, a cancel, a reviewer's decision, a run's events and artifacts, the files runs
 refer to, and retention. Statements in `?` form; the hooks are `sql_dialect`'s.
 
-Creating, claiming, checkpointing, parking and finishing runs stay with each store:
-there the dialects differ in more than a hook (one statement per state change on
-PostgreSQL, one group-committed writer on SQLite).
+Creating, claiming, checkpointing, parking and finishing runs stay with each store
+(`sqlite`/`postgres`, `*_claims`, `*_progress`): there the dialects differ in more than
+a hook (one statement per state change on PostgreSQL, one group-committed writer on
+SQLite). A lease's renewal and release are `sql_leases`'.
 """
 
 from __future__ import annotations
@@ -20,16 +21,15 @@ from openpal.engine.states import (
     check_transition,
 )
 from openpal.store.events import EVENT_COLS, decision_event, event_from_row, event_row
-from openpal.store.records import (
+from openpal.store.history_records import (
     ArtifactRecord,
     QueueStats,
     RunEventRecord,
     RunFilter,
-    RunRecord,
     RunTiming,
     StepRecord,
-    dumps,
 )
+from openpal.store.records import RunRecord, dumps
 from openpal.store.rows import FULL_COLS, list_runs_query, run_from_row, status_list
 from openpal.store.sql_dialect import Conn, E, Insert, SqlStore
 

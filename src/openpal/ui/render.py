@@ -18,7 +18,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 from openpal.engine.dates import iso
 from openpal.engine.states import RunStatus
 from openpal.service.runs import RunService
-from openpal.store.records import ApiKeyRecord
+from openpal.store.catalog_records import ApiKeyRecord
 from openpal.ui import session
 
 HERE = Path(__file__).resolve().parent

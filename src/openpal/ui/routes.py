@@ -23,7 +23,8 @@ from openpal.errors import Conflict, InvalidInput, NotFound
 from openpal.files import FileRef
 from openpal.service.overview import MAX_RUNS, overview
 from openpal.service.queries import parse_run_filter
-from openpal.store.records import ApiKeyRecord, RunFilter
+from openpal.store.catalog_records import ApiKeyRecord
+from openpal.store.history_records import RunFilter
 from openpal.ui import session, timeline, values
 from openpal.ui.login import login, logout
 from openpal.ui.render import HERE, forged, page, render, svc

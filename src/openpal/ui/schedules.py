@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse, Response
 
 from openpal.errors import NotFound
 from openpal.service.schedules import set_paused
-from openpal.store.records import ApiKeyRecord
+from openpal.store.catalog_records import ApiKeyRecord
 from openpal.ui import session
 from openpal.ui.render import forged, page, render
 

@@ -23,7 +23,7 @@ from starlette.responses import Response
 
 from openpal.service.keys import hash_key
 from openpal.store.base import Store
-from openpal.store.records import ApiKeyRecord
+from openpal.store.catalog_records import ApiKeyRecord
 
 COOKIE = "openpal_session"
 LOGIN_COOKIE = "openpal_login"

@@ -16,7 +16,8 @@ from typing import Any
 from openpal.engine.dates import iso
 from openpal.service.run_views import StepView
 from openpal.store.events import RUN_WAITING, STEP_RETRY
-from openpal.store.records import RunEventRecord, RunRecord
+from openpal.store.history_records import RunEventRecord
+from openpal.store.records import RunRecord
 from openpal.ui.render import elapsed
 
 __all__ = ["Lane", "Segment", "lanes"]

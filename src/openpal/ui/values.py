@@ -24,7 +24,8 @@ from starlette.responses import Response
 from openpal import jsontext
 from openpal.errors import NotFound
 from openpal.service.run_views import StepView
-from openpal.store.records import ApiKeyRecord, RunRecord
+from openpal.store.catalog_records import ApiKeyRecord
+from openpal.store.records import RunRecord
 from openpal.ui.render import page, render, svc
 
 # characters of pretty JSON; HTML-escaped quotes make a page about 1.5 times that

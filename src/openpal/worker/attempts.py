@@ -18,7 +18,8 @@ from openpal.errors import LeaseLost, RunCancelled
 from openpal.steps.base import Reject, Resumption, StepContext, Suspend
 from openpal.steps.registry import get_step_type
 from openpal.store.events import retry_event
-from openpal.store.records import RunEventRecord, RunRecord
+from openpal.store.history_records import RunEventRecord
+from openpal.store.records import RunRecord
 from openpal.worker import step_logs
 from openpal.worker.clock import Clock
 from openpal.worker.failures import attempt_error, bounded_traceback

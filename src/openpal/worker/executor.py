@@ -25,7 +25,8 @@ from openpal.service.step_inputs import template_scope
 from openpal.steps.base import Resumption
 from openpal.steps.invoke import INVOKE
 from openpal.store.base import Store
-from openpal.store.records import Claim, RunEventRecord, RunRecord, StepResult
+from openpal.store.history_records import RunEventRecord
+from openpal.store.records import Claim, RunRecord, StepResult
 from openpal.worker.attempts import Step, run_step
 from openpal.worker.clock import Clock, SystemClock
 from openpal.worker.fanout import FanOut

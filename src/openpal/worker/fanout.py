@@ -28,7 +28,8 @@ from typing import Any
 from openpal.errors import LeaseLost
 from openpal.jsontext import storable_text
 from openpal.store.base import Store
-from openpal.store.records import ItemResult, RunEventRecord, to_plain
+from openpal.store.history_records import ItemResult, RunEventRecord
+from openpal.store.records import to_plain
 from openpal.worker.attempts import Step, run_step
 from openpal.worker.clock import Clock
 from openpal.worker.outcome import StepOutcome

@@ -13,7 +13,7 @@ from openpal.blobs.base import BlobStore, read_chunks
 from openpal.errors import PayloadTooLarge
 from openpal.steps.base import PendingArtifact
 from openpal.store.base import Store
-from openpal.store.records import ArtifactRecord
+from openpal.store.history_records import ArtifactRecord
 from openpal.worker.clock import Clock
 from openpal.worker.outcome import StepOutcome
 from openpal.worker.output_limits import output_problem

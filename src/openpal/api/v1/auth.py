@@ -9,7 +9,7 @@ from starlette.routing import BaseRoute
 
 from openpal.api.context import JSON
 from openpal.api.declare import Doc, route
-from openpal.store.records import ApiKeyRecord
+from openpal.store.catalog_records import ApiKeyRecord
 
 # openpal keys are not scoped: every key may do everything in its tenant
 SCOPE = ["*"]

@@ -17,7 +17,7 @@ from openpal.engine.dates import iso
 from openpal.errors import InvalidInput, Issue, PayloadTooLarge
 from openpal.service.automations import KINDS, AutomationService
 from openpal.service.queries import MAX_OFFSET, parse_int
-from openpal.store.records import VersionRecord, WorkflowRecord
+from openpal.store.catalog_records import VersionRecord, WorkflowRecord
 from openpal.web.bodies import MAX_JSON_BODY, load_json, read_bounded, too_big
 from openpal.workflows.json_schema import input_schema, output_schema
 from openpal.workflows.model import WorkflowDef

@@ -15,7 +15,7 @@ from openpal.engine.dates import iso
 from openpal.errors import InvalidInput, Issue, PayloadTooLarge
 from openpal.files import FileRef
 from openpal.service.files import FileService, check_name, check_purpose
-from openpal.store.records import FileRecord, UploadRecord
+from openpal.store.file_records import FileRecord, UploadRecord
 from openpal.web.bodies import parse_json, read_bounded
 from openpal.web.form_stream import FormStream
 

@@ -11,7 +11,7 @@ from starlette.datastructures import QueryParams
 from openpal.api.declare import Param
 from openpal.errors import InvalidInput, Issue
 from openpal.service.queries import parse_run_filter
-from openpal.store.records import RunFilter
+from openpal.store.history_records import RunFilter
 
 # parameters whose repeats add values (status=a&status=b is status=a,b)
 MULTI = ("status", "source", "ids", "tag")

@@ -17,7 +17,8 @@ from openpal.engine.states import RunStatus, error_code
 from openpal.service.review_ids import step_execution_id
 from openpal.service.reviews import human_review_meta
 from openpal.service.run_views import StepView
-from openpal.store.records import ArtifactRecord, RunRecord
+from openpal.store.history_records import ArtifactRecord
+from openpal.store.records import RunRecord
 
 EXPANSIONS = ("input", "execution", "usage", "debug")
 
