@@ -21,8 +21,11 @@ import argparse
 import asyncio
 import os
 import resource
+import shutil
 import statistics
+import tempfile
 from collections.abc import Iterable
+from pathlib import Path
 
 from bench import procs, workloads
 
@@ -87,16 +90,24 @@ def probe(dep: procs.Deployment, runs: int, phases: int, label: str = "") -> lis
 
 
 def compare(a: argparse.Namespace, base: dict[str, str], variant: dict[str, str]) -> None:
-    """Alternate deployments without and with `variant`; print both sides' medians."""
+    """Alternate deployments without and with `variant`; print both sides' medians.
+
+    SQLite: a fresh data folder each time. PostgreSQL: the one database given, so one
+    data folder for all (the API key is created once, with the database's first key)."""
     sides: dict[str, list[dict[str, float]]] = {"A": [], "B": []}
-    for r in range(a.rounds):
-        for side in "AB" if r % 2 == 0 else "BA":
-            env = base if side == "A" else {**base, **variant}
-            dep = procs.start(a.backend, database_url=a.database_url, env=env)
-            try:
-                sides[side] += probe(dep, a.runs, a.phases, f"round {r + 1} {side} ")
-            finally:
-                dep.stop()
+    shared = Path(tempfile.mkdtemp(prefix="openpal-probe-")) if a.backend == "postgres" else None
+    try:
+        for r in range(a.rounds):
+            for side in "AB" if r % 2 == 0 else "BA":
+                env = base if side == "A" else {**base, **variant}
+                dep = procs.start(a.backend, database_url=a.database_url, data_dir=shared, env=env)
+                try:
+                    sides[side] += probe(dep, a.runs, a.phases, f"round {r + 1} {side} ")
+                finally:
+                    dep.stop()
+    finally:
+        if shared is not None:
+            shutil.rmtree(shared, ignore_errors=True)
     shown = " ".join(f"{k}={v}" for k, v in variant.items())
     print(f"\nmedians of {len(sides['A'])} phases each; A: as configured, B: with {shown}")
     for key in sides["A"][0]:
