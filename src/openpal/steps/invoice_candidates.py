@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from openpal.steps.extract_rules import parse_amount, parse_currency
 from openpal.steps.invoice_dates import find_dates, numeric_order
 from openpal.steps.invoice_grid import align
-from openpal.steps.invoice_lexicon import Label, find_labels
+from openpal.steps.invoice_lexicon import Label, find_labels, fold
 
 __all__ = [
     "Amount",
@@ -92,6 +92,8 @@ def segments(lines: list[str]) -> list[Segment]:
         for k, label in enumerate(labels):
             end = labels[k + 1].start if k + 1 < len(labels) else len(line)
             value = line[label.end : end].lstrip(" \t:#.-|;°ºª").rstrip(" \t:|;,")
+            if fold(line[label.start : label.end]).endswith("n"):  # OCR's "N.2" for "N.º"
+                value = re.sub(r"^[2o](?=[\s:.]|$)[\s:.]*", "", value)
             values.append(value)
             out.append(Segment(i, label.concept, value, weak=label.weak))
         named = [v for v in values if v and not _RATE.fullmatch(v)]  # "VAT 20%" holds no value

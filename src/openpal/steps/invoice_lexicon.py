@@ -16,6 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 
 from openpal.steps.invoice_phrases import composed_phrases
+from openpal.steps.invoice_spelling import read_word
 from openpal.steps.invoice_words import COLON_ONLY, KIND_WORDS, LEGAL_FORMS, WEAK
 
 __all__ = [
@@ -206,8 +207,6 @@ def fold(text: str) -> str:
 
 
 _WORD_RE = re.compile(r"[^\W_]+|#")
-# what OCR makes of a few label words: "N°"/"Nº" read as "N2", "Nr" as "Mr", "BTW" as "BIW"
-_OCR = {"n2": "n", "no2": "no", "biw": "btw", "8tw": "btw", "tva1": "tva", "1va": "iva"}
 _GAP = frozenset(" \t-./'°()")  # "Total (excl. VAT)" is one phrase
 
 
@@ -229,11 +228,12 @@ _LABELS = _index({k: f"{v}|{_COMPOSED.get(k, '')}" for k, v in _PHRASES.items()}
 _KINDS = _index(KIND_WORDS)
 
 
-def _matches(line: str, index: dict[str, list[tuple[tuple[str, ...], str]]]) -> list[Label]:
+Index = dict[str, list[tuple[tuple[str, ...], str]]]
+
+
+def _matches(line: str, index: Index) -> list[Label]:
     folded = fold(line)
-    words = [
-        (_OCR.get(m.group(0), m.group(0)), m.start(), m.end()) for m in _WORD_RE.finditer(folded)
-    ]
+    words = [(read_word(m.group(0), index), m.start(), m.end()) for m in _WORD_RE.finditer(folded)]
     found: list[Label] = []
     i = 0
     while i < len(words):
