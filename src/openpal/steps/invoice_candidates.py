@@ -33,7 +33,7 @@ _DIGITS = r"\d[\d.,'\u2019]{0,30}\d|\d"  # a number in any notation (parse_amoun
 # not inside a word or a longer number; a currency's code may be written on ("CHF262.29")
 _EDGE = (
     r"(?:(?<![\w.,'\u2019])|(?<=EUR|USD|GBP|CHF|CAD|AUD|JPY|SEK|NOK|DKK|PLN|CZK))",
-    r"(?![\w'\u2019])",
+    r"(?:(?![\w'\u2019])|(?=(?:EUR|USD|GBP|CHF|CAD|AUD|JPY|SEK|NOK|DKK|PLN|CZK)\b))",
 )
 _NUMBER = re.compile(
     rf"{_EDGE[0]}(\d{{1,3}}(?:[\u00a0\u202f]\d{{3}})+[,.]\d\d(?!\d)|{_DIGITS}){_EDGE[1]}"

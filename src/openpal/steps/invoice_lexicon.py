@@ -163,7 +163,10 @@ _PHRASES: dict[str, str] = {
         leistungserbringer|fournisseur|emetteur|vendeur|prestataire|
         proveedor|emisor|vendedor|prestador|leverancier|verkoper|afzender|
         leverende partij|fornitore|cedente|emittente|venditore|prestatore|
-        fornecedor|emitente|prestador de servicos""",
+        fornecedor|emitente|prestador de servicos|opdrachtnemer|uitgevende partij|
+        crediteur|dienstverlener|verkopende partij|issuer|biller|supplier name|
+        vendor name|company name|razon social|raison sociale|remit to|payable to|
+        zahlungsempfanger|begunstigde|beneficiaire|beneficiario""",
     "customer": """
         bill to|billed to|billing address|invoice to|invoiced to|sold to|ship to|
         deliver to|delivery address|shipping address|customer|client|buyer|recipient|
