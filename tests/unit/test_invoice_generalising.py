@@ -176,3 +176,19 @@ Líquido a pagar 3 165,88 €
     got = extract_document(text, SCHEMA)
     assert got["total"] == 3165.88
     assert len(got["line_items"]) == 2
+
+
+@pytest.mark.parametrize(
+    ("letterhead", "vendor"),
+    [
+        ("Total Energies SE", "Total Energies SE"),  # a name that starts with a label's word
+        ("INVOICE Data Systems GmbH", "Data Systems GmbH"),
+        ("From: Payment Solutions AG", "Payment Solutions AG"),
+        ("3M Deutschland GmbH", "3M Deutschland GmbH"),  # a name may start with a digit
+        ("Bill's Plumbing LLC", "Bill's Plumbing LLC"),
+        ("Supplier Acme Trading Ltd", "Acme Trading Ltd"),  # a label without its ":"
+    ],
+)
+def test_vendor_names_that_hold_a_label_word(letterhead, vendor):
+    text = f"{letterhead}\nHigh Street 12\nInvoice No: INV-1\nDate: 14/03/2026\nTotal: 100.00 GBP\n"
+    assert extract_document(text, SCHEMA)["vendor"] == vendor

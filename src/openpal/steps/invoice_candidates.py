@@ -76,7 +76,7 @@ def segments(lines: list[str]) -> list[Segment]:
     k lines of one label each over k lines of values pair up in order (a block of
     labels printed beside a block of values, read column by column)."""
     out: list[Segment] = []
-    found = [find_labels(line) for line in lines]
+    found = [_named(line, find_labels(line)) for line in lines]
     grids = _grids(lines, found)
     headers: list[bool] = []
     for i, line in enumerate(lines):
@@ -114,6 +114,22 @@ def segments(lines: list[str]) -> list[Segment]:
             for label in found[i]:
                 out.append(Segment(i + 1, label.concept, lines[i + 1], below=True))
         i += 1
+    return out
+
+
+def _named(line: str, labels: list[Label]) -> list[Label]:
+    """`labels` without the words inside a name: after "From:" or "Bill to:", the rest of
+    the segment is the name ("From: Total Energies SE", "Kunde: Data Systems GmbH") up to
+    a "|", a wide gap or another label with its own ":"."""
+    out: list[Label] = []
+    named = False
+    for label in labels:
+        gap = line[out[-1].end : label.start] if out else ""
+        after = line[label.end :].lstrip(" .")[:1]
+        if named and not ("|" in gap or "  " in gap or "\t" in gap or after == ":"):
+            continue
+        out.append(label)
+        named = label.concept in ("vendor", "customer") and after == ":"
     return out
 
 

@@ -106,8 +106,8 @@ def align(
 ) -> list[Column] | None:
     """The (concept, value, weak) of each column, or None when `header` over `values` is
     no table-form header (`dates` gives the spans of the dates in a text)."""
-    if re.search(r"\d", header) or find_labels(values):
-        return None
+    if re.search(r"\d", header) or ":" in header or find_labels(values):
+        return None  # (a row of labels holds no digit and no "Label: value")
     labels = find_labels(header)
     for title in find_kinds(header):  # "Invoice | Date | Terms": the invoice's number
         if title.concept in _TITLES and not any(
@@ -122,8 +122,9 @@ def align(
     k, m = len(units), len(items)
     if not 2 <= k <= MAX_COLUMNS or m < k or m > MAX_ITEMS:
         return None
-    if not any(kind in ("id", "date") for kind, _ in units):
-        return None
+    typed = sum(kind in ("id", "date", "money") for kind, _ in units)
+    if not any(kind in ("id", "date") for kind, _ in units) or typed * 2 < k:
+        return None  # values are numbers, dates and sums; "High Street 12" is an address
     best: tuple[float, list[Column]] | None = None
     for cuts in itertools.combinations(range(1, m), k - 1):
         bounds = (0, *cuts, m)

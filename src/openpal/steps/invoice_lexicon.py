@@ -270,7 +270,8 @@ def find_labels(line: str) -> list[Label]:
             after = line[label.end :].lstrip(" ")
             starts = not before or before[-1] in "|;:" or "\t" in gap or "  " in gap
             # in a row of labels ("Invoice No. Date Customer No."), right after another
-            starts = starts or bool(out and not line[out[-1].end : label.start].strip(" .:#|"))
+            between = line[out[-1].end : label.start] if out else ":"
+            starts = starts or (not between.strip(" .#|") and ":" not in between)
             word = fold(line[label.start : label.end])
             sign = after[:1] in (":", "#", "°", "º") or (after[:1] == "." and len(word) > 1)
             if word in COLON_ONLY and after[:1] not in (":", "°", "º"):

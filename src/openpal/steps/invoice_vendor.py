@@ -15,6 +15,7 @@ from openpal.steps.invoice_lexicon import LEGAL_FORMS, find_kinds, find_labels, 
 __all__ = ["vendor_of"]
 
 _TITLES = ("invoice", "credit_note", "receipt")
+_NAMING = ("vendor", "customer", "invoice_number")
 
 
 def _name(text: str) -> str | None:
@@ -25,8 +26,10 @@ def _name(text: str) -> str | None:
     text = re.split(r",\s*(?=\S*\d)", text)[0]
     text = re.sub(r"^[^\W\d_][^:]{0,24}:\s+(?=\S)", "", text)  # "Emitted by: Acme"
     text = " ".join(text.split()).strip(" :;,-|·")
-    if len(text) < 2 or text[0].isdigit() or find_dates(text) or "@" in text:
+    if len(text) < 2 or find_dates(text) or "@" in text:
         return None
+    if text[0].isdigit() and not (re.match(r"\d+[^\W\d_]", text) or _has_legal_form(text)):
+        return None  # an address or a postcode; "3M Deutschland GmbH", "24/7 IT Ltd" are names
     letters = sum(c.isalpha() for c in text)
     return text if letters >= 2 and letters >= sum(c.isdigit() for c in text) * 2 else None
 
@@ -64,16 +67,18 @@ def _spelled(name: str, lines: list[str]) -> str:
 def _vendor(lines: list[str], segs: list[Segment]) -> tuple[str, float] | None:
     """The vendor: labelled, else the letterhead, else a company name outside the
     customer's block."""
+    top = _letterhead_line(lines)
     for strength in (2, 1):
         for seg in segs:
             weak = seg.weak or seg.below
-            if seg.concept == "vendor" and (1 if weak else 2) == strength:
+            if seg.concept == "vendor" and (1 if weak else 2) == strength and seg.line != top:
                 name = _name(seg.text)
                 if name:
                     return name, 0.9 if strength == 2 else 0.8
-    customer_lines = _customer_lines(segs)
+    customer_lines = _customer_lines(segs) - {top}
     labelled = {s.line for s in segs if s.concept is not None and s.concept not in _TITLES}
     labelled -= {i for i, line in enumerate(lines[:8]) if _labels_in_titles(line)}
+    labelled -= {i for i in range(min(8, len(lines))) if _mislabelled(i, segs) or i == top}
     for i, line in enumerate(lines[:8]):
         if i in customer_lines and not any(s.line == i and s.concept == "customer" for s in segs):
             continue  # (a customer label's own line may start with the letterhead)
@@ -100,6 +105,37 @@ def _vendor(lines: list[str], segs: list[Segment]) -> tuple[str, float] | None:
     return None
 
 
+def _letterhead_line(lines: list[str]) -> int | None:
+    """The document's first line (after a title alone on its line), when it reads as a
+    company with its legal form, no ":" follows a word of it and it does not start with
+    a vendor's, customer's or number's label: "Total Energies SE", "Payment Solutions AG"
+    are names ("Supplier Acme Ltd", "N° Acme SAS" are labelled)."""
+    for i, line in enumerate(lines[:2]):
+        if find_kinds(line) and not _without_titles(line).strip(" /|-"):
+            continue
+        rest = _without_titles(line)
+        first = find_labels(rest.strip())
+        if first and first[0].start == 0 and first[0].concept in _NAMING:
+            return None
+        name = _name(rest)
+        ok = name is not None and ":" not in line and _has_legal_form(name)
+        return i if ok and name == " ".join(_without_titles(line).split()).strip() else None
+    return None
+
+
+def _mislabelled(i: int, segs: list[Segment]) -> bool:
+    """Whether line `i`'s labels all lack a value of their type: words but no digit after
+    a number's, a date's or a sum's label ("INVOICE Data Systems GmbH", "Bank Street
+    Bakery Ltd") — a name that holds a label's word."""
+    on_line = [s for s in segs if s.line == i and s.concept not in (None, *_TITLES)]
+    return bool(on_line) and all(
+        s.concept not in _NAMING
+        and re.search(r"[^\W\d_]{2}", s.text)
+        and not re.search(r"\d", s.text)
+        for s in on_line
+    )
+
+
 def _company_above_title(lines: list[str], start: int, customer_lines: set[int]) -> str | None:
     """A company name (with its legal form) among the next lines of the letterhead, above
     the document's title: "ACME" over "Acme Tools GmbH"."""
@@ -123,7 +159,8 @@ def _labels_in_titles(line: str) -> bool:
 
 def _without_titles(line: str) -> str:
     for kind in sorted(find_kinds(line), key=lambda k: -k.start):
-        line = line[: kind.start] + " " + line[kind.end :]
+        if line[kind.end : kind.end + 1] not in ("'", "\u2019"):  # "Bill's Plumbing"
+            line = line[: kind.start] + " " + line[kind.end :]
     return line
 
 
