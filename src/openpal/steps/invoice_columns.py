@@ -82,7 +82,7 @@ _COLUMNS = phrase_index(
     }
 )
 _DESCRIBED = ("description", "code")  # "either": a description, else an article code
-_CODES = ("code", "either", "pos")  # may stand side by side as columns of their own
+_WORDY = ("description", "amount", "quantity")  # in several words: "Betrag netto"
 MAX_UNKNOWN_SHARE = 0.5  # of a header's words that may be words no column names
 
 
@@ -142,7 +142,8 @@ def _joined(text: str, found: list[Label]) -> list[Label]:
         # "E-Preis netto | Gesamt": a qualifier, where a sum's column follows
         later = any(q.concept == "amount" for q in found[k + 1 :])
         mark = mark or (word in _NETS and not gap.strip() and later)
-        if out and (("/" in gap and not gap.strip(" /")) or mark):
+        joined = ("/" in gap or "&" in gap) and not gap.strip(" /&")  # "Item & Description"
+        if out and (joined or mark):
             if out[-1].concept == "either" and not mark:
                 out[-1] = Label(p.concept, out[-1].start, p.end, False)
             else:
@@ -156,7 +157,7 @@ def find_header(line: str) -> list[str] | None:
     """The column roles of `line` in order, if it is a table header."""
     if re.search(r"\d[.,]\d", line) or len(line) > 200:
         return None
-    text = re.sub(r"\([^()]{0,40}\)", " ", line)  # "Amount (excl. VAT)": a remark
+    text = re.sub(r"\([^()]{0,40}\)", " | ", line)  # "Amount (excl. VAT)": a remark
     text = _expand(_QUALIFIER.sub(" ", text))  # "Prijs excl. btw", "Einzelpr."
     found = find_phrases(text, _COLUMNS)
     words = re.findall(r"[^\W_]+|#", fold(text))
@@ -167,7 +168,7 @@ def find_header(line: str) -> list[str] | None:
     if roles[:2] == ["code", "code"] and "pos" not in roles:  # "Item # | Ref.": position, code
         roles[0] = "pos"
     # one column named in several words: "Désignation des prestations", "Betrag netto"
-    roles = [r for k, r in enumerate(roles) if not k or r != roles[k - 1] or r in _CODES]
+    roles = [r for k, r in enumerate(roles) if not k or r != roles[k - 1] or r not in _WORDY]
     if "description" not in roles and "either" not in roles:
         roles = _split_code(text, found, roles)
     if roles.count("either"):
