@@ -138,7 +138,7 @@ def _priced(line: str) -> dict[str, Any] | None:
 
 def _clean(text: str) -> str:
     text = re.sub(r"(?<![A-Za-z])(EUR|USD|GBP|CHF|S?Fr\.|[€$£¥])(?![A-Za-z])", " ", text)
-    return " ".join(text.split()).strip(" -|:;·[]{}")  # "[" and "|": a border OCR read
+    return " ".join(text.split()).strip(" -_|:;·[]{}")  # "[", "|", "_": a border OCR read
 
 
 def _drop_position_numbers(rows: list[dict[str, Any]], key: str) -> None:

@@ -78,7 +78,7 @@ def _row(line: str, roles: list[str], keys: dict[str, str]) -> dict[str, Any] | 
             continue
         description = line[offset : amounts[-len(trail)].start]
         description = _CURRENCY.sub(" ", description)
-        description = " ".join(description.split()).strip(" -|:;·[]{}")  # OCR'd borders
+        description = " ".join(description.split()).strip(" -_|:;·[]{}")  # OCR'd borders
         if roles[at + 1 : at + 2] == ["unit_name"]:  # "Toner black ea": the unit column
             head, _, last = description.rpartition(" ")
             description = head if head and _UNIT_WORD.fullmatch(last) else description
