@@ -1,6 +1,6 @@
 """Generated invoice corpus: layouts composed at random from a half's pools, known answers.
 
-    python -m tests.corpus.gen [--half dev|heldout] [--n 60] [--seed S] [--show K]
+    python -m tests.corpus.gen [--half dev|heldout|heldout2] [--n 60] [--seed S] [--show K]
 
 Each document draws, from one :class:`~tests.corpus.model.Pools` (pools_dev.py or
 pools_heldout.py): a language, its label words for every field, the field order, a date
@@ -14,8 +14,9 @@ the footer.
 Everything comes from ``random.Random(f"{pools.name}|{seed}|{index}")``, so document ``i``
 is the same whatever ``n`` is, and PDFs are byte-identical between runs. The self-check
 writes the corpus, extracts each PDF's text with pypdf and checks every printed answer is in
-it. This module imports the held-out pools only for ``--half heldout`` (its self-check
-then prints counts, never held-out strings); everything else takes the pools passed in.
+it. This module imports the held-out pools only for ``--half heldout`` / ``heldout2`` (the
+self-check then prints counts, never held-out strings); everything else takes the pools
+passed in.
 """
 
 from __future__ import annotations
@@ -238,6 +239,10 @@ def _pools(half: str) -> Pools:
         from tests.corpus import pools_heldout
 
         return pools_heldout.POOLS
+    if half == "heldout2":
+        from tests.corpus import pools_heldout2
+
+        return pools_heldout2.POOLS
     from tests.corpus import pools_dev
 
     return pools_dev.POOLS
@@ -245,7 +250,7 @@ def _pools(half: str) -> Pools:
 
 def _self_check(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.corpus.gen")
-    ap.add_argument("--half", choices=("dev", "heldout"), default="dev")
+    ap.add_argument("--half", choices=("dev", "heldout", "heldout2"), default="dev")
     ap.add_argument("--n", type=int, default=60)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--show", type=int, default=0, help="print the text of the first K (dev only)")

@@ -16,12 +16,16 @@ from tests.corpus.model import Pools
 def _pools(half: str) -> Pools:
     if half == "dev":
         return pools_dev.POOLS
+    if half == "heldout2":
+        from tests.corpus import pools_heldout2
+
+        return pools_heldout2.POOLS
     from tests.corpus import pools_heldout
 
     return pools_heldout.POOLS
 
 
-@pytest.mark.parametrize("half", ["dev", "heldout"])
+@pytest.mark.parametrize("half", ["dev", "heldout", "heldout2"])
 def test_same_seed_same_documents(half, tmp_path):
     pools = _pools(half)
     first, again, other = generate(pools, 12, 7), generate(pools, 12, 7), generate(pools, 12, 8)
@@ -36,7 +40,7 @@ def test_same_seed_same_documents(half, tmp_path):
     assert a == b
 
 
-@pytest.mark.parametrize("half", ["dev", "heldout"])
+@pytest.mark.parametrize("half", ["dev", "heldout", "heldout2"])
 def test_every_answer_is_in_the_pdf_text(half, tmp_path):
     pools = _pools(half)
     docs = generate(pools, 15, 11)
