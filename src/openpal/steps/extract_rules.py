@@ -29,13 +29,14 @@ from typing import Any
 
 from openpal.steps.safe_regex import compile_safe
 
-__all__ = ["MAX_LINE", "extract_rules", "parse_amount", "parse_currency", "parse_date"]
+__all__ = ["CODES", "MAX_LINE", "extract_rules", "parse_amount", "parse_currency", "parse_date"]
 
 _SYMBOLS = {"€": "EUR", "$": "USD", "£": "GBP", "¥": "JPY"}
 _CODES = (
     "EUR", "USD", "GBP", "CHF", "JPY", "CAD", "AUD", "NZD", "SEK", "NOK", "DKK",
     "PLN", "CZK", "HUF", "CNY", "INR", "BRL", "MXN", "ZAR", "SGD", "HKD",
 )  # fmt: skip
+CODES = _CODES  # the currencies' ISO codes read beside an amount
 _CODE_RE = re.compile(r"(?<![A-Z])(" + "|".join(_CODES) + r")(?![A-Z])")
 _AMOUNT_RE = re.compile(r"-?\d(?:[\d.,' ]*\d)?")
 _MONTHS = (

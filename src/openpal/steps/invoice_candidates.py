@@ -13,9 +13,10 @@ import re
 from dataclasses import dataclass
 
 from openpal.steps.extract_rules import parse_amount, parse_currency
+from openpal.steps.invoice_columns import find_header
 from openpal.steps.invoice_dates import find_dates, numeric_order
 from openpal.steps.invoice_grid import align
-from openpal.steps.invoice_lexicon import Label, find_labels, fold
+from openpal.steps.invoice_lexicon import LEGAL_FORMS, Label, find_labels, fold
 
 __all__ = [
     "Amount",
@@ -67,6 +68,7 @@ class Segment:
     weak: bool = False
 
 
+_NAMED = ("vendor", "customer")  # after their ":", the rest of the segment is a name
 _RATE = re.compile(r"[(@ ]*\d{1,2}(?:[.,]\d{1,2})?\s?%\)?:?")
 
 
@@ -97,7 +99,8 @@ def segments(lines: list[str]) -> list[Segment]:
             values.append(value)
             out.append(Segment(i, label.concept, value, weak=label.weak))
         named = [v for v in values if v and not _RATE.fullmatch(v)]  # "VAT 20%" holds no value
-        headers.append(bool(labels) and not head.strip(" |:;-") and not named)
+        header = bool(labels) and not head.strip(" |:;-") and not named
+        headers.append(header and not _table_header(line))  # a table's columns hold no field
     i = 0
     while i < len(lines):
         k = 0
@@ -124,13 +127,30 @@ def _named(line: str, labels: list[Label]) -> list[Label]:
     out: list[Label] = []
     named = False
     for label in labels:
-        gap = line[out[-1].end : label.start] if out else ""
+        gap = line[out[-1].end : label.start].lstrip(" .:\t") if out else ""
         after = line[label.end :].lstrip(" .")[:1]
         if named and not ("|" in gap or "  " in gap or "\t" in gap or after == ":"):
             continue
         out.append(label)
-        named = label.concept in ("vendor", "customer") and after == ":"
+        named = label.concept in _NAMED and after == ":"
+        named = named or (label.concept == "vendor" and _company_follows(line[label.end :]))
     return out
+
+
+def _table_header(line: str) -> bool:
+    """Whether `line` is a line-item table's header (it names a description or a quantity)."""
+    roles = find_header(line) or []
+    return "description" in roles or "quantity" in roles
+
+
+def _company_follows(rest: str) -> bool:
+    """Whether `rest` (after a vendor's or customer's label without a colon) up to a wide
+    gap is a company's name with its legal form: "Pay to Total Gas & Power LLC",
+    "Lieferant Summe & Partner UG (haftungsbeschränkt)"."""
+    text = re.split(r"\s{2,}|\t|\|", rest.strip(" "), maxsplit=1)[0]
+    text = re.sub(r"\s*\([^)]*\)$", "", text)  # "UG (haftungsbeschränkt)"
+    words = re.sub(r"\b(\w) (?=\w\b)", r"\1", fold(text).replace(".", "")).split()
+    return len(words) >= 2 and words[0][:1].isalnum() and words[-1] in LEGAL_FORMS
 
 
 def _grids(lines: list[str], found: list[list[Label]]) -> dict[int, list[Segment]]:
@@ -140,6 +160,10 @@ def _grids(lines: list[str], found: list[list[Label]]) -> dict[int, list[Segment
     for i in range(len(lines) - 1):
         if i in out or not found[i] or found[i + 1]:
             continue
+        if any(_company_follows(lines[i][lb.end :]) for lb in found[i] if lb.concept == "vendor"):
+            continue  # "Leverancier Factuur Direct N.V." over its street: no header row
+        if _table_header(lines[i]):
+            continue  # "# Quantity Product Unit Cost Amount" over an item's row
         columns = align(lines[i], lines[i + 1], _date_spans)
         if columns:
             out[i] = []

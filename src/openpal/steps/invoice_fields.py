@@ -190,6 +190,8 @@ def _total(
         found = [c for c in found if c[0].value]  # not a balance of 0.00 after payment
     free = [(a, s.line) for s in segs if s.concept in (None, "other_amount") for a in money(s.text)]
     fitting_free = [(a, line) for a, line in free if adds_up(a.value) and a.money]
+    if found and fitting_free and not any(c[0].money or adds_up(c[0].value) for c in found):
+        found = []  # "Please pay within 30 days": no sum; "Amount paid $1,117.62" adds up
     if found:
         fitting = [c for c in found if adds_up(c[0].value)]
         if fitting:

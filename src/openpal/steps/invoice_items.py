@@ -13,6 +13,7 @@ import itertools
 import re
 from typing import Any
 
+from openpal.steps.extract_rules import CODES
 from openpal.steps.invoice_candidates import Amount, find_amounts, find_dates
 from openpal.steps.invoice_lexicon import find_labels
 from openpal.steps.invoice_table import table_rows
@@ -137,7 +138,7 @@ def _priced(line: str) -> dict[str, Any] | None:
 
 
 def _clean(text: str) -> str:
-    text = re.sub(r"(?<![A-Za-z])(EUR|USD|GBP|CHF|S?Fr\.|[€$£¥])(?![A-Za-z])", " ", text)
+    text = re.sub(rf"(?<![A-Za-z])({'|'.join(CODES)}|S?Fr\.|[€$£¥])(?![A-Za-z])", " ", text)
     return " ".join(text.split()).strip(" -_|:;·[]{}")  # "[", "|", "_": a border OCR read
 
 

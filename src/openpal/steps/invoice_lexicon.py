@@ -63,42 +63,43 @@ _PHRASES: dict[str, str] = {
     "invoice_date_hint": "vom|du|del|dated|datiert|gedateerd|emitida el|de fecha",
     "due_date": """
         due date|date due|payment due|due by|due on|pay by|payment date|payable by|
-        payment deadline|due|falligkeitsdatum|fallig am|fallig|falligkeit|fallig bis|
-        zahlbar bis|zahlungsziel|zahlungsfrist|zahlbar am|betalen voor|betalen uiterlijk|
-        date limite|date limite de paiement|a regler avant le|a regler avant|a regler le|
-        vence el|vence|vto|fecha de vto|payment due date|pay before|please pay by|
-        zahlbar bis zum|date d echeance|echeance|a payer avant le|payable avant|
-        fecha de vencimiento|vencimiento|fecha limite de pago|vervaldatum|vervaldag|
-        uiterste betaaldatum|te betalen voor|scadenza|data di scadenza|data scadenza|
-        data de vencimento|vencimento|valid until|gultig bis|valable jusqu au""",
+        payment deadline|due|falligkeitsdatum|fallig am|fallig|falligkeit|fallig bis|zahlbar bis|
+        zahlungsziel|zahlungsfrist|zahlbar am|betalen voor|betalen uiterlijk|date limite|
+        date limite de paiement|a regler avant le|a regler avant|a regler le|vence el|vence|vto|
+        fecha de vto|payment due date|pay before|please pay by|zahlbar bis zum|date d echeance|
+        echeance|a payer avant le|payable avant|fecha de vencimiento|echeance le|vence el|
+        vencimiento|fecha limite de pago|vervaldatum|vervaldag|uiterste betaaldatum|
+        te betalen voor|scadenza|data di scadenza|data scadenza|data de vencimento|vencimento|
+        valid until|gultig bis|valable jusqu au|pay within|please pay within|payable within|
+        zahlbar innerhalb""",
     "other_date": """
         delivery date|date of delivery|service date|date of service|order date|ship date|
         shipping date|dispatch date|performance date|supply date|period|billing period|
-        service period|leistungsdatum|lieferdatum|leistungszeitraum|bestelldatum|
-        date de livraison|date de commande|date de prestation|periode|fecha de entrega|
-        fecha de pedido|fecha de servicio|periodo|leverdatum|besteldatum|leveringsdatum|
-        data di consegna|data ordine|data de entrega|data do pedido|printed|created""",
+        service period|leistungsdatum|lieferdatum|leistungszeitraum|bestelldatum|date de livraison|
+        date de commande|date de prestation|periode|fecha de entrega|fecha de pedido|
+        fecha de servicio|periodo|leverdatum|besteldatum|leveringsdatum|data di consegna|
+        data ordine|data de entrega|data do pedido|printed|created|livre le|livree le|geliefert am|
+        entregado el|geleverd op|delivered on|shipped on|shipped|service period end|period end|
+        period start|period ending""",
     "order_number": """
-        order number|order no|order nr|order #|order ref|order reference|order|
-        purchase order|purchase order no|po number|po no|po #|p o|p o #|po|
-        your reference|our reference|your order|delivery note no|
-        contract no|contract number|project no|project|job no|quote no|
-        bestellnummer|bestellung|ihre bestellung|auftragsnummer|auftrag|auftrags nr|
-        ihr zeichen|unser zeichen|lieferschein nr|lieferscheinnummer|
-        bon de commande|commande|numero de commande|votre reference|reference commande|
-        notre reference|pedido|numero de pedido|n de pedido|su referencia|
-        bestelnummer|bestelling|uw referentie|ordernummer|
-        ordine|numero ordine|vostro riferimento|encomenda|numero da encomenda""",
+        order number|order no|order nr|order #|order ref|order reference|order|purchase order|
+        albaran|purchase order no|po number|po no|po #|p o|p o #|po|your reference|our reference|
+        your order|delivery note no|contract no|contract number|project no|project|job no|quote no|
+        bestellnummer|bestellung|ihre bestellung|auftragsnummer|auftrag|auftrags nr|ihr zeichen|
+        unser zeichen|lieferschein nr|lieferscheinnummer|bon de commande|commande|
+        numero de commande|votre reference|reference commande|notre reference|pedido|
+        numero de pedido|n de pedido|su referencia|bestelnummer|bestelling|uw referentie|
+        ordernummer|ordine|numero ordine|vostro riferimento|encomenda|numero da encomenda""",
     # a bare "Reference": an order's or the invoice's own; the number only as a last resort
     "reference": """reference|ref|reference no|referenz|referencia|riferimento|referentie|
         referencia n|ref nr""",
     "customer_number": """
-        customer number|customer no|customer nr|customer id|customer #|customer code|
-        client number|client no|client id|account number|account no|account id|account|
-        member no|kundennummer|kundennr|kunden nr|debitorennummer|numero client|
-        n client|code client|numero de cliente|n cliente|codigo de cliente|klantnummer|
-        n de cliente|no de cliente|n de client|no de client|n du client|
-        klantnr|debiteurnummer|codice cliente|numero cliente|n cliente""",
+        customer number|customer no|customer nr|customer id|customer #|customer code|client number|
+        client no|client id|account number|account no|account id|account|member no|kundennummer|
+        kundennr|kunden nr|debitorennummer|numero client|n client|code client|numero de cliente|
+        n cliente|codigo de cliente|klantnummer|n de cliente|no de cliente|n de client|
+        no de client|n du client|account #|acct #|acct no|account ref|client #|member #|member id|
+        subscriber id|klantnr|debiteurnummer|codice cliente|numero cliente|n cliente""",
     "tax_id": """
         vat no|vat number|vat reg no|vat registration|vat registration number|vat id|
         tax id|tax no|tax number|tin|ein|gst no|abn|company no|company number|
@@ -135,13 +136,13 @@ _PHRASES: dict[str, str] = {
         bedrag|totale|totale fattura|totale da pagare|importo totale|totale documento|
         netto a pagare|valor total|total a pagar|valor a pagar|montante total""",
     "subtotal": """
-        subtotal|sub total|net total|total net|net amount|net|total excl vat|
-        total excluding vat|total before tax|total ht|montant ht|total hors taxes|
-        sous total|zwischensumme|nettobetrag|netto|summe netto|gesamt netto|nettosumme|
-        warenwert|base imponible|subtotal sin iva|importe neto|subtotaal|totaal excl btw|
-        netto bedrag|imponibile|totale imponibile|totale netto|valor liquido|
-        total sem iva|total iliquido|amount before tax|amount excl vat|
-        amount excluding vat|amount before vat|net value|nettowert""",
+        subtotal|sub total|net total|total net|net amount|net|total excl vat|total excluding vat|
+        total before tax|total ht|montant ht|total hors taxes|sous total|zwischensumme|nettobetrag|
+        netto|summe netto|gesamt netto|nettosumme|warenwert|base imponible|base ht|base hors taxes|
+        subtotal sin iva|importe neto|subtotaal|totaal excl btw|netto bedrag|imponibile|
+        totale imponibile|totale netto|valor liquido|total sem iva|total iliquido|
+        amount before tax|amount excl vat|amount excluding vat|amount before vat|net value|
+        nettowert""",
     "tax": """
         tax|vat|sales tax|vat amount|vat total|total vat|total tax|tax amount|gst|hst|pst|
         mwst|mehrwertsteuer|umsatzsteuer|ust|zzgl mwst|zzgl ust|inkl mwst|
@@ -154,19 +155,18 @@ _PHRASES: dict[str, str] = {
         bereits bezahlt|anzahlung|acompte|deja paye|pagado|anticipo|betaald|
         aanbetaling|acconto|pago|unit price|price|rate|qty|quantity|amount""",
     "vendor": """
-        from|von|van|de|da|vendor|seller|supplier|issued by|bill from|billed by|sold by|
-        payee|provider|issued from|emis par|emise par|emitido por|emitida por|
-        uitgegeven door|ausgestellt von|rechnungsaussteller|aussteller|fatturato da|
-        emesso da|emitido por|
-        company|merchant|service provider|contractor|invoice from|
-        lieferant|verkaufer|rechnungssteller|absender|auftragnehmer|anbieter|
-        leistungserbringer|fournisseur|emetteur|vendeur|prestataire|
-        proveedor|emisor|vendedor|prestador|leverancier|verkoper|afzender|
-        leverende partij|fornitore|cedente|emittente|venditore|prestatore|
-        fornecedor|emitente|prestador de servicos|opdrachtnemer|uitgevende partij|
-        crediteur|dienstverlener|verkopende partij|issuer|biller|supplier name|
-        vendor name|company name|razon social|raison sociale|remit to|payable to|
-        zahlungsempfanger|begunstigde|beneficiaire|beneficiario""",
+        from|von|van|de|da|vendor|seller|supplier|issued by|bill from|billed by|sold by|payee|
+        provider|issued from|emis par|emise par|emitido por|emitida por|uitgegeven door|
+        ausgestellt von|rechnungsaussteller|aussteller|fatturato da|emesso da|emitido por|company|
+        merchant|service provider|contractor|invoice from|lieferant|verkaufer|rechnungssteller|
+        absender|auftragnehmer|anbieter|leistungserbringer|fournisseur|emetteur|vendeur|
+        prestataire|proveedor|emisor|vendedor|prestador|leverancier|verkoper|afzender|
+        leverende partij|fornitore|cedente|emittente|venditore|prestatore|fornecedor|emitente|
+        prestador de servicos|opdrachtnemer|uitgevende partij|crediteur|dienstverlener|
+        verkopende partij|issuer|biller|supplier name|vendor name|company name|razon social|
+        raison sociale|remit to|payable to|pay to|please pay to|make payable to|
+        make checks payable to|remit payment to|make cheques payable to|send payment to|vendu par|
+        zahlbar an|betalen aan|zahlungsempfanger|begunstigde|beneficiaire|beneficiario""",
     "customer": """
         bill to|billed to|billing address|invoice to|invoiced to|sold to|ship to|
         deliver to|delivery address|shipping address|customer|client|buyer|recipient|

@@ -15,6 +15,7 @@ import itertools
 import re
 from typing import Any
 
+from openpal.steps.extract_rules import CODES
 from openpal.steps.invoice_candidates import Amount, find_amounts, find_dates, readings
 from openpal.steps.invoice_columns import find_header
 from openpal.steps.invoice_lexicon import find_labels
@@ -24,7 +25,7 @@ __all__ = ["find_header", "table_rows"]
 _NUMERIC = ("quantity", "unit_price", "amount", "vat")
 _ENDS = frozenset({"total", "subtotal", "tax"})
 _NAMES = frozenset({"vendor", "customer"})
-_CURRENCY = re.compile(r"(?<![A-Za-z])(EUR|USD|GBP|CHF|S?Fr\.|[€$£¥])(?![A-Za-z])")
+_CURRENCY = re.compile(rf"(?<![A-Za-z])({'|'.join(CODES)}|S?Fr\.|[€$£¥])(?![A-Za-z])")
 # (a "Customer:" or "From:" line inside the table is a note on its row, not the bill-to block)
 _NOT_CONTINUED = _ENDS | {"carry", "page", "bank", "contact", "tax_id"}
 _UNITS = re.compile(r"(?<![A-Za-z])(?:[A-Z]{3}|Fr\.|[€$£¥%x])(?![A-Za-z])")

@@ -35,13 +35,32 @@ def _name(text: str) -> str | None:
 
 
 def _has_legal_form(text: str) -> bool:
-    return any(w in LEGAL_FORMS for w in re.findall(r"[a-z]+", fold(text).replace(".", "")))
+    folded = re.sub(r"\b([a-z]) (?=[a-z]\b)", r"\1", fold(text).replace(".", ""))  # "e. K."
+    return any(w in LEGAL_FORMS for w in re.findall(r"[a-z]+", folded))
 
 
 def vendor_of(lines: list[str], segs: list[Segment]) -> tuple[str, float] | None:
     """The vendor (`_vendor`), spelled as the document spells it best (`_spelled`)."""
     found = _vendor(lines, segs)
-    return (_spelled(found[0], lines), found[1]) if found else None
+    return (_spelled(_whole(found[0], lines), lines), found[1]) if found else None
+
+
+def _whole(name: str, lines: list[str]) -> str:
+    """`name` with the word or two before it that a label or title took, where the
+    document prints the longer name as such on two lines: "Invoice Ninja Ltd" in the
+    letterhead and again in the footer (not "INVOICE Data Systems GmbH" once, with
+    "Data Systems GmbH" alone in the footer)."""
+    for words in (2, 1):
+        pattern = r"(?:(?<=^)|(?<=[\s|·:]))((?:[A-Z0-9][\w&'.-]*\s+){" + str(words) + "})"
+        seen: dict[str, int] = {}
+        for line in lines:
+            for m in re.finditer(pattern + re.escape(name), line):
+                longer = m.group(1) + name
+                seen[longer] = seen.get(longer, 0) + 1
+        best = [n for n, count in seen.items() if count > 1 and ":" not in n]
+        if len(best) == 1 and _name(best[0]) == " ".join(best[0].split()):
+            return " ".join(best[0].split())
+    return name
 
 
 def _spelled(name: str, lines: list[str]) -> str:

@@ -56,7 +56,8 @@ LEGAL_FORMS = frozenset(
     _words(
         "gmbh|ag|kg|ohg|ug|gbr|ev|se|ltd|limited|llc|llp|lp|inc|incorporated|corp|corporation|"
         "co|plc|pty|bv|nv|vof|sa|sas|sarl|sasu|eurl|sl|slu|sa de cv|spa|srl|snc|lda|ab|"
-        "as|oy|aps|kft|sp|zoo|group|gruppe|company|cie|partners|associates|holding"
+        "as|oy|aps|kft|sp|zoo|group|gruppe|company|cie|partners|associates|holding|ek|ekfr|cv|"
+        "kgaa|eenmanszaak|pllc|bvba|sprl|gesmbh|mbh"
     )
 )
 
