@@ -5,7 +5,8 @@ Why a writer thread: SQLite allows one writer at a time, and a durable commit
 queued while the previous commit was on disk and runs them in one
 transaction, each inside its own savepoint, so a failing operation rolls back
 alone while the fsync is shared by the whole batch (group commit). Futures
-resolve only after COMMIT returns: an answered write is durable.
+resolve only after COMMIT returns: an answered write is durable. The writer never
+checkpoints the WAL itself: a thread of its own does (`sqlite_checkpoints`).
 
 The engine also offers the async surface `PgEngine` has (`fetch`, `fetchrow`,
 `fetchval`, `execute`, `tx`), so a statement body is written once for both stores
@@ -26,6 +27,7 @@ from typing import Any, TypeVar
 
 from openpal.private import private_file
 from openpal.store.schema import bundled_migrations, split_sql
+from openpal.store.sqlite_checkpoints import WRITER_PAGES, WalCheckpointer
 
 T = TypeVar("T")
 WriteOp = Callable[[sqlite3.Connection], Any]
@@ -115,6 +117,9 @@ class SqliteEngine:
         self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._writer_conn = connect(path)
         apply_migrations(self._writer_conn)
+        # checkpoints are the checkpointer's job; the writer's own only as a last resort
+        self._writer_conn.execute(f"PRAGMA wal_autocheckpoint={WRITER_PAGES}")
+        self.checkpointer = WalCheckpointer(path, connect)
         self._local = threading.local()
         self._reader_conns: list[sqlite3.Connection] = []
         self._reader_lock = threading.Lock()
@@ -171,6 +176,7 @@ class SqliteEngine:
                     conn.execute("RELEASE op")
                     outcomes.append((result, None))
             conn.execute("COMMIT")
+            self.checkpointer.wrote()
         except BaseException as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
@@ -241,6 +247,7 @@ class SqliteEngine:
         self._closed = True
         self._queue.put(_STOP)
         self._thread.join()
+        self.checkpointer.close()
         self._readers.shutdown(wait=True)
         with self._reader_lock:
             for conn in self._reader_conns:
