@@ -179,7 +179,7 @@ async def _advance(db: PgEngine, batch: list[Advance]) -> list[Any]:
     source, columns = _arrays(rows, types)
     names = [f"v_{n}" for n, _ in head] + [f"v_s{i}" for i in range(len(STEP_COLS))]
     guard = f"runs.id = v.v_id AND runs.fencing_token = v.v_token AND runs.status IN ({_RUNNING})"
-    if ending:  # see `_finish_with_step`: a cancel stamped meanwhile wins
+    if ending:  # see `pg_progress._finish_with_step`: a cancel stamped meanwhile wins
         update = (
             "UPDATE runs SET"
             " status = CASE WHEN cancel_requested_at IS NULL THEN v_status ELSE 'cancelled' END,"
