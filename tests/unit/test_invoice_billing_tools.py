@@ -138,3 +138,59 @@ Total amount due: CAD 67.34
         "Copywriting (blog posts) Billing period Mar 1 - Mar 31",
         "Shipping",
     ]
+
+
+def test_hours_discount_and_shipping_rows_of_a_table():
+    text = """Acme Web Studio LLC
+INVOICE
+Invoice #: INV-0042
+Invoice Date: March 14, 2026
+Item Hours Rate Total
+Website redesign 12 hrs $85.00 $1,020.00
+Hosting setup 2 x $45.00 $90.00
+Discount (10%) -$111.00
+Shipping $15.00
+Subtotal $1,014.00
+Total $1,014.00
+"""
+    rows = extract_document(text, SCHEMA)["line_items"]
+    assert [(r["description"], r.get("quantity"), r["amount"]) for r in rows] == [
+        ("Website redesign", 12.0, 1020.0),
+        ("Hosting setup", 2.0, 90.0),
+        ("Discount (10%)", None, -111.0),  # a discount is below zero however it is printed
+        ("Shipping", None, 15.0),
+    ]
+
+
+def test_a_till_receipts_quantity_lines_under_their_rows():
+    text = """CORNER SHOP
+12/04/2026 09:12   Till 2   Receipt 0012-5531
+Whole milk 1L 1.10
+Free range eggs x6 4.40
+   2 x 2.20
+Apples loose 1.35
+TOTAL £6.85
+CASH £10.00
+"""
+    rows = extract_document(text, SCHEMA)["line_items"]
+    assert [(r["description"], r.get("quantity"), r.get("unit_price")) for r in rows] == [
+        ("Whole milk 1L", None, None),
+        ("Free range eggs x6", 2.0, 2.2),
+        ("Apples loose", None, None),
+    ]
+
+
+def test_a_credit_notes_rows_printed_without_minus_signs_are_credited():
+    text = """Elektro Muster GmbH
+Gutschrift
+Gutschrift-Nr.: GS-2026-0012
+Datum: 02.03.2026
+Bezeichnung Menge Einzelpreis Betrag
+Rückgabe Ladekabel 2 25,00 € 50,00 €
+Nettobetrag 50,00 €
+USt. 19 % 9,50 €
+Gutschriftsbetrag 59,50 €
+"""
+    got = extract_document(text, SCHEMA)
+    assert got["total"] == -59.5
+    assert [(r["unit_price"], r["amount"]) for r in got["line_items"]] == [(-25.0, -50.0)]

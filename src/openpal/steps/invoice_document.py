@@ -64,6 +64,19 @@ def _item_keys(spec: dict[str, Any]) -> dict[str, str]:
     return ({"description": texts[0]} if texts else {}) | keys
 
 
+def _credited(items: list[dict[str, Any]], keys: dict[str, str]) -> None:
+    """A credit note's rows printed without minus signs are credited: amount and unit
+    price below zero (rows printed with a sign are left as printed)."""
+    amount, price = keys.get("amount"), keys.get("unit_price")
+    values = [row.get(amount) for row in items] if amount else []
+    if not values or not all(isinstance(v, int | float) and v > 0 for v in values):
+        return
+    for row in items:
+        for key in (amount, price):
+            if key and isinstance(row.get(key), int | float):
+                row[key] = -abs(row[key])
+
+
 def extract_document(text: str, schema: dict[str, Any]) -> dict[str, Any]:
     """Every property of `schema`, concepts by context, the rest by labels; `_confidence`."""
     from openpal.steps.extract import ExtractionRefused  # extract imports this module
@@ -89,6 +102,7 @@ def extract_document(text: str, schema: dict[str, Any]) -> dict[str, Any]:
         raise ExtractionRefused(f"not extracted: {kind.refusal}", list(schema.get("required", [])))
     if kind.kind == "credit_note" and isinstance(fields.values.get("total"), float):
         fields.values["total"] = -abs(fields.values["total"])
+        _credited(items, _item_keys(props[tables[0]]) if tables else {})
     for name, concept in concepts.items():
         if concept == "line_items":
             out[name], confidence[name] = items, 0.9 if items else 0.0

@@ -110,6 +110,8 @@ def _priced_lines(lines: list[str], item_keys: dict[str, str]) -> list[dict[str,
         if row is not None:
             block.append(row)
             continue
+        if block and _times(line, block[-1]):
+            continue
         total = round(sum(r["amount"] for r in block), 2)
         if len(block) >= 1 and total in targets:
             return [{key: r[role] for role, key in item_keys.items() if role in r} for r in block]
@@ -135,6 +137,25 @@ def _priced(line: str) -> dict[str, Any] | None:
     elif len(amounts) == 2:
         return None
     return row
+
+
+_TIMES = re.compile(
+    r"\s*(\d{1,4}(?:[.,]\d{1,3})?)\s*[x\u00d7@*]\s*([^\s\d]{0,3}\s?\d{1,7}[.,]\d\d)\s*"
+)
+
+
+def _times(line: str, row: dict[str, Any]) -> bool:
+    """A till receipt's "   2 x 3.10" under its row: that row's quantity and unit price,
+    where they make its amount."""
+    match = _TIMES.fullmatch(line)
+    if not match:
+        return False
+    quantity = float(match.group(1).replace(",", "."))
+    prices = [a.value for a in find_amounts(match.group(2))]
+    if not prices or abs(quantity * prices[-1] - row["amount"]) >= 0.005:
+        return False
+    row["quantity"], row["unit_price"] = quantity, prices[-1]
+    return True
 
 
 def _clean(text: str) -> str:

@@ -77,19 +77,20 @@ _PHRASES: dict[str, str] = {
         shipping date|dispatch date|performance date|supply date|period|billing period|
         service period|leistungsdatum|lieferdatum|leistungszeitraum|bestelldatum|date de livraison|
         date de commande|date de prestation|periode|fecha de entrega|fecha de pedido|
-        fecha de servicio|periodo|leverdatum|besteldatum|leveringsdatum|data di consegna|
-        data ordine|data de entrega|data do pedido|printed|created|livre le|livree le|geliefert am|
-        entregado el|geleverd op|delivered on|shipped on|shipped|service period end|period end|
-        period start|period ending""",
+        fecha de servicio|periodo|leverdatum|datum levering|besteldatum|leveringsdatum|
+        data di consegna|data ordine|data de entrega|data do pedido|printed|created|livre le|
+        livree le|geliefert am|entregado el|geleverd op|delivered on|shipped on|shipped|
+        service period end|period end|period start|period ending""",
     "order_number": """
         order number|order no|order nr|order #|order ref|order reference|order|purchase order|
-        albaran|purchase order no|po number|po no|po #|p o|p o #|po|your reference|our reference|
-        your order|delivery note no|contract no|contract number|project no|project|job no|quote no|
-        bestellnummer|bestellung|ihre bestellung|auftragsnummer|auftrag|auftrags nr|ihr zeichen|
-        unser zeichen|lieferschein nr|lieferscheinnummer|bon de commande|commande|
-        numero de commande|votre reference|reference commande|notre reference|pedido|
-        numero de pedido|n de pedido|su referencia|bestelnummer|bestelling|uw referentie|
-        ordernummer|ordine|numero ordine|vostro riferimento|encomenda|numero da encomenda""",
+        albaran|contract ref|contract reference|purchase order no|po number|po no|po #|p o|p o #|
+        po|your reference|our reference|your order|delivery note no|contract no|contract number|
+        project no|project|job no|quote no|bestellnummer|bestellung|ihre bestellung|auftragsnummer|
+        auftrag|auftrags nr|ihr zeichen|unser zeichen|lieferschein nr|lieferscheinnummer|
+        bon de commande|commande|numero de commande|votre reference|reference commande|
+        notre reference|pedido|numero de pedido|n de pedido|su referencia|bestelnummer|bestelling|
+        uw referentie|ordernummer|ordine|numero ordine|vostro riferimento|encomenda|
+        numero da encomenda""",
     # a bare "Reference": an order's or the invoice's own; the number only as a last resort
     "reference": """reference|ref|reference no|referenz|referencia|riferimento|referentie|
         referencia n|ref nr""",

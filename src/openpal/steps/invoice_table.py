@@ -65,10 +65,14 @@ def _row(line: str, roles: list[str], keys: dict[str, str]) -> dict[str, Any] | 
             continue
         picked = dict(zip(trail, amounts[-len(trail) :], strict=True))
         cells = amounts[-len(trail) :]
-        between = (line[a.end : b.start] for a, b in itertools.pairwise(cells))
-        gaps = (_UNITS.sub("", gap).strip() for gap in between)
-        if units:
-            gaps = ("" if _UNIT_WORD.fullmatch(gap) else gap for gap in gaps)
+        between = [line[a.end : b.start] for a, b in itertools.pairwise(cells)]
+        gaps = [_UNITS.sub("", gap).strip() for gap in between]
+        # a unit's word in its own column, or after a quantity: "12 hrs $85.00"
+        after_qty = [units or role == "quantity" for role in trail[:-1]]
+        gaps = [
+            "" if ok and _UNIT_WORD.fullmatch(g) else g
+            for g, ok in zip(gaps, after_qty, strict=True)
+        ]
         if any(re.search(r"[^\W\d_]", gap) for gap in gaps):
             continue  # words between two columns: "(100 Stück) 1 168,00" is no 100 and 1,168
         tail = line[picked[trail[-1]].end :]
@@ -123,6 +127,7 @@ def table_rows(lines: list[str], keys: dict[str, str]) -> list[dict[str, Any]] |
             if rows:  # the table ends; another header (the next page's) restarts it
                 roles, continuing = None, False
             continue
+        row = row if row is not None or not desc else _charge(line, keys)
         if row is not None:
             rows.append(row)
             continuing = True
@@ -131,6 +136,26 @@ def table_rows(lines: list[str], keys: dict[str, str]) -> list[dict[str, Any]] |
         else:
             continuing = False
     return rows if seen else None
+
+
+_CHARGE = re.compile(
+    r"(?i)\s*(?:(discount|rabatt|nachlass|remise|descuento|korting|sconto|coupon|promo)|"
+    r"shipping|delivery|freight|handling|postage|versand|porto|fracht|frais de port|"
+    r"livraison|env[ií]o|portes|verzend|bezorg)"
+)
+
+
+def _charge(line: str, keys: dict[str, str]) -> dict[str, Any] | None:
+    """A row of the table with its text and one sum only: a discount (below zero however
+    it is printed) or a shipping charge ("Discount (10%) -$111.00", "Shipping 15.00")."""
+    match = _CHARGE.match(line)
+    amounts = [a for a in find_amounts(line, find_dates(line)) if a.money]
+    if not match or len(amounts) != 1 or re.search(r"[^\W\d_]", line[amounts[0].end :]):
+        return None
+    text = _CURRENCY.sub(" ", line[: amounts[0].start])
+    value = -abs(amounts[0].value) if match.group(1) else amounts[0].value
+    found = {"description": " ".join(text.split()).strip(" -_|:;·"), "amount": value}
+    return {keys[role]: found[role] for role in keys if role in found}
 
 
 def _colon(line: str, end: int) -> bool:
