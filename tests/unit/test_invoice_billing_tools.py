@@ -194,3 +194,29 @@ Gutschriftsbetrag 59,50 €
     got = extract_document(text, SCHEMA)
     assert got["total"] == -59.5
     assert [(r["unit_price"], r["amount"]) for r in got["line_items"]] == [(-25.0, -50.0)]
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "CONCEPTO PRECIO UNIDADES SUBTOTAL IVA TOTAL",
+        "Désignation P.U. HT Qté Montant HT TVA Montant TTC",
+    ],
+)
+def test_a_row_with_its_net_and_its_gross_sum_is_read_at_its_net(header):
+    text = f"""Estudio Demo SL
+Factura
+Nº factura F260012
+Fecha 14/03/2026
+{header}
+Diseño web 500,00€ 1 500,00€ 21% 605,00€
+Hosting anual 120,00€ 1 120,00€ 21% 145,20€
+BASE IMPONIBLE 620,00€
+IVA 21% 130,20€
+TOTAL 750,20€
+"""
+    rows = extract_document(text, SCHEMA)["line_items"]
+    assert [(r["quantity"], r["unit_price"], r["amount"]) for r in rows] == [
+        (1.0, 500.0, 500.0),
+        (1.0, 120.0, 120.0),
+    ]

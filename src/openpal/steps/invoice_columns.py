@@ -187,6 +187,8 @@ def find_header(line: str) -> list[str] | None:
     # a position column's word after the first column ("Total línea", "Item #") is no column
     while "pos" in roles[1:] and roles[0] != "pos" and len(roles) > 2:
         roles.remove("pos")
+    if roles.count("amount") == 2:  # "Subtotal | IVA | Total", "Montant HT | TVA | Montant TTC"
+        roles[len(roles) - 1 - roles[::-1].index("amount")] = "gross"  # the line's net is read
     if len(roles) < 2 or len(set(roles)) != len(roles) or "amount" not in roles:
         return None
     return roles

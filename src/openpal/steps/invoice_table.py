@@ -22,7 +22,7 @@ from openpal.steps.invoice_lexicon import find_labels
 
 __all__ = ["find_header", "table_rows"]
 
-_NUMERIC = ("quantity", "unit_price", "amount", "vat")
+_NUMERIC = ("quantity", "unit_price", "amount", "vat", "gross")
 _ENDS = frozenset({"total", "subtotal", "tax"})
 _NAMES = frozenset({"vendor", "customer"})
 _CURRENCY = re.compile(rf"(?<![A-Za-z])({'|'.join(CODES)}|S?Fr\.|[€$£¥])(?![A-Za-z])")
@@ -89,7 +89,7 @@ def _row(line: str, roles: list[str], keys: dict[str, str]) -> dict[str, Any] | 
             description = head if head and _UNIT_WORD.fullmatch(last) else description
         if not re.search(r"[^\W\d_]{2}", description):
             continue
-        found = values | {role: a.value for role, a in picked.items() if role != "vat"}
+        found = values | {r: a.value for r, a in picked.items() if r not in ("vat", "gross")}
         found["description"] = description
         row = {keys[role]: found[role] for role in keys if found.get(role) is not None}
         found_rows.append((len(amounts) - len(trail), joins, row))
