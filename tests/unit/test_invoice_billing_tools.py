@@ -220,3 +220,21 @@ TOTAL 750,20€
         (1.0, 500.0, 500.0),
         (1.0, 120.0, 120.0),
     ]
+
+
+def test_a_service_date_column_before_the_description():
+    text = """Craig's Design and Landscaping Services
+INVOICE
+INVOICE # 1037
+DATE 03/14/2026
+DATE ACTIVITY QTY RATE AMOUNT
+03/14/2026 Rock Fountain 1 275.00 275.00
+03/15/2026 Pump 1 15.00 15.00
+TOTAL 290.00
+BALANCE DUE $290.00
+"""
+    rows = extract_document(text, SCHEMA)["line_items"]
+    assert [(r["description"], r["amount"]) for r in rows] == [
+        ("Rock Fountain", 275.0),
+        ("Pump", 15.0),
+    ]

@@ -76,6 +76,8 @@ _COLUMNS = phrase_index(
             tva %|iva %|btw %|ust %|steuersatz|taux tva""",
         "unit_name": """unit|uom|einheit|me|unite|unidad|eenheid|unita|unidade|
             unit of measure""",
+        "date": """date|service date|datum|leistungsdatum|lieferdatum|fecha|date de prestation|
+            leverdatum""",
         "either": """artikel|article|articulo|articolo|artigo|item|position no""",
         "skip": """eur|usd|gbp|chf|excl|incl|ht|ttc|per|in|en|the|de|la|du|der|die|des|
             o|°|of|van|del|los|las|le|les|a""",

@@ -54,6 +54,8 @@ def _row(line: str, roles: list[str], keys: dict[str, str]) -> dict[str, Any] | 
     for role, token in zip(lead, tokens, strict=False):
         if role in ("pos", "quantity") and not re.fullmatch(r"\d+(?:[.,]\d+)?[.)]?", token):
             return None
+        if role == "date" and not find_dates(token):  # "03/14/2026 Rock Fountain 1 275.00"
+            return None
         if role == "quantity":
             values["quantity"] = float(token.rstrip(".)").replace(",", "."))
     offset = len(" ".join(tokens[: len(lead)])) if lead else 0
