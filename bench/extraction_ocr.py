@@ -1,6 +1,6 @@
 """How much of each answer survives OCR, whatever the extractor does with it.
 
-    python -m bench.extraction_ocr [--half dev|heldout] [--n 25] [--seed 7] [--show]
+    python -m bench.extraction_ocr [--half dev|heldout2|heldout] [--n 25] [--seed 7] [--show]
 
 Renders each generated document to a 300 dpi grayscale PNG (as ``bench.extraction --ocr``
 does), reads it with doc.pdf-text (Tesseract) and counts, per answer, whether the printed
@@ -64,7 +64,7 @@ async def _run(a: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.extraction_ocr")
-    p.add_argument("--half", choices=("dev", "heldout"), default="dev")
+    p.add_argument("--half", choices=("dev", "heldout2", "heldout"), default="dev")
     p.add_argument("--n", type=int, default=25)
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--show", action="store_true", help="the strings OCR lost (dev only)")
