@@ -62,6 +62,7 @@ def serve(
     """Serve the API and run workflows (SQLite in --data-dir unless a database URL is set)."""
     import uvicorn
 
+    from openpal.api.answered import KeepAlive
     from openpal.api.app import create_app
     from openpal.api.connections import guarded_protocol
 
@@ -86,7 +87,7 @@ def serve(
         f" data: {settings.describe_database()})\n"
         f"dashboard: http://{settings.host}:{settings.port}/  (sign in with an API key)"
     )
-    app = create_app(settings)
+    app = KeepAlive(create_app(settings))  # a failure already answered keeps its connection
     uvicorn.run(
         app,
         host=settings.host,
