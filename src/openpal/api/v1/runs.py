@@ -150,6 +150,7 @@ _START_DOC = Doc(
     body_schema="RunStartBody",
     ok=(200, 201, 202),
     response="Run",
+    by_status={201: "RunAccepted", 202: "RunAccepted"},
     errors=(400, 401, 404, 409, 413),
     description="JSON `{target, input?, overrides?, metadata?, tags?, files?}` or multipart"
     " (`target`, JSON parts `input`/`overrides`/`tags`/`metadata`, file parts"
@@ -217,6 +218,7 @@ routes: list[BaseRoute] = [
             ),
             ok=(200, 201, 202),
             response="Run",
+            by_status={201: "RunAccepted", 202: "RunAccepted"},
         ),
     ),
 ]
