@@ -30,6 +30,9 @@ class Param:
     where: str = "query"  # query | header | path
     minimum: float | None = None  # of a number or integer
     maximum: float | None = None
+    exclusive_minimum: float | None = None
+    min_length: int | None = None  # of a string
+    max_length: int | None = None
 
 
 @dataclass(frozen=True)

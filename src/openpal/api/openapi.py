@@ -142,9 +142,14 @@ def _param(p: Param, where: str, required: bool) -> dict[str, Any]:
         schema["enum"] = list(p.enum)
     if p.type == "array":
         schema["items"] = {"type": "string"}
-    for bound in ("minimum", "maximum"):
-        if getattr(p, bound) is not None:
-            schema[bound] = getattr(p, bound)
+    bounds = {
+        "minimum": p.minimum,
+        "maximum": p.maximum,
+        "exclusiveMinimum": p.exclusive_minimum,
+        "minLength": p.min_length,
+        "maxLength": p.max_length,
+    }
+    schema.update({k: v for k, v in bounds.items() if v is not None})
     out = {
         "name": p.name,
         "in": where,

@@ -4,11 +4,13 @@ the public endpoints (`/openapi.json`, `/healthz`, `/readyz`); `app.py` declares
 from __future__ import annotations
 
 from openpal.api.declare import Doc, Param
+from openpal.api.runs import MAX_DEADLINE_SECONDS
 from openpal.engine.states import RunStatus
+from openpal.service.queries import MAX_OFFSET
 
 _PAGE = (
     Param("limit", "1..100, default 50", "integer", minimum=1, maximum=100),
-    Param("offset", "rows to skip", "integer", minimum=0),
+    Param("offset", "rows to skip", "integer", minimum=0, maximum=MAX_OFFSET),
 )
 _RUN_ERRORS = (400, 401, 404)
 
@@ -28,12 +30,16 @@ START = Doc(
             "this run's own deadline, more than 0 and at most 30 days (overrides the "
             "workflow's timeout_seconds)",
             "number",
+            exclusive_minimum=0,
+            maximum=MAX_DEADLINE_SECONDS,
         ),
         Param(
             "Idempotency-Key",
             "1..255 characters: a retry with the same key answers the first run "
             "(`idempotent-replayed: true`)",
             where="header",
+            min_length=1,
+            max_length=255,
         ),
         Param("X-Eigenpal-Trigger", "api | cli | ui | manual (default api)", where="header"),
     ),

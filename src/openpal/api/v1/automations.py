@@ -237,7 +237,7 @@ routes: list[BaseRoute] = [
                 Param("type", "workflow or agent (openpal has no agents: empty)", enum=KINDS),
                 Param("folderId", "`null` for the root, where every workflow is; others: empty"),
                 Param("limit", "1 to 100, default 50", "integer", minimum=1, maximum=100),
-                Param("offset", "Rows to skip", "integer", minimum=0),
+                Param("offset", "Rows to skip", "integer", minimum=0, maximum=MAX_OFFSET),
             ),
             response="ListAutomationsResponse",
             errors=(400, 401),
@@ -276,7 +276,7 @@ routes: list[BaseRoute] = [
             _TAG,
             query=(
                 Param("limit", "1 to 1000, default 100", "integer", minimum=1, maximum=1000),
-                Param("offset", "Rows to skip", "integer", minimum=0),
+                Param("offset", "Rows to skip", "integer", minimum=0, maximum=MAX_OFFSET),
             ),
             response="ListAutomationVersionsResponse",
         ),

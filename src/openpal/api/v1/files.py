@@ -271,7 +271,16 @@ routes: list[BaseRoute] = [
             response="AcceptHttpChunkedUploadChunkResponse",
             errors=(400, 401, 404, 409, 413),
             description=_CHUNK_DOC,
-            path=(Param("chunk_index", "0-based index of the chunk", "integer", where="path"),),
+            path=(
+                Param(
+                    "chunk_index",
+                    "0-based index of the chunk",
+                    "integer",
+                    where="path",
+                    minimum=0,
+                    maximum=999_999_999,
+                ),
+            ),
         ),
     ),
     route(

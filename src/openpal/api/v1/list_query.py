@@ -10,7 +10,7 @@ from starlette.datastructures import QueryParams
 
 from openpal.api.declare import Param
 from openpal.errors import InvalidInput, Issue
-from openpal.service.queries import parse_run_filter
+from openpal.service.queries import MAX_OFFSET, parse_run_filter
 from openpal.store.history_records import RunFilter
 
 # parameters whose repeats add values (status=a&status=b is status=a,b)
@@ -78,7 +78,7 @@ LIST_PARAMS = (
     Param("sort", "createdAt", enum=SORTS),
     Param("order", "desc (default) or asc", enum=("desc", "asc")),
     Param("limit", "Page size, 1 to 100 (default 50)", "integer", minimum=1, maximum=100),
-    Param("offset", "Rows to skip", "integer", minimum=0),
+    Param("offset", "Rows to skip", "integer", minimum=0, maximum=MAX_OFFSET),
     Param("cursor", "nextCursor of the previous page"),
 )
 

@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute
 
 from openpal.api.context import JSON, run_service, tenant_of
 from openpal.api.declare import Doc, Param, route
-from openpal.api.runs import _deadline_seconds, _hold_seconds
+from openpal.api.runs import MAX_DEADLINE_SECONDS, _deadline_seconds, _hold_seconds
 from openpal.api.v1 import history_shapes, shapes
 from openpal.api.v1.list_query import LIST_PARAMS, parse_v1_filter
 from openpal.api.v1.start_body import read_v1_start
@@ -25,6 +25,7 @@ HOLD = Param(
     "Hold the request up to this many seconds (capped below the SDK's 60 s timeout) and"
     " answer 200 with the whole run if it finished",
     "number",
+    minimum=0,
 )
 VERSION = Param("version", "A version label of the workflow; `latest` (or none) is the current one")
 RUN_ID = "Run id (`exec_…`)"
@@ -143,8 +144,20 @@ _START_DOC = Doc(
     query=(
         HOLD,
         VERSION,
-        Param("deadline_seconds", "This run's own deadline", "number"),
-        Param("Idempotency-Key", "A repeat within 24 h returns the first run", where="header"),
+        Param(
+            "deadline_seconds",
+            "This run's own deadline, more than 0 and at most 30 days",
+            "number",
+            exclusive_minimum=0,
+            maximum=MAX_DEADLINE_SECONDS,
+        ),
+        Param(
+            "Idempotency-Key",
+            "1 to 255 characters: a repeat within 24 h returns the first run",
+            where="header",
+            min_length=1,
+            max_length=255,
+        ),
     ),
     body="json",
     body_schema="RunStartBody",
