@@ -1,6 +1,7 @@
 """Field-level accuracy of the bundled `extract-invoice` workflow, per half of the corpus.
 
-    python -m bench.extraction [--half dev|wide|wide2|wide3|heldout|heldout2|realworld|legacy|all]
+    python -m bench.extraction
+        [--half dev|wide|wide2|wide3|wide4|heldout|heldout2|realworld|legacy|all]
                                [--n 100] [--seed 7] [--ocr] [--show-misses]
 
 Halves: ``dev`` (tests/corpus/pools_dev.py: the one to read misses from while writing
@@ -56,6 +57,10 @@ def _docs(half: str, n: int, seed: int) -> list[Doc]:
         from tests.corpus.pools_wide3 import POOLS as WIDE3
 
         return generate(WIDE3, n, seed)
+    if half == "wide4":
+        from tests.corpus.pools_wide4 import POOLS as WIDE4
+
+        return generate(WIDE4, n, seed)
     if half == "heldout":
         from tests.corpus.pools_heldout import POOLS as HELDOUT
 
@@ -135,7 +140,7 @@ async def _run(a: argparse.Namespace) -> int:
     from tests.corpus.gen import write_document
 
     halves: Sequence[str] = (
-        ("dev", "wide", "wide2", "wide3", "heldout", "heldout2", "realworld", "legacy")
+        ("dev", "wide", "wide2", "wide3", "wide4", "heldout", "heldout2", "realworld", "legacy")
         if a.half == "all"
         else (a.half,)
     )
@@ -168,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             "wide",
             "wide2",
             "wide3",
+            "wide4",
             "heldout",
             "heldout2",
             "realworld",

@@ -243,6 +243,10 @@ def _pools(half: str) -> Pools:
         from tests.corpus import pools_heldout2
 
         return pools_heldout2.POOLS
+    if half == "wide4":
+        from tests.corpus import pools_wide4
+
+        return pools_wide4.POOLS
     from tests.corpus import pools_dev
 
     return pools_dev.POOLS
@@ -250,7 +254,7 @@ def _pools(half: str) -> Pools:
 
 def _self_check(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="python -m tests.corpus.gen")
-    ap.add_argument("--half", choices=("dev", "heldout", "heldout2"), default="dev")
+    ap.add_argument("--half", choices=("dev", "wide4", "heldout", "heldout2"), default="dev")
     ap.add_argument("--n", type=int, default=60)
     ap.add_argument("--seed", type=int, default=7)
     ap.add_argument("--show", type=int, default=0, help="print the text of the first K (dev only)")
@@ -268,8 +272,9 @@ def _self_check(argv: list[str] | None = None) -> int:
             missing = missing_in_text(doc, text)
             if missing:
                 failures += 1
-                print(f"MISSING in {doc.id}: {missing if a.half == 'dev' else len(missing)}")
-            if a.half == "dev" and i < a.show:
+                shown = missing if not a.half.startswith("heldout") else len(missing)
+                print(f"MISSING in {doc.id}: {shown}")
+            if not a.half.startswith("heldout") and i < a.show:
                 print(f"===== {doc.id} {doc.layout} =====\n{text}\n")
             stats["languages"].add(doc.language)
             stats["layouts"].add(doc.layout)

@@ -18,7 +18,7 @@ from fpdf.enums import XPos, YPos
 
 from tests.corpus.draw import cell_row, line, set_font
 
-__all__ = ["HEADER_STYLES", "LETTERHEADS", "TOTAL_STYLES", "Plan", "draw"]
+__all__ = ["HEADER_STYLES", "LETTERHEADS", "TABLE_STYLES", "TOTAL_STYLES", "Plan", "draw"]
 
 WIDTHS = {"pos": 11.0, "code": 24.0, "quantity": 17.0, "unit_price": 30.0, "amount": 32.0}
 ALIGN = {"pos": "C", "code": "L", "description": "L"}
@@ -276,13 +276,17 @@ TOTAL_STYLES: dict[str, Callable[[FPDF, Plan], None]] = {
 }
 
 
+# Tables drawn other than by _table, by ``Plan.border`` (tests/corpus/layouts_wide4.py adds them).
+TABLE_STYLES: dict[str, Callable[[FPDF, Plan], None]] = {}
+
+
 def draw(pdf: FPDF, p: Plan) -> None:
     """The whole document on one page."""
     pdf.add_page()
     LETTERHEADS[p.letterhead](pdf, p)
     set_font(pdf, "", 10)
     HEADER_STYLES[p.header_style](pdf, p)
-    _table(pdf, p)
+    TABLE_STYLES.get(p.border, _table)(pdf, p)
     TOTAL_STYLES[p.total_style](pdf, p)
     pdf.set_y(-32)
     set_font(pdf, "", 7.5)

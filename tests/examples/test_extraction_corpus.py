@@ -9,7 +9,10 @@
   shapes and every layout the generator draws; pools_wide2.py: qualified sums, dotted
   tax names, items whose text starts with a label's word; pools_wide3.py: English as
   billing tools print it, vendors that begin with a label's word, legal forms): at least
-  98 % of fields right, no invoice refused, no step failing.
+  98 % of fields right, no invoice refused, no step failing;
+- pools_wide4.py, the page arranged otherwise (tests/corpus/layouts_wide4.py: totals
+  strips, dotted leaders, "2 x 45.00" under items, unit and VAT columns, three-column
+  headers, the company at the page's foot): at least 95 %.
 
 The held-out half is measured by `python -m bench.extraction --half heldout`, never here:
 a test that fails on it would invite tuning against it.
@@ -25,6 +28,7 @@ from tests.corpus.pools_dev import POOLS
 from tests.corpus.pools_wide import POOLS as WIDE
 from tests.corpus.pools_wide2 import POOLS as WIDE2
 from tests.corpus.pools_wide3 import POOLS as WIDE3
+from tests.corpus.pools_wide4 import POOLS as WIDE4
 from tests.corpus.score import extract_invoice, measure_docs
 
 
@@ -49,8 +53,12 @@ async def test_the_development_half():
     assert right / seen >= 0.99, misses
 
 
-@pytest.mark.parametrize("pools", [WIDE, WIDE2, WIDE3], ids=["wide", "wide2", "wide3"])
-async def test_the_wider_development_pools(pools):
+@pytest.mark.parametrize(
+    ("pools", "least"),
+    [(WIDE, 0.98), (WIDE2, 0.98), (WIDE3, 0.98), (WIDE4, 0.95)],
+    ids=["wide", "wide2", "wide3", "wide4"],
+)
+async def test_the_wider_development_pools(pools, least):
     result = await measure_docs(generate(pools, 40, 7), extract_invoice, write_document)
     right, seen = result.fields_right()
     assert seen == 40 * len(FIELDS)
@@ -59,4 +67,4 @@ async def test_the_wider_development_pools(pools):
         result.refused_invoices,
     )
     misses = [f"{m.doc.id} {m.field}: {m.got!r}" for m in result.misses]
-    assert right / seen >= 0.98, misses
+    assert right / seen >= least, misses

@@ -28,6 +28,7 @@ from openpal.steps.extract_rules import MAX_LINE, extract_rules
 from openpal.steps.invoice_fields import read_fields
 from openpal.steps.invoice_items import line_items
 from openpal.steps.invoice_kind import document_kind
+from openpal.steps.invoice_strips import unstrip
 
 __all__ = ["CONCEPTS", "DEFAULT_MIN_CONFIDENCE", "extract_document", "unconfident"]
 
@@ -86,7 +87,7 @@ def extract_document(text: str, schema: dict[str, Any]) -> dict[str, Any]:
     plain = {k: v for k, v in props.items() if k not in concepts}
     out = extract_rules(text, {**schema, "properties": plain}) if plain else {}
     confidence = {k: LABELLED_CONFIDENCE if out.get(k) is not None else 0.0 for k in plain}
-    lines = _lines(text[:MAX_CHARS])
+    lines = unstrip(_lines(text[:MAX_CHARS]))
     items: list[dict[str, Any]] = []
     for name, concept in concepts.items():
         if concept == "line_items":

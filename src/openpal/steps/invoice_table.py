@@ -18,9 +18,9 @@ from typing import Any
 from openpal.steps.extract_rules import CODES
 from openpal.steps.invoice_candidates import Amount, find_amounts, find_dates, readings
 from openpal.steps.invoice_columns import find_header
-from openpal.steps.invoice_lexicon import find_labels
+from openpal.steps.invoice_lexicon import Label, find_labels
 
-__all__ = ["find_header", "table_rows"]
+__all__ = ["find_header", "table_rows", "times_row"]
 
 _NUMERIC = ("quantity", "unit_price", "amount", "vat", "gross")
 _ENDS = frozenset({"total", "subtotal", "tax"})
@@ -33,8 +33,9 @@ _UNITS = re.compile(r"(?<![A-Za-z])(?:[A-Z]{3}|Fr\.|[€$£¥%x])(?![A-Za-z])")
 _UNIT_WORD = re.compile(
     r"(?i)(?:ea|each|pc|pcs|piece|pieces|h|hr|hrs|hour|hours|std|stk|stuck|stück|st|m|m2|m²|"
     r"kg|g|l|lt|psch|pausch|pauschal|set|day|days|tag|tage|jour|jours|j|uur|u|dag|dagen|"
-    r"mes|mois|monat|month|months|km|unit|units|pkg|pack|lfm|forfait|ud|uds|pz|stuks)\.?"
+    r"mes|mois|monat|month|months|km|unit|units|pkg|pack|lfm|forfait|ud|uds|pz|stuks|pce|pces)\.?"
 )
+_LEADER = re.compile(r"\.{5,}")
 MAX_CONTINUATION = 120  # characters of a line that continues a description
 
 
@@ -107,8 +108,16 @@ def table_rows(lines: list[str], keys: dict[str, str]) -> list[dict[str, Any]] |
     seen = False
     continuing = False
     desc = keys.get("description")
-    for line in lines:
+    for n, line in enumerate(lines):
+        if rows and _LEADER.search(line):  # "Subtotal ........ 4.074,71 €": the totals
+            roles, continuing = None, False
+            continue
         header = find_header(line)
+        if header and "description" not in header and _sum_label(line):
+            header = None  # "Total IVA incluido" over the amount due: no table's header
+        if header and rows and "description" not in header:
+            roles, continuing = None, False  # "Net amount | VAT | Balance due" under the rows
+            continue
         if header:
             roles, continuing, seen = header, False, True
             continue
@@ -125,7 +134,10 @@ def table_rows(lines: list[str], keys: dict[str, str]) -> list[dict[str, Any]] |
         }
         row = _row(line, roles, keys)
         numbered = row is not None and roles[0] == "pos"  # "2 Totaal onderhoud 14.598,00"
-        if concepts & _ENDS and not _priced_row(row) and not numbered:
+        if rows and times_row(line, rows[-1], keys):
+            continue
+        timed = row is not None and _timed(lines[n + 1 : n + 3], row, keys)
+        if concepts & _ENDS and not _priced_row(row) and not numbered and not timed:
             if rows:  # the table ends; another header (the next page's) restarts it
                 roles, continuing = None, False
             continue
@@ -133,7 +145,7 @@ def table_rows(lines: list[str], keys: dict[str, str]) -> list[dict[str, Any]] |
         if row is not None:
             rows.append(row)
             continuing = True
-        elif continuing and desc and rows and _continues(line, concepts):
+        elif continuing and desc and rows and _continues(line, concepts, labels):
             rows[-1][desc] = f"{rows[-1][desc]} {line.strip()}"
         else:
             continuing = False
@@ -160,6 +172,44 @@ def _charge(line: str, keys: dict[str, str]) -> dict[str, Any] | None:
     return {keys[role]: found[role] for role in keys if role in found}
 
 
+_TIMES = re.compile(r"\s*(\d{1,4}(?:[.,]\d{1,3})?)\s*(?:[x\u00d7*@]|pcs?\.? x)\s*(\S.{0,30})")
+
+
+def _sum_label(line: str) -> bool:
+    """Whether `line` starts with a total's or subtotal's label."""
+    return any(lb.start == 0 and lb.concept in ("total", "subtotal") for lb in find_labels(line))
+
+
+def _timed(below: list[str], row: dict[str, Any], keys: dict[str, str]) -> bool:
+    """Whether the next line, or the one after a line of text, is a "2 x 45.00" that makes
+    `row`'s amount (an item whose text starts with a sum's word: "Netto-Planung")."""
+    if below and times_row(below[0], dict(row), keys):
+        return True
+    plain = len(below) > 1 and not find_amounts(below[0]) and not find_header(below[0])
+    return plain and times_row(below[1], dict(row), keys)
+
+
+def times_row(line: str, row: dict[str, Any], keys: dict[str, str]) -> bool:
+    """A line "2 x 45.00" (x or the multiplication sign; a till's "   2 x 3.10", a web
+    shop's "2 pcs x $45.00") under a row whose amount it makes: that row's quantity and
+    unit price (set on the row where it lacks them, as `keys` name them)."""
+    match = _TIMES.fullmatch(line)
+    amount = row.get(keys.get("amount", "amount"))
+    if not match or not isinstance(amount, int | float):
+        return False
+    rest = match.group(2)
+    prices = [a for a in find_amounts(rest, [], True) if a.money] or find_amounts(rest, [])
+    if len(prices) != 1 or re.search(r"[^\W\d_]{4,}", _CURRENCY.sub(" ", rest)):
+        return False
+    quantity, price = float(match.group(1).replace(",", ".")), prices[0].value
+    if abs(quantity * price - abs(amount)) > 0.0051:
+        return False
+    for role, value in (("quantity", quantity), ("unit_price", price)):
+        if role in keys and row.get(keys[role]) is None:
+            row[keys[role]] = value
+    return True
+
+
 def _colon(line: str, end: int) -> bool:
     return line[end:].lstrip(" .")[:1] == ":"
 
@@ -170,10 +220,14 @@ def _priced_row(row: dict[str, Any] | None) -> bool:
     return row is not None and len([v for v in row.values() if isinstance(v, float)]) >= 3
 
 
-def _continues(line: str, concepts: set[str]) -> bool:
+def _continues(line: str, concepts: set[str], labels: list[Label]) -> bool:
     """A line of text under a row ("Zeitraum 01.-31.03.", "as per quote Q-1182"), not a
-    page's header or footer, a carried-forward sum or a note in a currency."""
+    page's header or footer, a carried-forward sum, a note in a currency or a sum's label
+    alone on its line (a "Total" over its value)."""
     if len(line) > MAX_CONTINUATION or concepts & _NOT_CONTINUED:
+        return False
+    alone = [lb for lb in labels if lb.concept in _ENDS and lb.start == 0 and lb.end >= len(line)]
+    if alone:
         return False
     priced = any(a.currency for a in find_amounts(line))
     return not priced and bool(re.search(r"[^\W\d_]{2}", line))

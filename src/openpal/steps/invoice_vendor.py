@@ -24,6 +24,7 @@ def _name(text: str) -> str | None:
     for cut in ("  ", " | ", " · ", "\t", " \u2013 "):
         text = text.split(cut)[0]
     text = re.split(r",\s*(?=\S*\d)", text)[0]
+    text = _before_address(text)
     text = re.sub(r"^[^\W\d_][^:]{0,24}:\s+(?=\S)", "", text)  # "Emitted by: Acme"
     text = " ".join(text.split()).strip(" :;,-|·")
     if len(text) < 2 or find_dates(text) or "@" in text:
@@ -32,6 +33,29 @@ def _name(text: str) -> str | None:
         return None  # an address or a postcode; "3M Deutschland GmbH", "24/7 IT Ltd" are names
     letters = sum(c.isalpha() for c in text)
     return text if letters >= 2 and letters >= sum(c.isdigit() for c in text) * 2 else None
+
+
+def _before_address(text: str) -> str:
+    """`text` up to its (last) legal form where an address follows on the same line, as
+    a footer's or a letterhead's columns run together: "Billing Solutions Corp. Dock Road
+    151 Austin", "Dr. Weiß Consulting GmbH & Co. KG Bahnhofstraße 34"."""
+    words = text.split()
+    for k in range(len(words) - 2, 0, -1):
+        rest = words[k + 1 :]
+        if rest[0].startswith("(") and rest[0].endswith(")"):  # "UG (haftungsbeschränkt)"
+            continue
+        pair = fold(" ".join(words[k - 1 : k + 1]))
+        bracket = words[k].startswith("(") and words[k].endswith(")")  # "UG (...)"
+        form = _form(words[k]) or pair == "e. k." or (bracket and _form(words[k - 1]))
+        if form and re.search(r"\d", " ".join(rest)) and re.match(r"[^\W\d_]", rest[0]):
+            if _form(rest[0]):
+                continue
+            return " ".join(words[: k + 1])
+    return text
+
+
+def _form(word: str) -> bool:
+    return fold(word).strip(".,").replace(".", "") in LEGAL_FORMS
 
 
 def _has_legal_form(text: str) -> bool:
