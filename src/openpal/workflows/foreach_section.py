@@ -18,14 +18,12 @@ from typing import Any
 
 from openpal.settings import Settings
 from openpal.steps.invoke import INVOKE
+from openpal.workflows.model import DEFAULT_MAX_PARALLEL, ON_ITEM_FAILURE
 from openpal.workflows.yaml_source import Source
 
-__all__ = ["FOREACH_KEYS", "ITEM_NAMES", "ON_ITEM_FAILURE", "FanOutKeys", "parse_fan_out"]
+__all__ = ["FOREACH_KEYS", "FanOutKeys", "parse_fan_out"]
 
 FOREACH_KEYS = {"forEach", "max_parallel", "on_item_failure"}
-ON_ITEM_FAILURE = ("fail_fast", "collect")
-ITEM_NAMES = ("item", "item_index")  # what `with:` reads in a step with `forEach`
-DEFAULT_MAX_PARALLEL = 4
 # steps that park the run (or start a child run): one of them per item makes no sense
 NOT_PER_ITEM = {"control.wait", "control.approval", INVOKE}
 
@@ -36,7 +34,7 @@ class FanOutKeys:
 
     for_each: Any = None
     max_parallel: int = DEFAULT_MAX_PARALLEL
-    on_item_failure: str = "fail_fast"
+    on_item_failure: str = ON_ITEM_FAILURE[0]
 
 
 def max_items() -> int:
@@ -70,7 +68,7 @@ def parse_fan_out(item: dict[str, Any], where: str, step_type: str, src: Source)
     parallel = item.get("max_parallel", DEFAULT_MAX_PARALLEL)
     if isinstance(parallel, bool) or not isinstance(parallel, int) or parallel < 1:
         raise src.error(f"{where}.max_parallel", "must be an integer of at least 1")
-    policy = item.get("on_item_failure", "fail_fast")
+    policy = item.get("on_item_failure", ON_ITEM_FAILURE[0])
     if policy not in ON_ITEM_FAILURE:
         raise src.error(f"{where}.on_item_failure", f"must be one of {', '.join(ON_ITEM_FAILURE)}")
     return FanOutKeys(value, parallel, policy)

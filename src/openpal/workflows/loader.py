@@ -16,9 +16,9 @@ from openpal.errors import WorkflowLoadError
 from openpal.schemas import check_schema
 from openpal.steps.registry import get_step_type, step_type_names
 from openpal.workflows.concurrency_section import parse_concurrency
-from openpal.workflows.foreach_section import FOREACH_KEYS, ITEM_NAMES, parse_fan_out
+from openpal.workflows.foreach_section import FOREACH_KEYS, parse_fan_out
 from openpal.workflows.inputs_section import parse_inputs
-from openpal.workflows.model import InputSpec, RetryPolicy, StepSpec, WorkflowDef
+from openpal.workflows.model import ITEM_NAMES, InputSpec, RetryPolicy, StepSpec, WorkflowDef
 from openpal.workflows.python_api import load_python_workflows
 from openpal.workflows.templates import (
     check_condition,

@@ -14,6 +14,13 @@ from typing import Any
 INPUT_TYPES = ("string", "number", "integer", "boolean", "object", "array", "file")
 
 
+# fan-out (`forEach`, workflows/foreach_section.py): what `with:` reads in such a step,
+# the failure policies (the first is the default) and the default width
+ITEM_NAMES = ("item", "item_index")
+ON_ITEM_FAILURE = ("fail_fast", "collect")
+DEFAULT_MAX_PARALLEL = 4
+
+
 @dataclass(frozen=True)
 class InputSpec:
     """One typed input of a workflow."""
@@ -84,8 +91,8 @@ class StepSpec:
     # fan-out (`forEach`): a template rendering to a list (or a literal list); the step
     # then runs once per element, `with:` seeing it as `item` (and `item_index`)
     for_each: Any = None
-    max_parallel: int = 4  # items at once (capped by OPENPAL_MAX_FOREACH_PARALLEL)
-    on_item_failure: str = "fail_fast"  # "fail_fast" | "collect"
+    max_parallel: int = DEFAULT_MAX_PARALLEL  # capped by OPENPAL_MAX_FOREACH_PARALLEL
+    on_item_failure: str = ON_ITEM_FAILURE[0]
 
 
 @dataclass(frozen=True)

@@ -36,8 +36,8 @@ from typing import Any, TypeVar
 import yaml
 
 from openpal.errors import WorkflowLoadError
+from openpal.workflows.model import ITEM_NAMES, WorkflowDef
 from openpal.workflows.model import RetryPolicy as Retry
-from openpal.workflows.model import WorkflowDef
 
 __all__ = ["Retry", "Workflow", "load_python_workflows"]
 
@@ -112,8 +112,6 @@ class Workflow:
         args: Mapping[str, Any] | None,
         for_each: Any,
     ) -> dict[str, Any]:
-        from openpal.workflows.foreach_section import ITEM_NAMES  # imports steps: not at the top
-
         step_name = name or func.__name__
         if func.__module__ == "__main__" or "<locals>" in func.__qualname__:
             raise TypeError(
