@@ -93,9 +93,9 @@ async def openpal_error(request: Request, exc: Exception) -> Response:
     status = status_for(exc)
     if status == 500:
         log.error("unexpected %s: %s", type(exc).__name__, exc)
-    if status in (429, 503):
-        if status == 503:
-            log.warning("%s", exc)
+    if status == 503:
+        log.warning("%s", exc)
+    if status in (429, 503):  # try again: in a second
         return envelope_response(request.scope, status, exc.issues, headers={"retry-after": "1"})
     return envelope_response(request.scope, status, exc.issues)
 

@@ -4,7 +4,8 @@
 JSON is RFC 8259 strict: UTF-8 only, no NaN/Infinity, no lone surrogates (escaped or
 not), nesting at most `MAX_JSON_DEPTH` deep, integers within `MAX_JSON_INT` and floats
 finite, at most `MAX_JSON_VALUES` values; anything else is a 400 naming the field (or
-its JSON path). The checks are C-speed scans: parsing runs on the event loop."""
+its JSON path). The checks are C-speed scans; a body over `OFFLOAD_BYTES` is parsed in
+a worker process (`load_json`), a smaller one on the event loop."""
 
 from __future__ import annotations
 
